@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { interpolateEnvironment } from './interpolate.js';
+import type { Environment } from './runtime.js';
+import { configurationSchema, type Configuration } from './schema.js';
+
+/** Where the gateway looks for its configuration when GATEWAY_CONFIG is not set. */
+export const DEFAULT_CONFIG_PATH = 'config/gateway.yaml';
+
+export class ConfigurationError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid gateway configuration in ${source}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+export function loadConfigurationFile(path: string, environment: Environment): Configuration {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigurationError(path, [`cannot read the file: ${(error as Error).message}`]);
+  }
+  return parseConfiguration(text, environment, path);
+}
+
+/** Parses and validates configuration text; every problem names its path in the file. */
+export function parseConfiguration(text: string, environment: Environment, source = '<inline>'): Configuration {
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw new ConfigurationError(
+      source,
+      document.errors.map((error) => `YAML: ${error.message.split('\n')[0]}`),
+    );
+  }
+  const interpolationProblems: string[] = [];
+  const tree = interpolateEnvironment(document.toJS() ?? {}, environment, interpolationProblems);
+  if (interpolationProblems.length > 0) throw new ConfigurationError(source, interpolationProblems);
+  const result = configurationSchema.safeParse(tree);
+  if (!result.success) throw new ConfigurationError(source, result.error.issues.map(describeIssue));
+  const configuration = result.data;
+  const problems = crossReferenceProblems(configuration);
+  if (problems.length > 0) throw new ConfigurationError(source, problems);
+  return configuration;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)';
+  return `${path}: ${issue.message}`;
+}
+
+/** Checks zod cannot express field by field: references between sections. */
+function crossReferenceProblems(configuration: Configuration): string[] {
+  const problems: string[] = [];
+  for (const [alias, model] of Object.entries(configuration.models)) {
+    const provider = configuration.providers[model.provider];
+    if (provider === undefined) {
+      problems.push(`models.${alias}.provider: no provider named "${model.provider}" is declared under providers`);
+    }
+  }
+  for (const [providerName, provider] of Object.entries(configuration.providers)) {
+    if (provider.kind === 'azure-openai' && !new URL(provider.base_url).hostname) {
+      problems.push(`providers.${providerName}.base_url: expected the Azure resource's URL`);
+    }
+  }
+  const ports = [
+    ['listener.port', configuration.listener.port],
+    ['sidecar.grpc_port', configuration.sidecar.grpc_port],
+    ['sidecar.admin_port', configuration.sidecar.admin_port],
+    ['envoy.admin_port', configuration.envoy.admin_port],
+  ] as const;
+  const seen = new Map<number, string>();
+  for (const [path, value] of ports) {
+    const other = seen.get(value);
+    if (other !== undefined) problems.push(`${path}: port ${value} is already used by ${other}`);
+    seen.set(value, path);
+  }
+  return problems;
+}

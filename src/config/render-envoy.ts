@@ -1,0 +1,357 @@
+import { stringify } from 'yaml';
+import type { ModelRoute, RuntimeView, TargetRuntime } from './runtime.js';
+
+/**
+ * Renders the Envoy bootstrap from the same runtime view the sidecar serves from, so the
+ * clusters Envoy knows and the routes the sidecar writes can never disagree.
+ *
+ * Shape (see ARCHITECTURE.md): listener -> HCM -> ext_proc "router" -> router ->
+ * one cluster per model whose endpoints are that model's targets -> ext_proc "attempt"
+ * (once per upstream attempt) -> upstream_codec -> provider.
+ */
+
+/** The header the router-level processor writes; the route's cluster_header reads it. */
+export const ROUTE_HEADER = 'x-gateway-route';
+/** Endpoint metadata namespace and key that name the target an attempt goes to. */
+export const METADATA_NAMESPACE = 'llm_gateway';
+export const TARGET_METADATA_KEY = 'target';
+/** The CEL attribute the attempt processor asks Envoy for. */
+export const TARGET_ATTRIBUTE = `xds.upstream_host_metadata.filter_metadata['${METADATA_NAMESPACE}']['${TARGET_METADATA_KEY}']`;
+/** gRPC metadata telling the sidecar which of the two filters opened a stream. */
+export const PHASE_METADATA_KEY = 'x-gateway-phase';
+export const SIDECAR_CLUSTER = 'gateway_sidecar';
+
+const EXT_PROC_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor';
+const HTTP_OPTIONS_TYPE = 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+
+export interface RenderOptions {
+  /** A comment placed at the top of the file: how it was generated. */
+  header: string;
+}
+
+export function renderEnvoyBootstrap(view: RuntimeView, options: RenderOptions): string {
+  const bootstrap = buildEnvoyBootstrap(view);
+  return `${options.header
+    .split('\n')
+    .map((line) => `# ${line}`.trimEnd())
+    .join('\n')}\n${stringify(bootstrap, { lineWidth: 0, aliasDuplicateObjects: false })}`;
+}
+
+export function buildEnvoyBootstrap(view: RuntimeView): Record<string, unknown> {
+  const { configuration } = view;
+  const bufferLimit = configuration.listener.max_request_bytes;
+  return {
+    node: { id: 'llm-gateway', cluster: 'llm-gateway' },
+    admin: {
+      address: socketAddress(configuration.envoy.admin_address, configuration.envoy.admin_port),
+    },
+    // Envoy's overload manager warns without this; 10k downstream connections is a sane ceiling for one proxy.
+    overload_manager: {
+      resource_monitors: [
+        {
+          name: 'envoy.resource_monitors.global_downstream_max_connections',
+          typed_config: {
+            '@type':
+              'type.googleapis.com/envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig',
+            max_active_downstream_connections: 10000,
+          },
+        },
+      ],
+    },
+    static_resources: {
+      listeners: [
+        {
+          name: 'gateway',
+          address: socketAddress(configuration.listener.address, configuration.listener.port),
+          // Request bodies are buffered whole for the sidecar (and replayed on retries), so this is the largest prompt accepted.
+          per_connection_buffer_limit_bytes: bufferLimit,
+          filter_chains: [{ filters: [httpConnectionManager(view)] }],
+        },
+      ],
+      clusters: [sidecarCluster(view), ...[...view.models.values()].map((route) => modelCluster(view, route))],
+    },
+  };
+}
+
+function httpConnectionManager(view: RuntimeView): Record<string, unknown> {
+  const { configuration } = view;
+  return {
+    name: 'envoy.filters.network.http_connection_manager',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+      stat_prefix: 'gateway',
+      codec_type: 'AUTO',
+      // Clients are never trusted: with no internal addresses, Envoy ignores client-sent x-envoy-* controls
+      // (timeouts, retries) and the sidecar strips them as well.
+      use_remote_address: true,
+      internal_address_config: { unix_sockets: false, cidr_ranges: [] },
+      stream_idle_timeout: configuration.envoy.stream_idle_timeout,
+      request_timeout: '0s',
+      common_http_protocol_options: { headers_with_underscores_action: 'REJECT_REQUEST' },
+      route_config: {
+        name: 'gateway',
+        virtual_hosts: [
+          {
+            name: 'gateway',
+            domains: ['*'],
+            routes: [
+              {
+                match: { prefix: '/' },
+                route: {
+                  cluster_header: ROUTE_HEADER,
+                  // Long generations stream for minutes; the default 15 s route timeout would cut them.
+                  timeout: configuration.envoy.request_timeout,
+                  auto_host_rewrite: true,
+                },
+              },
+            ],
+          },
+        ],
+      },
+      http_filters: [
+        {
+          name: 'envoy.filters.http.ext_proc',
+          typed_config: {
+            '@type': EXT_PROC_TYPE,
+            grpc_service: sidecarGrpcService('router'),
+            // Fail closed: if the sidecar cannot be reached the client gets a JSON 5xx, and nothing is forwarded.
+            failure_mode_allow: false,
+            processing_mode: {
+              request_header_mode: 'SEND',
+              request_body_mode: 'BUFFERED',
+              request_trailer_mode: 'SKIP',
+              response_header_mode: 'SEND',
+              // JSON answers arrive whole; the sidecar switches 200 event streams to STREAMED per response.
+              response_body_mode: 'BUFFERED',
+              response_trailer_mode: 'SKIP',
+            },
+            allow_mode_override: true,
+            message_timeout: '5s',
+            max_message_timeout: '30s',
+            metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE] } },
+          },
+        },
+        { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } },
+      ],
+      local_reply_config: localReplyConfig(),
+      access_log: [
+        {
+          name: 'envoy.access_loggers.stdout',
+          typed_config: {
+            '@type': 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog',
+            log_format: {
+              json_format: {
+                time: '%START_TIME%',
+                request_id: '%REQ(X-REQUEST-ID)%',
+                method: '%REQ(:METHOD)%',
+                path: '%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%',
+                status: '%RESPONSE_CODE%',
+                details: '%RESPONSE_CODE_DETAILS%',
+                flags: '%RESPONSE_FLAGS%',
+                upstream_cluster: '%UPSTREAM_CLUSTER%',
+                upstream_host: '%UPSTREAM_HOST%',
+                duration_ms: '%DURATION%',
+                bytes_received: '%BYTES_RECEIVED%',
+                bytes_sent: '%BYTES_SENT%',
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * Envoy's own refusals (no route, body too large, no healthy upstream, timeouts, sidecar
+ * failures) are plain text by default; OpenAI SDKs expect JSON. Replies the sidecar sends
+ * itself are already OpenAI JSON, so they are left alone.
+ */
+function localReplyConfig(): Record<string, unknown> {
+  // The sidecar's replies carry response code details "gateway_<code>" (responses.ts); Envoy's own never do.
+  const fromEnvoy = {
+    extension_filter: {
+      name: 'envoy.access_loggers.extension_filters.cel',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter',
+        expression: "!response.code_details.startsWith('gateway')",
+      },
+    },
+  };
+  const mapper = (status: number, type: string, code: string, message: string) => ({
+    filter: {
+      and_filter: {
+        filters: [{ status_code_filter: { comparison: { op: 'EQ', value: { default_value: status, runtime_key: `gateway.local_reply.${status}` } } } }, fromEnvoy],
+      },
+    },
+    body_format_override: {
+      json_format: { error: { message, type, param: null, code } },
+      content_type: 'application/json',
+    },
+  });
+  return {
+    mappers: [
+      mapper(404, 'invalid_request_error', 'route_not_found', 'No route for this request: %RESPONSE_CODE_DETAILS%.'),
+      mapper(413, 'invalid_request_error', 'request_too_large', 'The request body is larger than this gateway accepts.'),
+      mapper(431, 'invalid_request_error', 'headers_too_large', 'The request headers are larger than this gateway accepts.'),
+      mapper(500, 'server_error', 'gateway_error', 'The gateway could not process this request (%RESPONSE_CODE_DETAILS%).'),
+      mapper(502, 'server_error', 'upstream_error', 'The upstream provider could not be reached (%RESPONSE_CODE_DETAILS%).'),
+      mapper(503, 'server_error', 'upstream_unavailable', 'No upstream provider is available (%RESPONSE_CODE_DETAILS%).'),
+      mapper(504, 'server_error', 'gateway_timeout', 'The gateway timed out (%RESPONSE_CODE_DETAILS%).'),
+      {
+        // Anything else Envoy refuses by itself still gets an OpenAI-shaped body.
+        filter: {
+          and_filter: {
+            filters: [{ status_code_filter: { comparison: { op: 'GE', value: { default_value: 400, runtime_key: 'gateway.local_reply.any' } } } }, fromEnvoy],
+          },
+        },
+        body_format_override: {
+          json_format: { error: { message: '%LOCAL_REPLY_BODY% (%RESPONSE_CODE_DETAILS%)', type: 'invalid_request_error', param: null, code: 'gateway_error' } },
+          content_type: 'application/json',
+        },
+      },
+    ],
+  };
+}
+
+function sidecarGrpcService(phase: 'router' | 'attempt'): Record<string, unknown> {
+  return {
+    envoy_grpc: { cluster_name: SIDECAR_CLUSTER },
+    initial_metadata: [{ key: PHASE_METADATA_KEY, value: phase }],
+  };
+}
+
+function sidecarCluster(view: RuntimeView): Record<string, unknown> {
+  const { sidecar } = view.configuration;
+  return {
+    name: SIDECAR_CLUSTER,
+    type: 'STRICT_DNS',
+    dns_lookup_family: 'V4_PREFERRED',
+    connect_timeout: '1s',
+    per_connection_buffer_limit_bytes: view.configuration.listener.max_request_bytes,
+    typed_extension_protocol_options: {
+      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+        '@type': HTTP_OPTIONS_TYPE,
+        explicit_http_config: {
+          http2_protocol_options: {
+            // Every client request holds one or two ext_proc streams open on this connection.
+            max_concurrent_streams: 100000,
+            connection_keepalive: { interval: '10s', timeout: '5s' },
+          },
+        },
+      },
+    },
+    // Each in-flight client request is at least one request on this cluster; Envoy's default of 1024 would cap the gateway.
+    circuit_breakers: {
+      thresholds: [{ priority: 'DEFAULT', max_connections: 100000, max_pending_requests: 100000, max_requests: 100000, max_retries: 3 }],
+    },
+    load_assignment: {
+      cluster_name: SIDECAR_CLUSTER,
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(sidecar.address, sidecar.grpc_port) } }] }],
+    },
+  };
+}
+
+function modelCluster(view: RuntimeView, route: ModelRoute): Record<string, unknown> {
+  const anyTls = route.targets.some((target) => target.provider.tls);
+  const cluster: Record<string, unknown> = {
+    name: route.cluster,
+    type: 'STRICT_DNS',
+    dns_lookup_family: 'V4_PREFERRED',
+    // Envoy has one connect timeout per cluster: the most patient target's.
+    connect_timeout: route.targets.map((target) => target.provider.connectTimeout).sort(byDuration).at(-1) ?? '5s',
+    per_connection_buffer_limit_bytes: view.configuration.listener.max_request_bytes,
+    load_assignment: {
+      cluster_name: route.cluster,
+      endpoints: [{ priority: 0, lb_endpoints: route.targets.map((target) => targetEndpoint(target)) }],
+    },
+    typed_extension_protocol_options: {
+      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+        '@type': HTTP_OPTIONS_TYPE,
+        explicit_http_config: { http_protocol_options: {} },
+        // Runs once per upstream attempt: the attempt processor learns which target Envoy picked and
+        // writes that provider's body, path and credential (ARCHITECTURE.md, "Two processors, one process").
+        http_filters: [
+          {
+            name: 'envoy.filters.http.ext_proc',
+            typed_config: {
+              '@type': EXT_PROC_TYPE,
+              grpc_service: sidecarGrpcService('attempt'),
+              failure_mode_allow: false,
+              processing_mode: {
+                request_header_mode: 'SEND',
+                request_body_mode: 'NONE',
+                request_trailer_mode: 'SKIP',
+                response_header_mode: 'SKIP',
+                response_body_mode: 'NONE',
+                response_trailer_mode: 'SKIP',
+              },
+              request_attributes: [TARGET_ATTRIBUTE],
+              message_timeout: '5s',
+            },
+          },
+          {
+            name: 'envoy.filters.http.upstream_codec',
+            typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec' },
+          },
+        ],
+      },
+    },
+  };
+  if (anyTls) {
+    // One cluster may mix plaintext (local) and TLS (hosted) providers: pick the socket per endpoint.
+    cluster.transport_socket_matches = [
+      {
+        name: 'tls',
+        match: { tls: 'true' },
+        transport_socket: {
+          name: 'envoy.transport_sockets.tls',
+          typed_config: {
+            '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+            // SNI and certificate name checks follow each endpoint's hostname.
+            auto_host_sni: true,
+            auto_sni_san_validation: true,
+            common_tls_context: {
+              validation_context: { trusted_ca: { filename: view.configuration.envoy.trusted_ca_file } },
+            },
+          },
+        },
+      },
+    ];
+  }
+  return cluster;
+}
+
+function targetEndpoint(target: TargetRuntime): Record<string, unknown> {
+  const { provider } = target;
+  const port = provider.baseUrl.port ? Number(provider.baseUrl.port) : provider.tls ? 443 : 80;
+  const metadata: Record<string, unknown> = {
+    filter_metadata: {
+      [METADATA_NAMESPACE]: { [TARGET_METADATA_KEY]: target.id, provider: provider.name },
+      ...(provider.tls ? { 'envoy.transport_socket_match': { tls: 'true' } } : {}),
+    },
+  };
+  return {
+    endpoint: {
+      // auto_host_rewrite sends this as the Host header.
+      hostname: provider.authority,
+      address: socketAddress(provider.baseUrl.hostname.replace(/^\[|\]$/g, ''), port),
+    },
+    metadata,
+  };
+}
+
+function byDuration(left: string, right: string): number {
+  return durationMilliseconds(left) - durationMilliseconds(right);
+}
+
+export function durationMilliseconds(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value);
+  if (!match) throw new Error(`not a duration: ${value}`);
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+  return Number(match[1]) * factor;
+}
+
+function socketAddress(address: string, port: number): Record<string, unknown> {
+  return { socket_address: { address, port_value: port } };
+}

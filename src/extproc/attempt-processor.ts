@@ -1,0 +1,70 @@
+import type { TargetRuntime } from '../config/runtime.js';
+import { ROUTE_HEADER, TARGET_ATTRIBUTE } from '../config/render-envoy.js';
+import type { RequestContext } from '../gateway/request-context.js';
+import type { RequestStore } from '../gateway/request-store.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import { headerMutation, readHeaders, REQUEST_ID_HEADER } from './headers.js';
+import type { ProcessingRequest, ProcessingResponse, ProtoStruct } from './messages.js';
+import { replaceRequest } from './responses.js';
+import type { StreamProcessor } from './stream-processor.js';
+
+export interface AttemptProcessorDependencies {
+  store: RequestStore<RequestContext>;
+  registry: ProviderRegistry;
+  now: () => number;
+}
+
+/**
+ * The upstream-level processor: Envoy runs it once per attempt, after it has picked the
+ * endpoint, so a retry that lands on another provider is translated for that provider.
+ * It answers the attempt's request headers with CONTINUE_AND_REPLACE: the provider's body,
+ * path and credential. Envoy ignores ImmediateResponse from upstream filters, so anything
+ * wrong here fails the stream, which Envoy (failure_mode_allow: false) turns into a 5xx:
+ * nothing is ever forwarded untranslated or unauthenticated.
+ */
+export class AttemptProcessor implements StreamProcessor {
+  readonly #dependencies: AttemptProcessorDependencies;
+
+  constructor(dependencies: AttemptProcessorDependencies) {
+    this.#dependencies = dependencies;
+  }
+
+  handle(request: ProcessingRequest): ProcessingResponse {
+    if (request.request !== 'request_headers') {
+      throw new Error(`attempt processor got an unexpected ${request.request ?? 'empty'} message`);
+    }
+    const headers = readHeaders(request.request_headers?.headers);
+    const id = headers[REQUEST_ID_HEADER];
+    const context = id === undefined ? undefined : this.#dependencies.store.get(id);
+    if (context === undefined) throw new Error('attempt for an unknown or expired request');
+    const target = pickTarget(context, request.attributes);
+    const adapter = this.#dependencies.registry.get(target.provider.kind);
+    if (adapter === undefined) throw new Error(`no adapter for provider kind ${target.provider.kind}`);
+    if (target.provider.unavailableReason !== undefined) throw new Error(`provider ${target.provider.name} is unavailable`);
+
+    const upstream = adapter.buildRequest(context.request, {
+      model: target.model,
+      pathPrefix: target.provider.pathPrefix,
+      credential: target.provider.credential?.reveal(),
+      apiVersion: target.provider.apiVersion,
+    });
+    context.attempts.push({ target, startedAt: this.#dependencies.now() });
+    const mutation = headerMutation(
+      { ':path': upstream.path, 'content-length': String(upstream.body.length), ...upstream.headers },
+      [REQUEST_ID_HEADER, ROUTE_HEADER],
+    );
+    return replaceRequest(mutation, upstream.body);
+  }
+
+  close(): void {}
+}
+
+/** Reads which endpoint Envoy chose, from the endpoint metadata the renderer wrote. */
+function pickTarget(context: RequestContext, attributes: Record<string, ProtoStruct> | undefined): TargetRuntime {
+  const fields = attributes?.['envoy.filters.http.ext_proc']?.fields;
+  const targetId = fields?.[TARGET_ATTRIBUTE]?.stringValue;
+  const target = context.route.targets.find((candidate) => candidate.id === targetId);
+  if (target !== undefined) return target;
+  throw new Error(`attempt names no target of model ${context.route.alias} (got ${JSON.stringify(targetId ?? null)})`);
+}
+

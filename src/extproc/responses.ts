@@ -1,0 +1,64 @@
+import { toOpenAIErrorBody, type GatewayError } from '../errors.js';
+import { headerMutation } from './headers.js';
+import type { CommonResponse, HeaderMutation, ProcessingMode, ProcessingResponse } from './messages.js';
+
+/**
+ * Builders for the replies the processors send. Each ProcessingRequest gets exactly one
+ * of these, in order (the ext_proc contract for non-duplex modes).
+ */
+
+/** Marks replies the gateway made itself, so Envoy's local_reply_config leaves them alone. */
+export const GATEWAY_ERROR_HEADER = 'x-gateway-error';
+
+export function continueRequestHeaders(mutation?: HeaderMutation): ProcessingResponse {
+  return { request_headers: { response: common(mutation) } };
+}
+
+export function continueRequestBody(mutation?: HeaderMutation, clearRouteCache = false): ProcessingResponse {
+  const response = common(mutation);
+  if (clearRouteCache) response.clear_route_cache = true;
+  return { request_body: { response } };
+}
+
+export function replaceRequest(mutation: HeaderMutation, body: Buffer): ProcessingResponse {
+  return { request_headers: { response: { status: 'CONTINUE_AND_REPLACE', header_mutation: mutation, body_mutation: { body } } } };
+}
+
+export function continueResponseHeaders(mutation?: HeaderMutation, modeOverride?: ProcessingMode): ProcessingResponse {
+  const reply: ProcessingResponse = { response_headers: { response: common(mutation) } };
+  if (modeOverride) reply.mode_override = modeOverride;
+  return reply;
+}
+
+export function responseBody(body?: Buffer, mutation?: HeaderMutation): ProcessingResponse {
+  const response = common(mutation);
+  if (body !== undefined) response.body_mutation = body.length > 0 ? { body } : { clear_body: true };
+  return { response_body: { response } };
+}
+
+export const CONTINUE_RESPONSE_BODY: ProcessingResponse = Object.freeze({ response_body: Object.freeze({}) }) as ProcessingResponse;
+
+export function jsonImmediateResponse(status: number, payload: unknown, headers: Record<string, string> = {}, details = 'gateway'): ProcessingResponse {
+  return {
+    immediate_response: {
+      status: { code: status },
+      headers: headerMutation({ 'content-type': 'application/json', ...headers }),
+      body: Buffer.from(JSON.stringify(payload)),
+      details,
+    },
+  };
+}
+
+/** The single place a GatewayError becomes a client-visible reply. */
+export function errorImmediateResponse(error: GatewayError, extraHeaders: Record<string, string> = {}): ProcessingResponse {
+  return jsonImmediateResponse(
+    error.status,
+    toOpenAIErrorBody(error),
+    { [GATEWAY_ERROR_HEADER]: error.code, ...error.headers, ...extraHeaders },
+    `gateway_${error.code}`,
+  );
+}
+
+function common(mutation?: HeaderMutation): CommonResponse {
+  return mutation && (mutation.set_headers || mutation.remove_headers) ? { header_mutation: mutation } : {};
+}

@@ -1,0 +1,300 @@
+import type { RuntimeView } from '../config/runtime.js';
+import { ROUTE_HEADER } from '../config/render-envoy.js';
+import { asGatewayError, GatewayError } from '../errors.js';
+import { listModels, modelObject } from '../gateway/list-models.js';
+import type { Meter } from '../gateway/meter.js';
+import { parseChatRequest } from '../gateway/parse-chat-request.js';
+import { lastAttempt, type RequestContext } from '../gateway/request-context.js';
+import type { RequestStore } from '../gateway/request-store.js';
+import { resolveRoute } from '../gateway/resolve-route.js';
+import type { Logger } from '../observability/logger.js';
+import type { ProviderAdapter, StreamTranslator, TranslationContext } from '../providers/provider-adapter.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { Usage } from '../providers/usage.js';
+import { clientHeadersToRemove, headerMutation, readHeaders, REQUEST_ID_HEADER } from './headers.js';
+import type { HttpBody, HttpHeaders, ProcessingRequest, ProcessingResponse } from './messages.js';
+import {
+  CONTINUE_RESPONSE_BODY,
+  continueRequestBody,
+  continueRequestHeaders,
+  continueResponseHeaders,
+  errorImmediateResponse,
+  jsonImmediateResponse,
+  responseBody,
+} from './responses.js';
+import type { StreamEndReason, StreamProcessor } from './stream-processor.js';
+
+export interface RouterProcessorDependencies {
+  /** The current runtime view; read once per request so a reload never changes a request midway. */
+  view: () => RuntimeView;
+  store: RequestStore<RequestContext>;
+  registry: ProviderRegistry;
+  meter: Meter;
+  logger: Logger;
+  /** Monotonic milliseconds (performance.now). */
+  now: () => number;
+  /** Wall-clock milliseconds (Date.now), for `created` fields. */
+  clock: () => number;
+  newId: () => string;
+}
+
+/** Provider response headers that describe the gateway's provider account, not the client's request. */
+const PROVIDER_RESPONSE_HEADERS = /^(openai-organization|openai-project|anthropic-organization-id|set-cookie|x-ratelimit-|cf-ray$|x-envoy-upstream)/;
+
+type Phase = 'request_headers' | 'request_body' | 'upstream' | 'response_body' | 'done';
+
+/**
+ * The router-level processor: one per client request, in the HCM filter chain.
+ * Request headers: classify the endpoint, strip credentials and internal headers.
+ * Request body (buffered): validate, resolve the model, write the routing header.
+ * Response headers: learn which attempt answered, choose streamed or buffered handling.
+ * Response body: translate to OpenAI form and meter, chunk by chunk for streams.
+ */
+export class RouterProcessor implements StreamProcessor {
+  readonly #dependencies: RouterProcessorDependencies;
+  readonly #startedAt: number;
+  #phase: Phase = 'request_headers';
+  #method = '';
+  #path = '';
+  #view: RuntimeView | undefined;
+  #context: RequestContext | undefined;
+  #status = 0;
+  #adapter: ProviderAdapter | undefined;
+  #translation: TranslationContext | undefined;
+  #translator: StreamTranslator | undefined;
+  #usage: Usage | undefined;
+  #servedModel: string | undefined;
+  #firstByteAt: number | undefined;
+  #metered = false;
+
+  constructor(dependencies: RouterProcessorDependencies) {
+    this.#dependencies = dependencies;
+    this.#startedAt = dependencies.now();
+  }
+
+  handle(request: ProcessingRequest): ProcessingResponse {
+    switch (request.request) {
+      case 'request_headers':
+        return this.#onRequestHeaders(request.request_headers ?? {});
+      case 'request_body':
+        return this.#onRequestBody(request.request_body ?? {});
+      case 'response_headers':
+        return this.#onResponseHeaders(request.response_headers ?? {});
+      case 'response_body':
+        return this.#onResponseBody(request.response_body ?? {});
+      case 'request_trailers':
+        return { request_trailers: {} };
+      case 'response_trailers':
+        return { response_trailers: {} };
+      default:
+        throw new Error(`unexpected ext_proc message ${String(request.request)}`);
+    }
+  }
+
+  close(_reason: StreamEndReason): void {
+    if (this.#context !== undefined) {
+      // Envoy ended the stream before the response finished (client gone, upstream reset):
+      // the request was cut short, and is metered with what was delivered.
+      if (!this.#metered) {
+        if (this.#translator) {
+          this.#usage = this.#translator.usage;
+          this.#servedModel = this.#translator.model;
+        }
+        // 499: nginx's "client closed request", the customary code for a request that ended without a status.
+        this.#finish(this.#status || 499, true);
+      }
+      this.#dependencies.store.delete(this.#context.id);
+    }
+    this.#phase = 'done';
+  }
+
+  #onRequestHeaders(message: HttpHeaders): ProcessingResponse {
+    const headers = readHeaders(message.headers);
+    this.#method = headers[':method'] ?? '';
+    this.#path = (headers[':path'] ?? '').split('?')[0] ?? '';
+    this.#view = this.#dependencies.view();
+    const endpoint = this.#classify();
+    try {
+      if (endpoint === 'models') return this.#answerModels();
+      if (endpoint !== 'chat') throw endpoint;
+      if (message.end_of_stream) {
+        throw new GatewayError({ status: 400, code: 'missing_body', message: 'The request body is empty; expected a JSON chat completion request.' });
+      }
+    } catch (thrown) {
+      return this.#refuse(asGatewayError(thrown));
+    }
+    this.#phase = 'request_body';
+    return continueRequestHeaders(headerMutation({}, clientHeadersToRemove(headers)));
+  }
+
+  #classify(): 'chat' | 'models' | GatewayError {
+    const path = this.#path.replace(/\/+$/, '');
+    if (path === '/v1/chat/completions' || path === '/chat/completions') {
+      return this.#method === 'POST' ? 'chat' : methodNotAllowed(this.#method, path, 'POST');
+    }
+    if (path === '/v1/models' || path.startsWith('/v1/models/')) {
+      return this.#method === 'GET' ? 'models' : methodNotAllowed(this.#method, path, 'GET');
+    }
+    return new GatewayError({
+      status: 404,
+      code: 'unknown_url',
+      type: 'invalid_request_error',
+      message: `Unknown request URL: ${this.#method} ${truncate(this.#path)}. This gateway serves POST /v1/chat/completions and GET /v1/models.`,
+    });
+  }
+
+  #answerModels(): ProcessingResponse {
+    const view = this.#view!;
+    const created = Math.floor(this.#dependencies.clock() / 1000);
+    const id = decodeURIComponent(this.#path.replace(/\/+$/, '').slice('/v1/models/'.length));
+    this.#phase = 'done';
+    if (this.#path.replace(/\/+$/, '') === '/v1/models') return jsonImmediateResponse(200, listModels(view, created));
+    const route = resolveRoute(view, id);
+    return jsonImmediateResponse(200, modelObject(route.alias, route.demo ? `${route.ownedBy} (demo)` : route.ownedBy, created));
+  }
+
+  #onRequestBody(message: HttpBody): ProcessingResponse {
+    const view = this.#view!;
+    let model: string | undefined;
+    try {
+      const request = parseChatRequest(message.body ?? EMPTY);
+      model = request.model;
+      const route = resolveRoute(view, request.model);
+      const context: RequestContext = {
+        id: this.#dependencies.newId(),
+        startedAt: this.#startedAt,
+        route,
+        request,
+        stream: request.stream === true,
+        includeUsage: request.stream === true && request.stream_options?.include_usage === true,
+        attempts: [],
+      };
+      if (!this.#dependencies.store.put(context.id, context)) {
+        throw new GatewayError({ status: 503, code: 'gateway_overloaded', message: 'The gateway has too many requests in flight; retry shortly.', headers: { 'retry-after': '1' } });
+      }
+      this.#context = context;
+      this.#phase = 'upstream';
+      // The routing header only takes effect together with clear_route_cache (Envoy caches the route before ext_proc runs).
+      return continueRequestBody(headerMutation({ [ROUTE_HEADER]: route.cluster, [REQUEST_ID_HEADER]: context.id }), true);
+    } catch (thrown) {
+      return this.#refuse(asGatewayError(thrown), model);
+    }
+  }
+
+  #onResponseHeaders(message: HttpHeaders): ProcessingResponse {
+    const context = this.#context;
+    const headers = readHeaders(message.headers);
+    this.#status = Number(headers[':status'] ?? 0);
+    const set: Record<string, string> = {};
+    const remove = Object.keys(headers).filter((name) => PROVIDER_RESPONSE_HEADERS.test(name));
+    if (context === undefined) {
+      // Not a request this processor routed (Envoy's own reply): pass it on untouched.
+      this.#phase = 'done';
+      return continueResponseHeaders(headerMutation(set, remove));
+    }
+    set[REQUEST_ID_HEADER] = context.id;
+    const attempt = lastAttempt(context);
+    this.#adapter = attempt ? this.#dependencies.registry.get(attempt.target.provider.kind) : undefined;
+    this.#translation = {
+      responseId: `chatcmpl-${context.id.replace(/-/g, '')}`,
+      created: Math.floor(this.#dependencies.clock() / 1000),
+      model: attempt?.target.model ?? context.route.alias,
+      includeUsage: context.includeUsage,
+    };
+    this.#phase = 'response_body';
+    const eventStream = (headers['content-type'] ?? '').startsWith('text/event-stream');
+    if (message.end_of_stream) {
+      this.#finish(this.#status, false);
+      return continueResponseHeaders(headerMutation(set, remove));
+    }
+    if (this.#status === 200 && eventStream && this.#adapter) {
+      this.#translator = this.#adapter.createStreamTranslator(this.#translation);
+      // Chunks are rewritten one by one, so the upstream's length no longer holds.
+      if (headers['content-length'] !== undefined) remove.push('content-length');
+      return continueResponseHeaders(headerMutation(set, remove), { response_body_mode: 'STREAMED' });
+    }
+    return continueResponseHeaders(headerMutation(set, remove));
+  }
+
+  #onResponseBody(message: HttpBody): ProcessingResponse {
+    const chunk = message.body ?? EMPTY;
+    const translator = this.#translator;
+    if (translator !== undefined) {
+      let out = translator.push(chunk);
+      if (message.end_of_stream) {
+        const tail = translator.end();
+        if (tail.length > 0) out = out.length > 0 ? Buffer.concat([out, tail]) : tail;
+      }
+      if (this.#firstByteAt === undefined && out.length > 0) this.#firstByteAt = this.#dependencies.now();
+      if (message.end_of_stream) {
+        this.#usage = translator.usage;
+        this.#servedModel = translator.model;
+        this.#finish(this.#status, false);
+      }
+      // Unchanged bytes need no mutation: sending none saves copying the chunk back to Envoy.
+      return out === chunk ? CONTINUE_RESPONSE_BODY : responseBody(out);
+    }
+    if (!message.end_of_stream) return CONTINUE_RESPONSE_BODY;
+    return this.#translateBuffered(chunk);
+  }
+
+  #translateBuffered(body: Buffer): ProcessingResponse {
+    const adapter = this.#adapter;
+    if (adapter === undefined || this.#translation === undefined) {
+      this.#finish(this.#status, false);
+      return CONTINUE_RESPONSE_BODY;
+    }
+    let translated;
+    try {
+      translated = adapter.translateResponse({ status: this.#status, headers: {}, body }, this.#translation);
+    } catch (error) {
+      this.#dependencies.logger.error({ err: error, request_id: this.#context?.id }, 'response translation failed');
+      this.#finish(this.#status, false);
+      return CONTINUE_RESPONSE_BODY;
+    }
+    this.#usage = translated.usage;
+    this.#servedModel = translated.model;
+    this.#firstByteAt = this.#dependencies.now();
+    this.#finish(this.#status, false);
+    if (translated.body === undefined) return CONTINUE_RESPONSE_BODY;
+    return responseBody(translated.body, headerMutation({ ...translated.headers, 'content-length': String(translated.body.length) }));
+  }
+
+  #finish(status: number, cutShort: boolean): void {
+    if (this.#metered || this.#context === undefined) return;
+    this.#metered = true;
+    this.#phase = 'done';
+    this.#dependencies.meter.record({
+      context: this.#context,
+      status,
+      usage: this.#usage,
+      servedModel: this.#servedModel,
+      firstByteAt: this.#firstByteAt,
+      endedAt: this.#dependencies.now(),
+      cutShort,
+    });
+  }
+
+  #refuse(error: GatewayError, model?: string): ProcessingResponse {
+    this.#phase = 'done';
+    this.#dependencies.meter.refuse(error, { method: this.#method, path: this.#path, model });
+    return errorImmediateResponse(error);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function methodNotAllowed(method: string, path: string, allowed: string): GatewayError {
+  return new GatewayError({
+    status: 405,
+    code: 'method_not_allowed',
+    type: 'invalid_request_error',
+    message: `${method} is not supported on ${path}; use ${allowed}.`,
+    headers: { allow: allowed },
+  });
+}
+
+function truncate(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}...` : text;
+}
+

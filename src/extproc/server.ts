@@ -1,0 +1,139 @@
+import { Server, ServerCredentials, status, type Metadata, type ServerDuplexStream } from '@grpc/grpc-js';
+import { PHASE_METADATA_KEY } from '../config/render-envoy.js';
+import type { Logger } from '../observability/logger.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import type { ProcessingRequest, ProcessingResponse } from './messages.js';
+import { loadExternalProcessorService } from './proto.js';
+import type { StreamEndReason, StreamProcessor } from './stream-processor.js';
+
+export type Phase = 'router' | 'attempt';
+
+export interface ExtProcServerDependencies {
+  createProcessor: (phase: Phase) => StreamProcessor;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  /** Largest gRPC message accepted: Envoy sends whole buffered bodies in one message. */
+  maxMessageBytes: number;
+}
+
+/**
+ * The grpc-js server behind both ext_proc filters. Envoy says which filter opened a stream
+ * through the initial metadata the renderer configures (x-gateway-phase).
+ */
+export class ExtProcServer {
+  readonly #server: Server;
+  readonly #dependencies: ExtProcServerDependencies;
+  readonly #open = new Set<ServerDuplexStream<ProcessingRequest, ProcessingResponse>>();
+  #draining = false;
+
+  constructor(dependencies: ExtProcServerDependencies) {
+    this.#dependencies = dependencies;
+    const slack = 1024 * 1024;
+    this.#server = new Server({
+      'grpc.max_receive_message_length': dependencies.maxMessageBytes + slack,
+      'grpc.max_send_message_length': dependencies.maxMessageBytes + slack,
+      // Envoy keeps one long-lived HTTP/2 connection; answer its keepalive pings.
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.http2.min_ping_interval_without_data_ms': 5000,
+    });
+    this.#server.addService(loadExternalProcessorService(), { Process: (call: ServerDuplexStream<ProcessingRequest, ProcessingResponse>) => this.#process(call) });
+  }
+
+  get openStreams(): number {
+    return this.#open.size;
+  }
+
+  listen(address: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port)));
+    });
+  }
+
+  /** Refuses new streams from now on; in-flight ones go on. */
+  startDraining(): void {
+    this.#draining = true;
+  }
+
+  /** Waits up to graceMs for open streams to finish, then cuts the rest. */
+  async shutdown(graceMs: number): Promise<void> {
+    this.#draining = true;
+    const deadline = Date.now() + graceMs;
+    while (this.#open.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#server.forceShutdown();
+        resolve();
+      }, 200);
+      this.#server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  #process(call: ServerDuplexStream<ProcessingRequest, ProcessingResponse>): void {
+    const { logger, metrics } = this.#dependencies;
+    if (this.#draining) {
+      call.emit('error', { code: status.UNAVAILABLE, details: 'sidecar is shutting down' });
+      return;
+    }
+    const phase = phaseOf(call.metadata);
+    const processor = this.#dependencies.createProcessor(phase);
+    this.#open.add(call);
+    metrics.activeStreams.inc({ phase });
+    let closed = false;
+    const close = (reason: StreamEndReason) => {
+      if (closed) return;
+      closed = true;
+      this.#open.delete(call);
+      metrics.activeStreams.dec({ phase });
+      try {
+        processor.close(reason);
+      } catch (error) {
+        logger.error({ err: error, phase }, 'ext_proc processor failed while closing');
+      }
+    };
+    const fail = (error: unknown) => {
+      logger.error({ err: error, phase }, 'ext_proc processing failed; failing the stream closed');
+      close('error');
+      call.emit('error', { code: status.INTERNAL, details: 'gateway processing failed' });
+    };
+
+    // Replies must go back in order, one per message. Most are computed synchronously; when one
+    // is not, later messages queue behind it.
+    let pending: Promise<void> | undefined;
+    const answer = (message: ProcessingRequest) => {
+      if (closed) return undefined;
+      const reply = processor.handle(message);
+      if (reply instanceof Promise) return reply.then((value) => void (closed || call.write(value)));
+      call.write(reply);
+      return undefined;
+    };
+    call.on('data', (message: ProcessingRequest) => {
+      if (pending !== undefined) {
+        pending = pending.then(() => answer(message)).catch(fail);
+        return;
+      }
+      try {
+        const next = answer(message);
+        if (next !== undefined) pending = next.catch(fail).finally(() => undefined);
+      } catch (error) {
+        fail(error);
+      }
+    });
+    call.on('end', () => {
+      const finish = () => {
+        close('ended');
+        call.end();
+      };
+      if (pending) pending.then(finish, finish);
+      else finish();
+    });
+    call.on('cancelled', () => close('cancelled'));
+    call.on('error', () => close('error'));
+  }
+}
+
+function phaseOf(metadata: Metadata): Phase {
+  return metadata.get(PHASE_METADATA_KEY)[0] === 'attempt' ? 'attempt' : 'router';
+}

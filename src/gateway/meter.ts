@@ -1,0 +1,81 @@
+import type { GatewayError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import type { Usage } from '../providers/usage.js';
+import { lastAttempt, type RequestContext } from './request-context.js';
+
+/** How a request that reached a provider ended. */
+export interface RequestOutcome {
+  readonly context: RequestContext;
+  readonly status: number;
+  readonly usage: Usage | undefined;
+  /** The model the provider says served the request. */
+  readonly servedModel: string | undefined;
+  /** performance.now() when the first content byte went back to the client (streams). */
+  readonly firstByteAt: number | undefined;
+  readonly endedAt: number;
+  /** The stream ended before the upstream finished it (client left, upstream reset). */
+  readonly cutShort: boolean;
+}
+
+export interface Meter {
+  /** Records a finished request. The router processor calls it exactly once per request that reached a provider. */
+  record(outcome: RequestOutcome): void;
+  /** Records a request the gateway refused itself. */
+  refuse(error: GatewayError, request: { method: string; path: string; model?: string | undefined }): void;
+}
+
+export function createMeter(dependencies: { metrics: GatewayMetrics; logger: Logger }): Meter {
+  const { metrics, logger } = dependencies;
+  return {
+    record(outcome) {
+      const { context, usage } = outcome;
+      const attempt = lastAttempt(context);
+      const provider = attempt?.target.provider.name ?? 'none';
+      const model = context.route.alias;
+      const status = String(outcome.status);
+      const seconds = (outcome.endedAt - context.startedAt) / 1000;
+      metrics.requests.inc({ gen_ai_request_model: model, gen_ai_provider_name: provider, http_response_status_code: status, gen_ai_streaming: String(context.stream) });
+      metrics.duration.observe({ gen_ai_request_model: model, gen_ai_provider_name: provider, http_response_status_code: status }, seconds);
+      if (usage) {
+        metrics.tokens.observe({ gen_ai_request_model: model, gen_ai_provider_name: provider, gen_ai_token_type: 'input' }, usage.promptTokens);
+        metrics.tokens.observe({ gen_ai_request_model: model, gen_ai_provider_name: provider, gen_ai_token_type: 'output' }, usage.completionTokens);
+      }
+      const timeToFirstToken = outcome.firstByteAt === undefined ? undefined : (outcome.firstByteAt - context.startedAt) / 1000;
+      if (timeToFirstToken !== undefined && context.stream) {
+        metrics.timeToFirstToken.observe({ gen_ai_request_model: model, gen_ai_provider_name: provider }, timeToFirstToken);
+      }
+      logger.info(
+        {
+          event: 'request',
+          request_id: context.id,
+          model,
+          model_served: outcome.servedModel ?? attempt?.target.model ?? null,
+          provider,
+          demo: context.route.demo || undefined,
+          status: outcome.status,
+          stream: context.stream,
+          outcome: outcome.cutShort ? 'cut_short' : 'completed',
+          attempts: context.attempts.map((record) => `${record.target.provider.name}/${record.target.model}`),
+          prompt_tokens: usage?.promptTokens ?? null,
+          completion_tokens: usage?.completionTokens ?? null,
+          total_tokens: usage?.totalTokens ?? null,
+          time_to_first_token_ms: timeToFirstToken === undefined ? null : round(timeToFirstToken * 1000),
+          duration_ms: round(seconds * 1000),
+        },
+        'request finished',
+      );
+    },
+    refuse(error, request) {
+      metrics.refusals.inc({ reason: error.code });
+      logger.info(
+        { event: 'refusal', method: request.method, path: request.path, model: request.model, status: error.status, code: error.code, message: error.message },
+        'request refused',
+      );
+    },
+  };
+}
+
+function round(milliseconds: number): number {
+  return Math.round(milliseconds * 1000) / 1000;
+}

@@ -1,0 +1,55 @@
+import type { z } from 'zod';
+import { GatewayError } from '../errors.js';
+import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../providers/openai/openai-api.js';
+
+/**
+ * Turns the raw request body into a validated ChatCompletionRequest, or a 400 that names
+ * the offending parameter the way OpenAI does (`messages[0].content`).
+ */
+export function parseChatRequest(body: Buffer): ChatCompletionRequest {
+  if (body.length === 0) {
+    throw invalidRequest('The request body is empty; expected a JSON chat completion request.', null, 'missing_body');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw invalidRequest(`The request body is not valid JSON: ${(error as Error).message}.`, null, 'invalid_json');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw invalidRequest('The request body must be a JSON object.', null, 'invalid_json');
+  }
+  const result = chatCompletionRequestSchema.safeParse(parsed);
+  if (!result.success) throw describeValidationFailure(result.error);
+  return result.data;
+}
+
+function describeValidationFailure(error: z.ZodError): GatewayError {
+  const issue = mostSpecificIssue(error.issues);
+  const param = toParam(issue.path);
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    return invalidRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
+  }
+  const where = param ? `Invalid value for '${param}'` : 'Invalid request';
+  return invalidRequest(`${where}: ${issue.message}.`, param || null, 'invalid_value');
+}
+
+/** Union failures nest their branches' issues; the deepest one says most about what is wrong. */
+function mostSpecificIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
+  let best = issues[0]!;
+  for (const issue of issues) if (issue.path.length > best.path.length) best = issue;
+  return best;
+}
+
+export function toParam(path: readonly PropertyKey[]): string {
+  let param = '';
+  for (const key of path) {
+    if (typeof key === 'number') param += `[${key}]`;
+    else param += param ? `.${String(key)}` : String(key);
+  }
+  return param;
+}
+
+function invalidRequest(message: string, param: string | null, code: string): GatewayError {
+  return new GatewayError({ status: 400, code, message, param, type: 'invalid_request_error', retryable: false });
+}

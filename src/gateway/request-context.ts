@@ -1,0 +1,29 @@
+import type { ModelRoute, TargetRuntime } from '../config/runtime.js';
+import type { ChatCompletionRequest } from '../providers/openai/openai-api.js';
+
+/**
+ * Everything the gateway knows about one client request. The router-level processor
+ * creates it; the attempt processor (another gRPC stream, same process) finds it by the
+ * internal request id and records each upstream attempt on it.
+ */
+export interface RequestContext {
+  readonly id: string;
+  /** performance.now() when the request headers reached the sidecar. */
+  readonly startedAt: number;
+  readonly route: ModelRoute;
+  readonly request: ChatCompletionRequest;
+  readonly stream: boolean;
+  /** The client asked for the usage chunk (stream_options.include_usage). */
+  readonly includeUsage: boolean;
+  readonly attempts: AttemptRecord[];
+}
+
+export interface AttemptRecord {
+  readonly target: TargetRuntime;
+  /** performance.now() when the attempt was sent. */
+  readonly startedAt: number;
+}
+
+export function lastAttempt(context: RequestContext): AttemptRecord | undefined {
+  return context.attempts[context.attempts.length - 1];
+}

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import type { Server as HttpServer } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { DEFAULT_CONFIG_PATH, loadConfigurationFile } from './config/load.js';
+import { availableModels, buildRuntimeView, type Environment, type RuntimeView } from './config/runtime.js';
+import { AttemptProcessor } from './extproc/attempt-processor.js';
+import { RouterProcessor } from './extproc/router-processor.js';
+import { ExtProcServer } from './extproc/server.js';
+import { createMeter } from './gateway/meter.js';
+import type { RequestContext } from './gateway/request-context.js';
+import { RequestStore } from './gateway/request-store.js';
+import { createAdminServer } from './observability/admin-server.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
+import { createProviderRegistry } from './providers/registry.js';
+
+/**
+ * The composition root: configuration, dependencies, the gRPC and admin servers, signals.
+ * Everything else receives what it needs from here; nothing reaches for a global.
+ */
+export interface GatewayHandle {
+  readonly grpcPort: number;
+  readonly adminPort: number;
+  readonly view: RuntimeView;
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface StartOptions {
+  configPath: string;
+  environment: Environment;
+  logger?: Logger;
+}
+
+export async function startGateway(options: StartOptions): Promise<GatewayHandle> {
+  const logger = options.logger ?? createLogger({ level: options.environment.LOG_LEVEL ?? 'info' });
+  const configuration = loadConfigurationFile(options.configPath, options.environment);
+  const view = buildRuntimeView(configuration, { environment: options.environment });
+  const registry = createProviderRegistry();
+  for (const provider of view.providers.values()) {
+    if (!registry.has(provider.kind)) throw new Error(`provider ${provider.name}: kind ${provider.kind} is not supported yet`);
+  }
+  const metrics = createMetrics();
+  const meter = createMeter({ metrics, logger });
+  // Long generations can stream for many minutes; entries normally go when the request ends.
+  const store = new RequestStore<RequestContext>({ ttlMs: 60 * 60 * 1000, maxEntries: 100_000, now: () => performance.now() });
+  const sweeper = setInterval(() => store.sweep(), 60_000);
+  sweeper.unref();
+
+  const now = () => performance.now();
+  const server = new ExtProcServer({
+    logger,
+    metrics,
+    maxMessageBytes: configuration.listener.max_request_bytes,
+    createProcessor: (phase) =>
+      phase === 'attempt'
+        ? new AttemptProcessor({ store, registry, now })
+        : new RouterProcessor({ view: () => view, store, registry, meter, logger, now, clock: Date.now, newId: randomUUID }),
+  });
+  const { sidecar } = configuration;
+  const grpcPort = await server.listen(`${sidecar.bind_address}:${sidecar.grpc_port}`);
+  let healthy = true;
+  const admin = createAdminServer({ registry: metrics.registry, isHealthy: () => healthy });
+  const adminPort = await listenHttp(admin, sidecar.bind_address, sidecar.admin_port);
+
+  for (const provider of view.providers.values()) {
+    if (provider.unavailableReason) logger.warn({ provider: provider.name }, `provider ${provider.name} is disabled: ${provider.unavailableReason}`);
+    if (provider.demo) logger.warn({ provider: provider.name }, `provider ${provider.name} is a DEMO stand-in, not a real model`);
+  }
+  logger.warn('no virtual keys are configured: the gateway is OPEN to any client that reaches its listener');
+  logger.info(
+    { grpc_port: grpcPort, admin_port: adminPort, models: availableModels(view).map((route) => route.alias) },
+    'sidecar ready',
+  );
+
+  return {
+    grpcPort,
+    adminPort,
+    view,
+    async stop(graceMs = 10_000) {
+      healthy = false;
+      server.startDraining();
+      await server.shutdown(graceMs);
+      clearInterval(sweeper);
+      await new Promise<void>((resolve) => admin.close(() => resolve()));
+      logger.flush();
+    },
+  };
+}
+
+function listenHttp(server: HttpServer, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+/** Run as a program: serve until SIGTERM/SIGINT, then drain in-flight streams and exit. */
+export async function main(): Promise<void> {
+  const environment = process.env;
+  const logger = createLogger({ level: environment.LOG_LEVEL ?? 'info' });
+  let handle: GatewayHandle;
+  try {
+    handle = await startGateway({ configPath: environment.GATEWAY_CONFIG ?? DEFAULT_CONFIG_PATH, environment, logger });
+  } catch (error) {
+    logger.fatal({ err: error }, (error as Error).message);
+    logger.flush();
+    process.exitCode = 1;
+    return;
+  }
+  const graceMs = Number(environment.GATEWAY_SHUTDOWN_GRACE_MS ?? 25_000);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, grace_ms: graceMs }, 'draining: no new streams, finishing in-flight ones');
+    handle.stop(graceMs).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) void main();

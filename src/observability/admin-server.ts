@@ -1,0 +1,39 @@
+import { createServer, type Server } from 'node:http';
+import type { Registry } from 'prom-client';
+
+/**
+ * The sidecar's own HTTP port: /healthz for orchestrators and Envoy's health check,
+ * /metrics for Prometheus. Never exposed through Envoy's listener.
+ */
+export interface AdminServerOptions {
+  registry: Registry;
+  /** False once the sidecar is draining, so Envoy and orchestrators stop sending new work. */
+  isHealthy: () => boolean;
+}
+
+export function createAdminServer(options: AdminServerOptions): Server {
+  return createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (request.method === 'GET' && path === '/healthz') {
+      const healthy = options.isHealthy();
+      response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ status: healthy ? 'ok' : 'draining' }));
+      return;
+    }
+    if (request.method === 'GET' && path === '/metrics') {
+      options.registry.metrics().then(
+        (text) => {
+          response.writeHead(200, { 'content-type': options.registry.contentType });
+          response.end(text);
+        },
+        () => {
+          response.writeHead(500, { 'content-type': 'text/plain' });
+          response.end('metrics unavailable\n');
+        },
+      );
+      return;
+    }
+    response.writeHead(404, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ error: { message: `No admin endpoint ${request.method} ${path}.`, type: 'invalid_request_error', param: null, code: 'not_found' } }));
+  });
+}

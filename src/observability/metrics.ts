@@ -1,0 +1,64 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The gateway's Prometheus metrics, on its own registry (no global state: tests build their
+ * own). Names follow the OpenTelemetry GenAI semantic conventions in Prometheus form
+ * (`gen_ai.client.token.usage` -> `gen_ai_client_token_usage`); label values come only
+ * from configuration (model aliases, provider names) or a fixed set, never from raw input.
+ */
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  readonly requests: Counter<'gen_ai_request_model' | 'gen_ai_provider_name' | 'http_response_status_code' | 'gen_ai_streaming'>;
+  readonly tokens: Histogram<'gen_ai_request_model' | 'gen_ai_provider_name' | 'gen_ai_token_type'>;
+  readonly duration: Histogram<'gen_ai_request_model' | 'gen_ai_provider_name' | 'http_response_status_code'>;
+  readonly timeToFirstToken: Histogram<'gen_ai_request_model' | 'gen_ai_provider_name'>;
+  readonly refusals: Counter<'reason'>;
+  readonly activeStreams: Gauge<'phase'>;
+}
+
+export function createMetrics(options: { collectProcessMetrics?: boolean } = {}): GatewayMetrics {
+  const registry = new Registry();
+  if (options.collectProcessMetrics ?? true) collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    requests: new Counter({
+      name: 'llm_gateway_requests_total',
+      help: 'Chat completion requests that reached a provider, by model asked, provider that answered and HTTP status.',
+      labelNames: ['gen_ai_request_model', 'gen_ai_provider_name', 'http_response_status_code', 'gen_ai_streaming'],
+      registers: [registry],
+    }),
+    tokens: new Histogram({
+      name: 'gen_ai_client_token_usage',
+      help: 'Tokens used per request (OpenTelemetry gen_ai.client.token.usage); _sum is the exact total.',
+      labelNames: ['gen_ai_request_model', 'gen_ai_provider_name', 'gen_ai_token_type'],
+      buckets: [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304],
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: 'gen_ai_server_request_duration_seconds',
+      help: 'Time from the request reaching the gateway to the last byte of the answer (OpenTelemetry gen_ai.server.request.duration).',
+      labelNames: ['gen_ai_request_model', 'gen_ai_provider_name', 'http_response_status_code'],
+      buckets: [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92],
+      registers: [registry],
+    }),
+    timeToFirstToken: new Histogram({
+      name: 'gen_ai_server_time_to_first_token_seconds',
+      help: 'Time from the request reaching the gateway to the first streamed content byte sent back (OpenTelemetry gen_ai.server.time_to_first_token).',
+      labelNames: ['gen_ai_request_model', 'gen_ai_provider_name'],
+      buckets: [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60],
+      registers: [registry],
+    }),
+    refusals: new Counter({
+      name: 'llm_gateway_refusals_total',
+      help: 'Requests the gateway answered itself with an error, by reason (a fixed set of error codes).',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    activeStreams: new Gauge({
+      name: 'llm_gateway_active_ext_proc_streams',
+      help: 'ext_proc streams Envoy holds open to this sidecar, by processor.',
+      labelNames: ['phase'],
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,73 @@
+import type { ChatCompletionRequest } from './openai/openai-api.js';
+import type { Usage } from './usage.js';
+
+/**
+ * What every provider adapter offers. Adapters are pure: no I/O, clock, logger or
+ * globals. What varies per request (ids, time, the credential) is passed in, which is what
+ * lets tests replay recorded traffic and assert exact bytes.
+ */
+export interface ProviderAdapter {
+  /** The upstream request for one attempt: path (with query), headers to set, body. */
+  buildRequest(request: ChatCompletionRequest, target: AttemptTarget): UpstreamRequest;
+  /** Translates a whole (non-streamed) response body, success or error, to OpenAI form. */
+  translateResponse(response: UpstreamResponse, context: TranslationContext): TranslatedResponse;
+  /** A per-request object that turns the provider's event stream into OpenAI chunks. */
+  createStreamTranslator(context: TranslationContext): StreamTranslator;
+}
+
+export interface AttemptTarget {
+  /** The model name the provider knows. */
+  model: string;
+  /** Path prefix of the provider's base URL ("/v1"). */
+  pathPrefix: string;
+  /** The provider credential, or undefined for an upstream that takes none (a local Ollama). */
+  credential: string | undefined;
+  /** Azure OpenAI's api-version, when the deployment path is used. */
+  apiVersion?: string | undefined;
+}
+
+export interface UpstreamRequest {
+  /** `:path`, including any query string. */
+  path: string;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export interface TranslationContext {
+  /** Id for responses the gateway writes itself (translated providers); OpenAI keeps its own. */
+  responseId: string;
+  /** Unix seconds. */
+  created: number;
+  /** The model name reported to the client when the provider's answer carries none. */
+  model: string;
+  /** Whether the client asked for a usage chunk (stream_options.include_usage). */
+  includeUsage: boolean;
+}
+
+export interface TranslatedResponse {
+  status: number;
+  /** The new body, or undefined to pass the provider's bytes through unchanged. */
+  body: Buffer | undefined;
+  /** Extra response headers to set (e.g. content-type when an error body is rewritten). */
+  headers?: Record<string, string>;
+  usage: Usage | undefined;
+  /** The model the provider says served the request. */
+  model: string | undefined;
+}
+
+export interface StreamTranslator {
+  /** Consumes one chunk as Envoy delivered it; returns the bytes to send on (possibly empty). */
+  push(chunk: Buffer): Buffer;
+  /** The upstream ended; returns any bytes still owed to the client. */
+  end(): Buffer;
+  /** The latest usage the provider reported, if any yet. */
+  readonly usage: Usage | undefined;
+  /** The model the provider says served the request, once known. */
+  readonly model: string | undefined;
+}

@@ -1,0 +1,10 @@
+import type { ProviderKind } from '../config/schema.js';
+import { openAIAdapter } from './openai/openai-adapter.js';
+import type { ProviderAdapter } from './provider-adapter.js';
+
+/** Provider kind -> adapter. Kinds without an adapter yet are refused at start, not at request time. */
+export type ProviderRegistry = ReadonlyMap<ProviderKind, ProviderAdapter>;
+
+export function createProviderRegistry(): ProviderRegistry {
+  return new Map<ProviderKind, ProviderAdapter>([['openai', openAIAdapter]]);
+}
