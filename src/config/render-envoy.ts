@@ -15,6 +15,8 @@ export const ROUTE_HEADER = 'x-gateway-route';
 /** Endpoint metadata namespace and key that name the target an attempt goes to. */
 export const METADATA_NAMESPACE = 'llm_gateway';
 export const TARGET_METADATA_KEY = 'target';
+/** Dynamic metadata key carrying the translated body's length to the header_mutation upstream filter. */
+export const CONTENT_LENGTH_METADATA_KEY = 'content_length';
 /** The CEL attribute the attempt processor asks Envoy for. */
 export const TARGET_ATTRIBUTE = `xds.upstream_host_metadata.filter_metadata['${METADATA_NAMESPACE}']['${TARGET_METADATA_KEY}']`;
 /** gRPC metadata telling the sidecar which of the two filters opened a stream. */
@@ -114,8 +116,9 @@ function httpConnectionManager(view: RuntimeView): Record<string, unknown> {
           typed_config: {
             '@type': EXT_PROC_TYPE,
             grpc_service: sidecarGrpcService('router'),
-            // Fail closed: if the sidecar cannot be reached the client gets a JSON 5xx, and nothing is forwarded.
+            // Fail closed: if the sidecar cannot be reached the client gets a JSON 503, and nothing is forwarded.
             failure_mode_allow: false,
+            status_on_error: { code: 503 },
             processing_mode: {
               request_header_mode: 'SEND',
               request_body_mode: 'BUFFERED',
@@ -126,6 +129,8 @@ function httpConnectionManager(view: RuntimeView): Record<string, unknown> {
               response_trailer_mode: 'SKIP',
             },
             allow_mode_override: true,
+            // allow_envoy lets the sidecar remove client-sent x-envoy-* headers (timeouts, retries) before the router reads them.
+            mutation_rules: { allow_envoy: true },
             message_timeout: '5s',
             max_message_timeout: '30s',
             metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE] } },
@@ -133,7 +138,7 @@ function httpConnectionManager(view: RuntimeView): Record<string, unknown> {
         },
         { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } },
       ],
-      local_reply_config: localReplyConfig(),
+      local_reply_config: localReplyConfig(configuration.listener.max_request_bytes),
       access_log: [
         {
           name: 'envoy.access_loggers.stdout',
@@ -167,7 +172,7 @@ function httpConnectionManager(view: RuntimeView): Record<string, unknown> {
  * failures) are plain text by default; OpenAI SDKs expect JSON. Replies the sidecar sends
  * itself are already OpenAI JSON, so they are left alone.
  */
-function localReplyConfig(): Record<string, unknown> {
+function localReplyConfig(maxRequestBytes: number): Record<string, unknown> {
   // The sidecar's replies carry response code details "gateway_<code>" (responses.ts); Envoy's own never do.
   const fromEnvoy = {
     extension_filter: {
@@ -192,11 +197,11 @@ function localReplyConfig(): Record<string, unknown> {
   return {
     mappers: [
       mapper(404, 'invalid_request_error', 'route_not_found', 'No route for this request: %RESPONSE_CODE_DETAILS%.'),
-      mapper(413, 'invalid_request_error', 'request_too_large', 'The request body is larger than this gateway accepts.'),
+      mapper(413, 'invalid_request_error', 'request_too_large', `The request body is larger than this gateway accepts (${maxRequestBytes} bytes).`),
       mapper(431, 'invalid_request_error', 'headers_too_large', 'The request headers are larger than this gateway accepts.'),
       mapper(500, 'server_error', 'gateway_error', 'The gateway could not process this request (%RESPONSE_CODE_DETAILS%).'),
       mapper(502, 'server_error', 'upstream_error', 'The upstream provider could not be reached (%RESPONSE_CODE_DETAILS%).'),
-      mapper(503, 'server_error', 'upstream_unavailable', 'No upstream provider is available (%RESPONSE_CODE_DETAILS%).'),
+      mapper(503, 'server_error', 'service_unavailable', 'The gateway or its upstream provider is unavailable (%RESPONSE_CODE_DETAILS%).'),
       mapper(504, 'server_error', 'gateway_timeout', 'The gateway timed out (%RESPONSE_CODE_DETAILS%).'),
       {
         // Anything else Envoy refuses by itself still gets an OpenAI-shaped body.
@@ -288,6 +293,26 @@ function modelCluster(view: RuntimeView, route: ModelRoute): Record<string, unkn
               },
               request_attributes: [TARGET_ATTRIBUTE],
               message_timeout: '5s',
+              mutation_rules: { allow_all_routing: true },
+              metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE] } },
+            },
+          },
+          {
+            // CONTINUE_AND_REPLACE makes Envoy drop content-length, and a chunked upload is refused by
+            // some providers; the attempt processor hands the length over as dynamic metadata instead.
+            name: 'envoy.filters.http.header_mutation',
+            typed_config: {
+              '@type': 'type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation',
+              mutations: {
+                request_mutations: [
+                  {
+                    append: {
+                      header: { key: 'content-length', value: `%DYNAMIC_METADATA(${METADATA_NAMESPACE}:${CONTENT_LENGTH_METADATA_KEY})%` },
+                      append_action: 'ADD_IF_ABSENT',
+                    },
+                  },
+                ],
+              },
             },
           },
           {

@@ -1,10 +1,11 @@
 import type { TargetRuntime } from '../config/runtime.js';
-import { ROUTE_HEADER, TARGET_ATTRIBUTE } from '../config/render-envoy.js';
+import { CONTENT_LENGTH_METADATA_KEY, METADATA_NAMESPACE, ROUTE_HEADER, TARGET_ATTRIBUTE } from '../config/render-envoy.js';
 import type { RequestContext } from '../gateway/request-context.js';
 import type { RequestStore } from '../gateway/request-store.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { headerMutation, readHeaders, REQUEST_ID_HEADER } from './headers.js';
 import type { ProcessingRequest, ProcessingResponse, ProtoStruct } from './messages.js';
+import { toProtoStruct } from './proto-struct.js';
 import { replaceRequest } from './responses.js';
 import type { StreamProcessor } from './stream-processor.js';
 
@@ -49,11 +50,10 @@ export class AttemptProcessor implements StreamProcessor {
       apiVersion: target.provider.apiVersion,
     });
     context.attempts.push({ target, startedAt: this.#dependencies.now() });
-    const mutation = headerMutation(
-      { ':path': upstream.path, 'content-length': String(upstream.body.length), ...upstream.headers },
-      [REQUEST_ID_HEADER, ROUTE_HEADER],
-    );
-    return replaceRequest(mutation, upstream.body);
+    const mutation = headerMutation({ ':path': upstream.path, ...upstream.headers }, [REQUEST_ID_HEADER, ROUTE_HEADER]);
+    const reply = replaceRequest(mutation, upstream.body);
+    reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { [CONTENT_LENGTH_METADATA_KEY]: String(upstream.body.length) } });
+    return reply;
   }
 
   close(): void {}

@@ -34,10 +34,28 @@ function describeValidationFailure(error: z.ZodError): GatewayError {
   return invalidRequest(`${where}: ${issue.message}.`, param || null, 'invalid_value');
 }
 
-/** Union failures nest their branches' issues; the deepest one says most about what is wrong. */
+/**
+ * Union failures nest each branch's issues; the deepest issue says most about what is
+ * wrong (`messages[0].content[0].image_url.url` rather than "not a string or an array").
+ */
 function mostSpecificIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
   let best = issues[0]!;
-  for (const issue of issues) if (issue.path.length > best.path.length) best = issue;
+  for (const issue of issues) {
+    const candidate = issue.code === 'invalid_union' && issue.errors.length > 0 ? deepestInUnion(issue) : issue;
+    if (candidate.path.length > best.path.length) best = candidate;
+  }
+  return best;
+}
+
+function deepestInUnion(issue: z.core.$ZodIssueInvalidUnion): z.core.$ZodIssue {
+  let best: z.core.$ZodIssue = issue;
+  for (const branch of issue.errors) {
+    if (branch.length === 0) continue;
+    // Branch issues are relative to the union; a branch that failed only on its type (e.g. "expected string") says little.
+    const inner = mostSpecificIssue(branch);
+    const absolute = { ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue;
+    if (absolute.path.length > best.path.length) best = absolute;
+  }
   return best;
 }
 

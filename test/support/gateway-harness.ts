@@ -1,0 +1,142 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+import { parseConfiguration } from '../../src/config/load.js';
+import { renderEnvoyBootstrap } from '../../src/config/render-envoy.js';
+import { buildRuntimeView } from '../../src/config/runtime.js';
+import { freePort } from './free-port.js';
+
+/** The package root, from dist/test/support. */
+export const PACKAGE_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+
+export function envoyBinary(): string {
+  const fromEnvironment = process.env.ENVOY_BIN;
+  if (fromEnvironment && existsSync(fromEnvironment)) return fromEnvironment;
+  const local = join(PACKAGE_ROOT, '.envoy/pip/envoy/_bin/envoy');
+  if (existsSync(local)) return local;
+  throw new Error('no Envoy binary: run the tests through `make test`, which installs it, or set ENVOY_BIN');
+}
+
+export interface HarnessOptions {
+  /** providers and models sections of the gateway configuration. */
+  providers: Record<string, unknown>;
+  models: Record<string, unknown>;
+  /** Environment for the sidecar (provider keys). */
+  environment?: Record<string, string>;
+  maxRequestBytes?: number;
+}
+
+export interface GatewayHarness {
+  readonly baseURL: string;
+  readonly listenerPort: number;
+  readonly sidecarAdminPort: number;
+  readonly envoyAdminPort: number;
+  readonly configPath: string;
+  sidecarLogs(): string;
+  envoyLogs(): string;
+  /** All sidecar log lines parsed as JSON. */
+  sidecarLogLines(): Record<string, unknown>[];
+  killSidecar(signal?: NodeJS.Signals): Promise<void>;
+  startSidecar(): Promise<void>;
+  sidecarMetrics(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the real thing on free loopback ports: the sidecar as its own process (so tests
+ * can kill it) and the real Envoy binary with a bootstrap rendered from the same
+ * configuration, exactly as `make run` does.
+ */
+export async function startGateway(options: HarnessOptions): Promise<GatewayHarness> {
+  const [listenerPort, grpcPort, sidecarAdminPort, envoyAdminPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const directory = mkdtempSync(join(tmpdir(), 'llm-gateway-test-'));
+  const configuration = {
+    listener: { address: '127.0.0.1', port: listenerPort, ...(options.maxRequestBytes ? { max_request_bytes: options.maxRequestBytes } : {}) },
+    sidecar: { address: '127.0.0.1', bind_address: '127.0.0.1', grpc_port: grpcPort, admin_port: sidecarAdminPort },
+    envoy: { admin_port: envoyAdminPort },
+    providers: options.providers,
+    models: options.models,
+  };
+  const configPath = join(directory, 'gateway.yaml');
+  const configText = stringify(configuration);
+  writeFileSync(configPath, configText);
+  const view = buildRuntimeView(parseConfiguration(configText, {}), { environment: {} });
+  const bootstrapPath = join(directory, 'envoy.yaml');
+  writeFileSync(bootstrapPath, renderEnvoyBootstrap(view, { header: 'test' }));
+
+  let sidecarOutput = '';
+  let envoyOutput = '';
+  let sidecar: ChildProcess | undefined;
+  const startSidecar = async () => {
+    sidecar = spawn(process.execPath, [join(PACKAGE_ROOT, 'dist/src/main.js')], {
+      env: { PATH: process.env.PATH ?? '', GATEWAY_CONFIG: configPath, LOG_LEVEL: 'debug', ...options.environment },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    sidecar.stdout!.on('data', (chunk: Buffer) => (sidecarOutput += chunk.toString()));
+    sidecar.stderr!.on('data', (chunk: Buffer) => (sidecarOutput += chunk.toString()));
+    await waitFor(`sidecar on :${sidecarAdminPort}`, async () => (await fetch(`http://127.0.0.1:${sidecarAdminPort}/healthz`)).ok, () => sidecarOutput);
+  };
+  const killSidecar = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    const child = sidecar;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolveExit) => {
+      child.once('exit', () => resolveExit());
+      child.kill(signal);
+    });
+  };
+
+  await startSidecar();
+  const envoy = spawn(envoyBinary(), ['-c', bootstrapPath, '--disable-hot-restart', '--log-level', 'warn', '--concurrency', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  envoy.stdout.on('data', (chunk: Buffer) => (envoyOutput += chunk.toString()));
+  envoy.stderr.on('data', (chunk: Buffer) => (envoyOutput += chunk.toString()));
+  try {
+    await waitFor(`envoy on :${envoyAdminPort}`, async () => (await fetch(`http://127.0.0.1:${envoyAdminPort}/ready`)).ok, () => envoyOutput);
+  } catch (error) {
+    envoy.kill('SIGKILL');
+    await killSidecar();
+    throw error;
+  }
+
+  return {
+    baseURL: `http://127.0.0.1:${listenerPort}/v1`,
+    listenerPort,
+    sidecarAdminPort,
+    envoyAdminPort,
+    configPath,
+    sidecarLogs: () => sidecarOutput,
+    envoyLogs: () => envoyOutput,
+    sidecarLogLines: () =>
+      sidecarOutput
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    killSidecar,
+    startSidecar,
+    sidecarMetrics: async () => (await fetch(`http://127.0.0.1:${sidecarAdminPort}/metrics`)).text(),
+    async stop() {
+      await new Promise<void>((resolveExit) => {
+        if (envoy.exitCode !== null) return resolveExit();
+        envoy.once('exit', () => resolveExit());
+        envoy.kill('SIGTERM');
+      });
+      await killSidecar('SIGTERM');
+    },
+  };
+}
+
+/** Polls until check() is true (errors count as false), for at most timeoutMs. */
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, output: () => string = () => '', timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${output().slice(-3000)}`);
+    await new Promise((resolveTimer) => setTimeout(resolveTimer, 50));
+  }
+}

@@ -1,0 +1,118 @@
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+
+/**
+ * A stand-in for the OpenAI Chat Completions API, faithful to its documented wire format
+ * (openai-openapi CreateChatCompletionResponse / CreateChatCompletionStreamResponse): it
+ * records what the gateway sent so tests can check it, and answers like OpenAI does.
+ * A test may script the next answers with `respondWith`.
+ */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  json: Record<string, unknown> | undefined;
+}
+
+export type Responder = (request: RecordedRequest, response: ServerResponse) => void | Promise<void>;
+
+export interface MockOpenAIUpstream {
+  readonly port: number;
+  readonly requests: RecordedRequest[];
+  /** Answers the next requests with these handlers, in order; afterwards the default OpenAI behaviour. */
+  respondWith(...responders: Responder[]): void;
+  close(): Promise<void>;
+}
+
+export const MOCK_USAGE = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18, prompt_tokens_details: { cached_tokens: 3, audio_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 2, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } };
+export const MOCK_REPLY_WORDS = ['Hello', ' from', ' the', ' mock', ' upstream', '.'];
+
+export async function startMockOpenAIUpstream(options: { expectedKey?: string } = {}): Promise<MockOpenAIUpstream> {
+  const requests: RecordedRequest[] = [];
+  const scripted: Responder[] = [];
+  const server: Server = createServer((incoming, response) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      let json: Record<string, unknown> | undefined;
+      try {
+        json = JSON.parse(body) as Record<string, unknown>;
+      } catch {
+        json = undefined;
+      }
+      const recorded: RecordedRequest = { method: incoming.method ?? '', path: incoming.url ?? '', headers: incoming.headers, body, json };
+      requests.push(recorded);
+      const responder = scripted.shift() ?? defaultResponder(options.expectedKey);
+      Promise.resolve(responder(recorded, response)).catch(() => response.destroy());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    requests,
+    respondWith: (...responders) => scripted.push(...responders),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export function defaultResponder(expectedKey: string | undefined): Responder {
+  return (request, response) => {
+    if (expectedKey !== undefined && request.headers.authorization !== `Bearer ${expectedKey}`) {
+      // What OpenAI answers to a wrong key.
+      return sendJson(response, 401, { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
+    }
+    if (request.method !== 'POST' || !request.path.endsWith('/chat/completions') || request.json === undefined) {
+      return sendJson(response, 404, { error: { message: `Unknown request URL: ${request.method} ${request.path}.`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
+    }
+    const model = String(request.json.model);
+    if (request.json.stream === true) return streamCompletion(response, model, (request.json.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true);
+    return sendJson(response, 200, completion(model));
+  };
+}
+
+export function completion(model: string, content = MOCK_REPLY_WORDS.join('')): Record<string, unknown> {
+  return {
+    id: 'chatcmpl-mock123',
+    object: 'chat.completion',
+    created: 1_760_000_000,
+    model: `${model}-2025-01-01`,
+    choices: [{ index: 0, message: { role: 'assistant', content, refusal: null, annotations: [] }, logprobs: null, finish_reason: 'stop' }],
+    usage: MOCK_USAGE,
+    service_tier: 'default',
+    system_fingerprint: 'fp_mock',
+  };
+}
+
+/** The documented stream shape: role delta, content deltas, finish chunk, optional usage chunk, [DONE]. */
+export function streamEvents(model: string, includeUsage: boolean, words = MOCK_REPLY_WORDS): string[] {
+  const base = { id: 'chatcmpl-mockstream', object: 'chat.completion.chunk', created: 1_760_000_000, model: `${model}-2025-01-01`, service_tier: 'default', system_fingerprint: 'fp_mock' };
+  const usageNull = includeUsage ? { usage: null } : {};
+  const events = [
+    { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }], ...usageNull },
+    ...words.map((word) => ({ ...base, choices: [{ index: 0, delta: { content: word }, logprobs: null, finish_reason: null }], ...usageNull })),
+    { ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }], ...usageNull },
+  ];
+  if (includeUsage) events.push({ ...base, choices: [], usage: MOCK_USAGE } as never);
+  return [...events.map((event) => `data: ${JSON.stringify(event)}\n\n`), 'data: [DONE]\n\n'];
+}
+
+async function streamCompletion(response: ServerResponse, model: string, includeUsage: boolean): Promise<void> {
+  response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'openai-organization': 'org-secret-mock', 'x-ratelimit-remaining-requests': '99' });
+  for (const event of streamEvents(model, includeUsage)) {
+    response.write(event);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  response.end();
+}
+
+export function sendJson(response: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(payload);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), 'openai-organization': 'org-secret-mock', ...headers });
+  response.end(text);
+}
