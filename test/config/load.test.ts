@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ConfigurationError, parseConfiguration } from '../../src/config/load.js';
+import { buildRuntimeView } from '../../src/config/runtime.js';
+
+const minimal = `
+providers:
+  openai: { kind: openai, base_url: https://api.openai.com/v1, credential: { env: OPENAI_API_KEY } }
+models:
+  gpt-4o-mini: { provider: openai, model: gpt-4o-mini }
+`;
+
+function problemsOf(text: string, environment: Record<string, string> = {}): string[] {
+  try {
+    parseConfiguration(text, environment, 'test.yaml');
+  } catch (error) {
+    assert.ok(error instanceof ConfigurationError);
+    return error.problems;
+  }
+  assert.fail('expected the configuration to be refused');
+}
+
+describe('parseConfiguration', () => {
+  test('fills documented defaults', () => {
+    const configuration = parseConfiguration(minimal, {});
+    assert.equal(configuration.listener.port, 8080);
+    assert.equal(configuration.listener.address, '127.0.0.1');
+    assert.equal(configuration.listener.max_request_bytes, 16 * 1024 * 1024);
+    assert.equal(configuration.sidecar.grpc_port, 50051);
+    assert.equal(configuration.sidecar.admin_port, 9090);
+    assert.equal(configuration.envoy.request_timeout, '0s');
+  });
+
+  test('every problem names its path', () => {
+    const problems = problemsOf(`
+listener: { port: 70000, colour: blue }
+providers:
+  openai: { kind: openia, base_url: ftp://x, credential: { env: OPENAI_API_KEY, file: /k } }
+models:
+  m: { provider: nobody, model: x }
+`);
+    assert.ok(problems.some((problem) => problem.startsWith('listener.port:')), problems.join('\n'));
+    assert.ok(problems.some((problem) => problem.startsWith('listener:') && problem.includes('colour')), problems.join('\n'));
+    assert.ok(problems.some((problem) => problem.startsWith('providers.openai.kind:')), problems.join('\n'));
+    assert.ok(problems.some((problem) => problem.startsWith('providers.openai.base_url:')), problems.join('\n'));
+    assert.ok(problems.some((problem) => problem.startsWith('providers.openai.credential:') && problem.includes('exactly one')), problems.join('\n'));
+  });
+
+  test('a model naming an unknown provider is refused with its path', () => {
+    const problems = problemsOf(`
+providers:
+  openai: { kind: openai, base_url: https://api.openai.com/v1 }
+models:
+  m: { provider: nobody, model: x }
+`);
+    assert.deepEqual(problems, ['models.m.provider: no provider named "nobody" is declared under providers']);
+  });
+
+  test('YAML syntax errors and duplicate keys are reported', () => {
+    assert.match(problemsOf('providers: [unclosed')[0]!, /^YAML:/);
+    assert.match(problemsOf('models: {}\nmodels: {}')[0]!, /^YAML:.*[Mm]ap keys must be unique/);
+  });
+
+  test('ports may not collide', () => {
+    const problems = problemsOf(`${minimal}\nsidecar: { admin_port: 8080 }\n`);
+    assert.deepEqual(problems, ['sidecar.admin_port: port 8080 is already used by listener.port']);
+  });
+
+  test('${NAME:-default} placeholders come from the given environment', () => {
+    // Inside a YAML flow map ({ ... }) a placeholder must be quoted; in block style it need not be.
+    const text = minimal.replace('https://api.openai.com/v1', '"${OPENAI_BASE:-https://api.openai.com/v1}"');
+    assert.equal(parseConfiguration(text, {}).providers.openai?.base_url, 'https://api.openai.com/v1');
+    assert.equal(parseConfiguration(text, { OPENAI_BASE: 'http://10.0.0.1:8000/v1' }).providers.openai?.base_url, 'http://10.0.0.1:8000/v1');
+    assert.deepEqual(problemsOf(minimal.replace('https://api.openai.com/v1', '"${NO_SUCH}"')), [
+      'providers.openai.base_url: environment variable NO_SUCH is not set and has no default',
+    ]);
+  });
+});
+
+describe('buildRuntimeView', () => {
+  test('credentials come from the environment and never print', () => {
+    const view = buildRuntimeView(parseConfiguration(minimal, {}), { environment: { OPENAI_API_KEY: 'sk-secret-value' } });
+    const provider = view.providers.get('openai')!;
+    assert.equal(provider.credential?.reveal(), 'sk-secret-value');
+    assert.equal(provider.unavailableReason, undefined);
+    assert.ok(!JSON.stringify(provider).includes('sk-secret-value'));
+    assert.ok(!String(provider.credential).includes('sk-secret-value'));
+    assert.equal(provider.pathPrefix, '/v1');
+    assert.equal(provider.authority, 'api.openai.com');
+    assert.equal(provider.tls, true);
+  });
+
+  test('a provider without its key is unavailable, and says which variable to set', () => {
+    const view = buildRuntimeView(parseConfiguration(minimal, {}), { environment: {} });
+    assert.match(view.providers.get('openai')!.unavailableReason ?? '', /OPENAI_API_KEY/);
+  });
+
+  test('credential files are read and trimmed', () => {
+    const text = minimal.replace('{ env: OPENAI_API_KEY }', '{ file: /run/secrets/openai }');
+    const view = buildRuntimeView(parseConfiguration(text, {}), { environment: {}, readFile: () => 'sk-from-file\n' });
+    assert.equal(view.providers.get('openai')!.credential?.reveal(), 'sk-from-file');
+  });
+
+  test('each model gets its own Envoy cluster, named safely', () => {
+    const text = `${minimal}  GPT/4o: { provider: openai, model: gpt-4o }\n  gpt_4o: { provider: openai, model: gpt-4o }\n`;
+    const view = buildRuntimeView(parseConfiguration(text, {}), { environment: {} });
+    assert.deepEqual([...view.models.values()].map((route) => route.cluster), ['model_gpt-4o-mini', 'model_gpt_4o', 'model_gpt_4o_2']);
+  });
+});

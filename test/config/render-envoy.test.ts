@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { parse } from 'yaml';
+import { loadConfigurationFile, parseConfiguration } from '../../src/config/load.js';
+import { buildEnvoyBootstrap, renderEnvoyBootstrap, ROUTE_HEADER } from '../../src/config/render-envoy.js';
+import { buildRuntimeView } from '../../src/config/runtime.js';
+import { PACKAGE_ROOT } from '../support/gateway-harness.js';
+
+function readEnvFile(path: string): Record<string, string> {
+  return Object.fromEntries(
+    readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((line) => /^[A-Z_]+=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+}
+
+describe('the checked-in Envoy configs are generated from config/gateway.yaml', () => {
+  for (const [file, envFile] of [
+    ['envoy/envoy.yaml', undefined],
+    ['envoy/envoy.compose.yaml', 'envoy/compose.env'],
+  ] as const) {
+    test(`${file} is up to date (run \`make render\` if this fails)`, () => {
+      const environment = envFile ? readEnvFile(join(PACKAGE_ROOT, envFile)) : {};
+      const configuration = loadConfigurationFile(join(PACKAGE_ROOT, 'config/gateway.yaml'), environment);
+      const view = buildRuntimeView(configuration, { environment: {} });
+      const expected = renderEnvoyBootstrap(view, { header: 'x' }).split('\n').slice(1).join('\n');
+      const actual = readFileSync(join(PACKAGE_ROOT, file), 'utf8').replace(/^(#.*\n)+/, '');
+      assert.equal(actual, expected);
+    });
+  }
+});
+
+describe('renderEnvoyBootstrap', () => {
+  const configuration = parseConfiguration(
+    `
+listener: { port: 18080, max_request_bytes: 1048576 }
+providers:
+  openai: { kind: openai, base_url: https://api.openai.com/v1, credential: { env: K } }
+  local: { kind: openai, base_url: http://127.0.0.1:11434/v1 }
+models:
+  gpt: { provider: openai, model: gpt-4o }
+  llama: { provider: local, model: llama3 }
+`,
+    {},
+  );
+  const bootstrap = buildEnvoyBootstrap(buildRuntimeView(configuration, { environment: {} })) as any;
+  const clusters = bootstrap.static_resources.clusters as any[];
+  const listener = bootstrap.static_resources.listeners[0];
+  const hcm = listener.filter_chains[0].filters[0].typed_config;
+
+  test('the output parses as YAML and round-trips', () => {
+    const text = renderEnvoyBootstrap(buildRuntimeView(configuration, { environment: {} }), { header: 'generated' });
+    assert.ok(text.startsWith('# generated\n'));
+    assert.deepEqual(parse(text), JSON.parse(JSON.stringify(bootstrap)));
+  });
+
+  test('one cluster per model, plus the sidecar', () => {
+    assert.deepEqual(clusters.map((cluster) => cluster.name), ['gateway_sidecar', 'model_gpt', 'model_llama']);
+  });
+
+  test('https providers get TLS with SNI and certificate checks; plaintext ones do not', () => {
+    const gpt = clusters.find((cluster) => cluster.name === 'model_gpt');
+    const tls = gpt.transport_socket_matches[0].transport_socket.typed_config;
+    assert.equal(tls.auto_host_sni, true);
+    assert.equal(tls.auto_sni_san_validation, true);
+    assert.equal(tls.common_tls_context.validation_context.trusted_ca.filename, '/etc/ssl/certs/ca-certificates.crt');
+    const endpoint = gpt.load_assignment.endpoints[0].lb_endpoints[0];
+    assert.deepEqual(endpoint.endpoint.address.socket_address, { address: 'api.openai.com', port_value: 443 });
+    assert.equal(endpoint.endpoint.hostname, 'api.openai.com');
+    assert.deepEqual(endpoint.metadata.filter_metadata['envoy.transport_socket_match'], { tls: 'true' });
+    const llama = clusters.find((cluster) => cluster.name === 'model_llama');
+    assert.equal(llama.transport_socket_matches, undefined);
+    assert.deepEqual(llama.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address, { address: '127.0.0.1', port_value: 11434 });
+  });
+
+  test('routing: the route reads the header the sidecar writes, with no 15 s default timeout', () => {
+    const route = hcm.route_config.virtual_hosts[0].routes[0].route;
+    assert.equal(route.cluster_header, ROUTE_HEADER);
+    assert.equal(route.timeout, '0s');
+    assert.equal(route.auto_host_rewrite, true);
+  });
+
+  test('the router ext_proc fails closed, buffers requests, and may switch responses to streamed', () => {
+    const extProc = hcm.http_filters[0].typed_config;
+    assert.equal(extProc.failure_mode_allow, false);
+    assert.equal(extProc.processing_mode.request_body_mode, 'BUFFERED');
+    assert.equal(extProc.allow_mode_override, true);
+    assert.equal(hcm.http_filters.at(-1).name, 'envoy.filters.http.router');
+    assert.equal(listener.per_connection_buffer_limit_bytes, 1048576);
+  });
+
+  test('each model cluster runs the attempt processor before the upstream codec', () => {
+    const filters = clusters[1].typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].http_filters;
+    assert.deepEqual(filters.map((filter: any) => filter.name), ['envoy.filters.http.ext_proc', 'envoy.filters.http.header_mutation', 'envoy.filters.http.upstream_codec']);
+    assert.equal(filters[0].typed_config.failure_mode_allow, false);
+    assert.equal(filters[0].typed_config.processing_mode.request_body_mode, 'NONE');
+  });
+
+  test("Envoy's own refusals are rewritten to OpenAI JSON, the sidecar's are left alone", () => {
+    const mappers = hcm.local_reply_config.mappers as any[];
+    const tooLarge = mappers.find((mapper) => JSON.stringify(mapper.filter).includes('"value":{"default_value":413'));
+    assert.equal(tooLarge.body_format_override.json_format.error.code, 'request_too_large');
+    assert.match(tooLarge.body_format_override.json_format.error.message, /1048576 bytes/);
+    for (const mapper of mappers) assert.match(JSON.stringify(mapper.filter), /response\.code_details\.startsWith\('gateway'\)/);
+  });
+});

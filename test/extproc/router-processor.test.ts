@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ROUTE_HEADER } from '../../src/config/render-envoy.js';
+import { REQUEST_ID_HEADER } from '../../src/extproc/headers.js';
+import type { ProcessingResponse } from '../../src/extproc/messages.js';
+import { RouterProcessor } from '../../src/extproc/router-processor.js';
+import { headers, processorDependencies } from '../support/processor-fixtures.js';
+
+const chatHeaders = headers({ ':method': 'POST', ':path': '/v1/chat/completions', authorization: 'Bearer sk-client', 'x-gateway-route': 'forged', 'content-type': 'application/json' });
+
+function setHeaders(reply: ProcessingResponse, phase: 'request_body' | 'response_headers' | 'response_body'): Record<string, string> {
+  const mutation = reply[phase]?.response?.header_mutation;
+  return Object.fromEntries((mutation?.set_headers ?? []).map((option) => [option.header.key, option.header.raw_value.toString()]));
+}
+
+function body(json: unknown) {
+  return { body: Buffer.from(JSON.stringify(json)), end_of_stream: true };
+}
+
+function immediate(reply: ProcessingResponse) {
+  const response = reply.immediate_response;
+  assert.ok(response, 'expected an immediate response');
+  return { status: response.status.code, body: JSON.parse(response.body!.toString()) as { error: Record<string, unknown> }, details: response.details };
+}
+
+describe('RouterProcessor', () => {
+  test('request headers: strips client credentials and internal headers, asks for the body', () => {
+    const processor = new RouterProcessor(processorDependencies());
+    const reply = processor.handle({ request: 'request_headers', request_headers: chatHeaders });
+    assert.deepEqual(reply.request_headers?.response?.header_mutation?.remove_headers, ['authorization', 'x-gateway-route']);
+  });
+
+  test('request body: routes the model and writes the routing header with clear_route_cache', () => {
+    const dependencies = processorDependencies();
+    const processor = new RouterProcessor(dependencies);
+    processor.handle({ request: 'request_headers', request_headers: chatHeaders });
+    const reply = processor.handle({ request: 'request_body', request_body: body({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }], stream: true }) });
+    assert.equal(reply.request_body?.response?.clear_route_cache, true);
+    const set = setHeaders(reply, 'request_body');
+    assert.equal(set[ROUTE_HEADER], 'model_gpt');
+    const context = dependencies.store.get(set[REQUEST_ID_HEADER]!);
+    assert.ok(context);
+    assert.equal(context.stream, true);
+    assert.equal(context.includeUsage, false);
+    assert.equal(context.route.alias, 'gpt');
+  });
+
+  for (const [name, payload, status, code] of [
+    ['malformed JSON', '{"model":', 400, 'invalid_json'],
+    ['a schema violation', JSON.stringify({ model: 'gpt', messages: [{ role: 'user', content: 'x' }], n: 0 }), 400, 'invalid_value'],
+    ['a missing model', JSON.stringify({ messages: [{ role: 'user', content: 'x' }] }), 400, 'missing_required_parameter'],
+    ['an unknown model', JSON.stringify({ model: 'nope', messages: [{ role: 'user', content: 'x' }] }), 404, 'model_not_found'],
+  ] as const) {
+    test(`request body: ${name} is refused with ${status} ${code}, and nothing is stored`, () => {
+      const dependencies = processorDependencies();
+      const processor = new RouterProcessor(dependencies);
+      processor.handle({ request: 'request_headers', request_headers: chatHeaders });
+      const reply = immediate(processor.handle({ request: 'request_body', request_body: { body: Buffer.from(payload), end_of_stream: true } }));
+      assert.equal(reply.status, status);
+      assert.equal(reply.body.error.code, code);
+      assert.equal(reply.details, `gateway_${code}`);
+      assert.equal(dependencies.store.size, 0);
+      assert.equal(dependencies.meter.refusals.length, 1);
+      processor.close('ended');
+      assert.equal(dependencies.meter.outcomes.length, 0, 'refusals never reached a provider and are not metered as requests');
+    });
+  }
+
+  test('unknown endpoints, wrong methods and bodiless chat requests are refused at the headers', () => {
+    const cases = [
+      [headers({ ':method': 'GET', ':path': '/v1/embeddings' }, true), 404, 'unknown_url'],
+      [headers({ ':method': 'GET', ':path': '/v1/chat/completions' }, true), 405, 'method_not_allowed'],
+      [headers({ ':method': 'POST', ':path': '/v1/chat/completions' }, true), 400, 'missing_body'],
+      [headers({ ':method': 'GET', ':path': '/v1/models/nope' }, true), 404, 'model_not_found'],
+    ] as const;
+    for (const [message, status, code] of cases) {
+      const reply = immediate(new RouterProcessor(processorDependencies()).handle({ request: 'request_headers', request_headers: message }));
+      assert.equal(reply.status, status, code);
+      assert.equal(reply.body.error.code, code);
+    }
+  });
+
+  test('GET /v1/models is answered by the gateway', () => {
+    const reply = new RouterProcessor(processorDependencies()).handle({ request: 'request_headers', request_headers: headers({ ':method': 'GET', ':path': '/v1/models' }, true) });
+    assert.equal(reply.immediate_response?.status.code, 200);
+    assert.deepEqual(JSON.parse(reply.immediate_response!.body!.toString()), {
+      object: 'list',
+      data: [{ id: 'gpt', object: 'model', created: 1_760_000_000, owned_by: 'openai' }],
+    });
+  });
+
+  function routed(stream: boolean, includeUsage = false) {
+    const dependencies = processorDependencies();
+    const processor = new RouterProcessor(dependencies);
+    processor.handle({ request: 'request_headers', request_headers: chatHeaders });
+    const request = { model: 'gpt', messages: [{ role: 'user', content: 'hi' }], stream, ...(includeUsage ? { stream_options: { include_usage: true } } : {}) };
+    const id = setHeaders(processor.handle({ request: 'request_body', request_body: body(request) }), 'request_body')[REQUEST_ID_HEADER]!;
+    const context = dependencies.store.get(id)!;
+    context.attempts.push({ target: context.route.targets[0]!, startedAt: dependencies.now() });
+    return { dependencies, processor, context };
+  }
+
+  const usageChunk = 'data: {"id":"c","object":"chat.completion.chunk","model":"gpt-4o-2024","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}\n\n';
+  const contentChunk = 'data: {"id":"c","object":"chat.completion.chunk","model":"gpt-4o-2024","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}],"usage":null}\n\n';
+
+  test('a 200 event stream is switched to STREAMED, passed through, and metered once at the end', () => {
+    const { dependencies, processor } = routed(true);
+    const headersReply = processor.handle({ request: 'response_headers', response_headers: headers({ ':status': '200', 'content-type': 'text/event-stream', 'content-length': '999', 'openai-organization': 'org-x' }) });
+    assert.equal(headersReply.mode_override?.response_body_mode, 'STREAMED');
+    assert.deepEqual(headersReply.response_headers?.response?.header_mutation?.remove_headers, ['openai-organization', 'content-length']);
+    dependencies.advance(40);
+    const first = processor.handle({ request: 'response_body', response_body: { body: Buffer.from(contentChunk) } });
+    assert.equal(first.response_body?.response?.body_mutation?.body?.toString(), contentChunk);
+    const last = processor.handle({ request: 'response_body', response_body: { body: Buffer.from(usageChunk + 'data: [DONE]\n\n'), end_of_stream: true } });
+    assert.equal(last.response_body?.response?.body_mutation?.body?.toString(), 'data: [DONE]\n\n', 'the usage chunk the client did not ask for is removed');
+    assert.equal(dependencies.meter.outcomes.length, 1);
+    const outcome = dependencies.meter.outcomes[0]!;
+    assert.equal(outcome.usage?.totalTokens, 7);
+    assert.equal(outcome.servedModel, 'gpt-4o-2024');
+    assert.equal(outcome.firstByteAt! - outcome.context.startedAt, 40);
+    assert.equal(outcome.cutShort, false);
+    processor.close('ended');
+    assert.equal(dependencies.meter.outcomes.length, 1, 'metered exactly once');
+    assert.equal(dependencies.store.size, 0, 'state is released when the stream ends');
+  });
+
+  test('a stream cut short is metered once, with what was delivered', () => {
+    const { dependencies, processor } = routed(true, true);
+    processor.handle({ request: 'response_headers', response_headers: headers({ ':status': '200', 'content-type': 'text/event-stream' }) });
+    processor.handle({ request: 'response_body', response_body: { body: Buffer.from(contentChunk) } });
+    processor.close('cancelled');
+    processor.close('cancelled');
+    assert.equal(dependencies.meter.outcomes.length, 1);
+    assert.equal(dependencies.meter.outcomes[0]!.cutShort, true);
+    assert.equal(dependencies.meter.outcomes[0]!.status, 200);
+  });
+
+  test('a buffered JSON answer is metered from its usage and passed through unchanged', () => {
+    const { dependencies, processor } = routed(false);
+    const headersReply = processor.handle({ request: 'response_headers', response_headers: headers({ ':status': '200', 'content-type': 'application/json' }) });
+    assert.equal(headersReply.mode_override, undefined);
+    const json = { id: 'x', object: 'chat.completion', model: 'gpt-4o-2024', choices: [], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7, prompt_tokens_details: { cached_tokens: 1 } } };
+    const reply = processor.handle({ request: 'response_body', response_body: body(json) });
+    assert.equal(reply.response_body?.response?.body_mutation, undefined);
+    const outcome = dependencies.meter.outcomes[0]!;
+    assert.deepEqual(outcome.usage, { promptTokens: 3, completionTokens: 4, totalTokens: 7, cachedTokens: 1, cacheWriteTokens: 0, reasoningTokens: 0 });
+  });
+
+  test('a non-OpenAI-shaped upstream error is rewritten to OpenAI form with a matching content-length', () => {
+    const { dependencies, processor } = routed(false);
+    processor.handle({ request: 'response_headers', response_headers: headers({ ':status': '400', 'content-type': 'application/json' }) });
+    const reply = processor.handle({ request: 'response_body', response_body: body({ object: 'error', message: 'bad things', type: 'BadRequestError', param: null, code: 400 }) });
+    const rewritten = reply.response_body!.response!.body_mutation!.body!;
+    assert.deepEqual(JSON.parse(rewritten.toString()), { error: { message: 'bad things', type: 'BadRequestError', param: null, code: '400' } });
+    assert.equal(setHeaders(reply, 'response_body')['content-length'], String(rewritten.length));
+    assert.equal(dependencies.meter.outcomes[0]!.status, 400);
+  });
+});

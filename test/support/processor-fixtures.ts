@@ -1,0 +1,63 @@
+import { parseConfiguration } from '../../src/config/load.js';
+import { buildRuntimeView, type RuntimeView } from '../../src/config/runtime.js';
+import type { GatewayError } from '../../src/errors.js';
+import type { Meter, RequestOutcome } from '../../src/gateway/meter.js';
+import type { RequestContext } from '../../src/gateway/request-context.js';
+import { RequestStore } from '../../src/gateway/request-store.js';
+import { createLogger } from '../../src/observability/logger.js';
+import type { HttpHeaders } from '../../src/extproc/messages.js';
+import { createProviderRegistry } from '../../src/providers/registry.js';
+import { Writable } from 'node:stream';
+
+/** A small configuration and fake dependencies for driving the processors without Envoy. */
+export function testView(environment: Record<string, string> = { KEY: 'sk-provider-test' }): RuntimeView {
+  const configuration = parseConfiguration(
+    `
+providers:
+  openai: { kind: openai, base_url: https://api.openai.com/v1, credential: { env: KEY } }
+models:
+  gpt: { provider: openai, model: gpt-4o }
+`,
+    {},
+  );
+  return buildRuntimeView(configuration, { environment });
+}
+
+export interface RecordingMeter extends Meter {
+  readonly outcomes: RequestOutcome[];
+  readonly refusals: GatewayError[];
+}
+
+export function recordingMeter(): RecordingMeter {
+  const outcomes: RequestOutcome[] = [];
+  const refusals: GatewayError[] = [];
+  return { outcomes, refusals, record: (outcome) => void outcomes.push(outcome), refuse: (error) => void refusals.push(error) };
+}
+
+export function silentLogger() {
+  return createLogger({ level: 'silent', destination: new Writable({ write: (_chunk, _encoding, callback) => callback() }) });
+}
+
+export function processorDependencies(view = testView()) {
+  let time = 1000;
+  let sequence = 0;
+  const store = new RequestStore<RequestContext>({ ttlMs: 60_000, maxEntries: 100, now: () => time });
+  return {
+    view: () => view,
+    store,
+    registry: createProviderRegistry(),
+    meter: recordingMeter(),
+    logger: silentLogger(),
+    now: () => time,
+    advance: (milliseconds: number) => (time += milliseconds),
+    clock: () => 1_760_000_000_000,
+    newId: () => `00000000-0000-4000-8000-${String(++sequence).padStart(12, '0')}`,
+  };
+}
+
+export function headers(record: Record<string, string>, endOfStream = false): HttpHeaders {
+  return {
+    headers: { headers: Object.entries(record).map(([key, value]) => ({ key, raw_value: Buffer.from(value) })) },
+    end_of_stream: endOfStream,
+  };
+}
