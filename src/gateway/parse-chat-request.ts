@@ -20,14 +20,14 @@ export function parseChatRequest(body: Buffer): ChatCompletionRequest {
     throw invalidRequest('The request body must be a JSON object.', null, 'invalid_json');
   }
   const result = chatCompletionRequestSchema.safeParse(parsed);
-  if (!result.success) throw describeValidationFailure(result.error);
+  if (!result.success) throw describeValidationFailure(result.error, parsed);
   return result.data;
 }
 
-function describeValidationFailure(error: z.ZodError): GatewayError {
+function describeValidationFailure(error: z.ZodError, input: unknown): GatewayError {
   const issue = mostSpecificIssue(error.issues);
   const param = toParam(issue.path);
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
+  if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) {
     return invalidRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
   }
   const where = param ? `Invalid value for '${param}'` : 'Invalid request';
@@ -57,6 +57,15 @@ function deepestInUnion(issue: z.core.$ZodIssueInvalidUnion): z.core.$ZodIssue {
     if (absolute.path.length > best.path.length) best = absolute;
   }
   return best;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
 
 export function toParam(path: readonly PropertyKey[]): string {

@@ -23,11 +23,15 @@ export class SseDecoder {
     return this.#take();
   }
 
-  /** The stream ended: an event not yet terminated by a blank line still counts. */
+  /**
+   * The stream ended. An event not terminated by a blank line is discarded, as the SSE
+   * specification says (html.spec.whatwg.org, "server-sent events", end of file): it was
+   * cut off, and passing half an event on would hand the client broken JSON.
+   */
   end(): SseEvent[] {
     const rest = this.#text.decode();
     if (rest) this.#parser.feed(rest);
-    this.#parser.reset({ consume: true });
+    this.#parser.reset();
     return this.#take();
   }
 
