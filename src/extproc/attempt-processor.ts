@@ -50,7 +50,8 @@ export class AttemptProcessor implements StreamProcessor {
       apiVersion: target.provider.apiVersion,
     });
     context.attempts.push({ target, startedAt: this.#dependencies.now() });
-    const mutation = headerMutation({ ':path': upstream.path, ...upstream.headers }, [REQUEST_ID_HEADER, ROUTE_HEADER]);
+    // identity: metering must read plain bytes, and a provider may compress when no encoding is named.
+    const mutation = headerMutation({ ':path': upstream.path, 'accept-encoding': 'identity', ...upstream.headers }, [REQUEST_ID_HEADER, ROUTE_HEADER]);
     const reply = replaceRequest(mutation, upstream.body);
     reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { [CONTENT_LENGTH_METADATA_KEY]: String(upstream.body.length) } });
     return reply;

@@ -11,6 +11,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ProviderAdapter, StreamTranslator, TranslationContext } from '../providers/provider-adapter.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Usage } from '../providers/usage.js';
+import { contentEncodingOf, decompressWhole, StreamDecompressor, type ContentEncoding } from '../streaming/decompressor.js';
 import { clientHeadersToRemove, headerMutation, readHeaders, REQUEST_ID_HEADER } from './headers.js';
 import type { HttpBody, HttpHeaders, ProcessingRequest, ProcessingResponse } from './messages.js';
 import {
@@ -62,6 +63,8 @@ export class RouterProcessor implements StreamProcessor {
   #adapter: ProviderAdapter | undefined;
   #translation: TranslationContext | undefined;
   #translator: StreamTranslator | undefined;
+  #encoding: ContentEncoding | undefined;
+  #decompressor: StreamDecompressor | undefined;
   #usage: Usage | undefined;
   #servedModel: string | undefined;
   #firstByteAt: number | undefined;
@@ -72,7 +75,7 @@ export class RouterProcessor implements StreamProcessor {
     this.#startedAt = dependencies.now();
   }
 
-  handle(request: ProcessingRequest): ProcessingResponse {
+  handle(request: ProcessingRequest): ProcessingResponse | Promise<ProcessingResponse> {
     switch (request.request) {
       case 'request_headers':
         return this.#onRequestHeaders(request.request_headers ?? {});
@@ -203,46 +206,77 @@ export class RouterProcessor implements StreamProcessor {
     };
     this.#phase = 'response_body';
     const eventStream = (headers['content-type'] ?? '').startsWith('text/event-stream');
+    // Translation and metering need plain bytes: undo compression, and say so to the client.
+    this.#encoding = contentEncodingOf(headers['content-encoding']);
+    if (this.#encoding !== undefined) {
+      remove.push('content-encoding');
+      if (headers['content-length'] !== undefined) remove.push('content-length');
+    }
     if (message.end_of_stream) {
       this.#finish(this.#status, false);
       return continueResponseHeaders(headerMutation(set, remove));
     }
     if (this.#status === 200 && eventStream && this.#adapter) {
       this.#translator = this.#adapter.createStreamTranslator(this.#translation);
+      if (this.#encoding !== undefined) this.#decompressor = new StreamDecompressor(this.#encoding);
       // Chunks are rewritten one by one, so the upstream's length no longer holds.
-      if (headers['content-length'] !== undefined) remove.push('content-length');
+      else if (headers['content-length'] !== undefined) remove.push('content-length');
       return continueResponseHeaders(headerMutation(set, remove), { response_body_mode: 'STREAMED' });
     }
     return continueResponseHeaders(headerMutation(set, remove));
   }
 
-  #onResponseBody(message: HttpBody): ProcessingResponse {
+  #onResponseBody(message: HttpBody): ProcessingResponse | Promise<ProcessingResponse> {
     const chunk = message.body ?? EMPTY;
-    const translator = this.#translator;
-    if (translator !== undefined) {
-      let out = translator.push(chunk);
-      if (message.end_of_stream) {
-        const tail = translator.end();
-        if (tail.length > 0) out = out.length > 0 ? Buffer.concat([out, tail]) : tail;
-      }
-      if (this.#firstByteAt === undefined && out.length > 0) this.#firstByteAt = this.#dependencies.now();
-      if (message.end_of_stream) {
-        this.#usage = translator.usage;
-        this.#servedModel = translator.model;
-        this.#finish(this.#status, false);
-      }
-      // Unchanged bytes need no mutation: sending none saves copying the chunk back to Envoy.
-      return out === chunk ? CONTINUE_RESPONSE_BODY : responseBody(out);
+    const endOfStream = message.end_of_stream === true;
+    if (this.#translator !== undefined) {
+      if (this.#decompressor !== undefined) return this.#decompressThenStream(this.#decompressor, chunk, endOfStream);
+      return this.#streamChunk(this.#translator, chunk, endOfStream, chunk);
     }
-    if (!message.end_of_stream) return CONTINUE_RESPONSE_BODY;
+    if (!endOfStream) return CONTINUE_RESPONSE_BODY;
     return this.#translateBuffered(chunk);
   }
 
-  #translateBuffered(body: Buffer): ProcessingResponse {
+  async #decompressThenStream(decompressor: StreamDecompressor, chunk: Buffer, endOfStream: boolean): Promise<ProcessingResponse> {
+    let plain = await decompressor.push(chunk);
+    if (endOfStream) plain = Buffer.concat([plain, await decompressor.end()]);
+    return this.#streamChunk(this.#translator!, plain, endOfStream, undefined);
+  }
+
+  /** The per-chunk hot path: translate, note the first byte out, meter at the end. */
+  #streamChunk(translator: StreamTranslator, chunk: Buffer, endOfStream: boolean, original: Buffer | undefined): ProcessingResponse {
+    let out = translator.push(chunk);
+    if (endOfStream) {
+      const tail = translator.end();
+      if (tail.length > 0) out = out.length > 0 ? Buffer.concat([out, tail]) : tail;
+    }
+    if (this.#firstByteAt === undefined && out.length > 0) this.#firstByteAt = this.#dependencies.now();
+    if (endOfStream) {
+      this.#usage = translator.usage;
+      this.#servedModel = translator.model;
+      this.#finish(this.#status, false);
+    }
+    // Unchanged bytes need no mutation: sending none saves copying the chunk back to Envoy.
+    return out === original ? CONTINUE_RESPONSE_BODY : responseBody(out);
+  }
+
+  #translateBuffered(received: Buffer): ProcessingResponse {
     const adapter = this.#adapter;
+    let body = received;
+    if (this.#encoding !== undefined) {
+      try {
+        body = decompressWhole(received, this.#encoding);
+      } catch (error) {
+        this.#dependencies.logger.warn({ err: error, request_id: this.#context?.id, encoding: this.#encoding }, 'upstream body could not be decompressed; passed on as received');
+        this.#finish(this.#status, false);
+        return responseBody(undefined, headerMutation({ 'content-encoding': this.#encoding }));
+      }
+    }
+    const plainBody = (): ProcessingResponse =>
+      this.#encoding === undefined ? CONTINUE_RESPONSE_BODY : responseBody(body, headerMutation({ 'content-length': String(body.length) }));
     if (adapter === undefined || this.#translation === undefined) {
       this.#finish(this.#status, false);
-      return CONTINUE_RESPONSE_BODY;
+      return plainBody();
     }
     let translated;
     try {
@@ -250,13 +284,13 @@ export class RouterProcessor implements StreamProcessor {
     } catch (error) {
       this.#dependencies.logger.error({ err: error, request_id: this.#context?.id }, 'response translation failed');
       this.#finish(this.#status, false);
-      return CONTINUE_RESPONSE_BODY;
+      return plainBody();
     }
     this.#usage = translated.usage;
     this.#servedModel = translated.model;
     this.#firstByteAt = this.#dependencies.now();
     this.#finish(this.#status, false);
-    if (translated.body === undefined) return CONTINUE_RESPONSE_BODY;
+    if (translated.body === undefined) return plainBody();
     return responseBody(translated.body, headerMutation({ ...translated.headers, 'content-length': String(translated.body.length) }));
   }
 

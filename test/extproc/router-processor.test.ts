@@ -1,10 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { ROUTE_HEADER } from '../../src/config/render-envoy.js';
 import { REQUEST_ID_HEADER } from '../../src/extproc/headers.js';
-import type { ProcessingResponse } from '../../src/extproc/messages.js';
+import type { ProcessingRequest, ProcessingResponse } from '../../src/extproc/messages.js';
 import { RouterProcessor } from '../../src/extproc/router-processor.js';
 import { headers, processorDependencies } from '../support/processor-fixtures.js';
+
+/** The processor answers synchronously on every path these tests take (no compressed bodies). */
+function step(processor: RouterProcessor, message: ProcessingRequest): ProcessingResponse {
+  const reply = processor.handle(message);
+  assert.ok(!(reply instanceof Promise), 'expected a synchronous reply');
+  return reply;
+}
 
 const chatHeaders = headers({ ':method': 'POST', ':path': '/v1/chat/completions', authorization: 'Bearer sk-client', 'x-gateway-route': 'forged', 'content-type': 'application/json' });
 
@@ -26,15 +34,15 @@ function immediate(reply: ProcessingResponse) {
 describe('RouterProcessor', () => {
   test('request headers: strips client credentials and internal headers, asks for the body', () => {
     const processor = new RouterProcessor(processorDependencies());
-    const reply = processor.handle({ request: 'request_headers', request_headers: chatHeaders });
+    const reply = step(processor, { request: 'request_headers', request_headers: chatHeaders });
     assert.deepEqual(reply.request_headers?.response?.header_mutation?.remove_headers, ['authorization', 'x-gateway-route']);
   });
 
   test('request body: routes the model and writes the routing header with clear_route_cache', () => {
     const dependencies = processorDependencies();
     const processor = new RouterProcessor(dependencies);
-    processor.handle({ request: 'request_headers', request_headers: chatHeaders });
-    const reply = processor.handle({ request: 'request_body', request_body: body({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }], stream: true }) });
+    step(processor, { request: 'request_headers', request_headers: chatHeaders });
+    const reply = step(processor, { request: 'request_body', request_body: body({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }], stream: true }) });
     assert.equal(reply.request_body?.response?.clear_route_cache, true);
     const set = setHeaders(reply, 'request_body');
     assert.equal(set[ROUTE_HEADER], 'model_gpt');
@@ -54,8 +62,8 @@ describe('RouterProcessor', () => {
     test(`request body: ${name} is refused with ${status} ${code}, and nothing is stored`, () => {
       const dependencies = processorDependencies();
       const processor = new RouterProcessor(dependencies);
-      processor.handle({ request: 'request_headers', request_headers: chatHeaders });
-      const reply = immediate(processor.handle({ request: 'request_body', request_body: { body: Buffer.from(payload), end_of_stream: true } }));
+      step(processor, { request: 'request_headers', request_headers: chatHeaders });
+      const reply = immediate(step(processor, { request: 'request_body', request_body: { body: Buffer.from(payload), end_of_stream: true } }));
       assert.equal(reply.status, status);
       assert.equal(reply.body.error.code, code);
       assert.equal(reply.details, `gateway_${code}`);
@@ -74,14 +82,14 @@ describe('RouterProcessor', () => {
       [headers({ ':method': 'GET', ':path': '/v1/models/nope' }, true), 404, 'model_not_found'],
     ] as const;
     for (const [message, status, code] of cases) {
-      const reply = immediate(new RouterProcessor(processorDependencies()).handle({ request: 'request_headers', request_headers: message }));
+      const reply = immediate(step(new RouterProcessor(processorDependencies()), { request: 'request_headers', request_headers: message }));
       assert.equal(reply.status, status, code);
       assert.equal(reply.body.error.code, code);
     }
   });
 
   test('GET /v1/models is answered by the gateway', () => {
-    const reply = new RouterProcessor(processorDependencies()).handle({ request: 'request_headers', request_headers: headers({ ':method': 'GET', ':path': '/v1/models' }, true) });
+    const reply = step(new RouterProcessor(processorDependencies()), { request: 'request_headers', request_headers: headers({ ':method': 'GET', ':path': '/v1/models' }, true) });
     assert.equal(reply.immediate_response?.status.code, 200);
     assert.deepEqual(JSON.parse(reply.immediate_response!.body!.toString()), {
       object: 'list',
@@ -92,9 +100,9 @@ describe('RouterProcessor', () => {
   function routed(stream: boolean, includeUsage = false) {
     const dependencies = processorDependencies();
     const processor = new RouterProcessor(dependencies);
-    processor.handle({ request: 'request_headers', request_headers: chatHeaders });
+    step(processor, { request: 'request_headers', request_headers: chatHeaders });
     const request = { model: 'gpt', messages: [{ role: 'user', content: 'hi' }], stream, ...(includeUsage ? { stream_options: { include_usage: true } } : {}) };
-    const id = setHeaders(processor.handle({ request: 'request_body', request_body: body(request) }), 'request_body')[REQUEST_ID_HEADER]!;
+    const id = setHeaders(step(processor, { request: 'request_body', request_body: body(request) }), 'request_body')[REQUEST_ID_HEADER]!;
     const context = dependencies.store.get(id)!;
     context.attempts.push({ target: context.route.targets[0]!, startedAt: dependencies.now() });
     return { dependencies, processor, context };
@@ -105,13 +113,13 @@ describe('RouterProcessor', () => {
 
   test('a 200 event stream is switched to STREAMED, passed through, and metered once at the end', () => {
     const { dependencies, processor } = routed(true);
-    const headersReply = processor.handle({ request: 'response_headers', response_headers: headers({ ':status': '200', 'content-type': 'text/event-stream', 'content-length': '999', 'openai-organization': 'org-x' }) });
+    const headersReply = step(processor, { request: 'response_headers', response_headers: headers({ ':status': '200', 'content-type': 'text/event-stream', 'content-length': '999', 'openai-organization': 'org-x' }) });
     assert.equal(headersReply.mode_override?.response_body_mode, 'STREAMED');
     assert.deepEqual(headersReply.response_headers?.response?.header_mutation?.remove_headers, ['openai-organization', 'content-length']);
     dependencies.advance(40);
-    const first = processor.handle({ request: 'response_body', response_body: { body: Buffer.from(contentChunk) } });
+    const first = step(processor, { request: 'response_body', response_body: { body: Buffer.from(contentChunk) } });
     assert.equal(first.response_body?.response?.body_mutation?.body?.toString(), contentChunk);
-    const last = processor.handle({ request: 'response_body', response_body: { body: Buffer.from(usageChunk + 'data: [DONE]\n\n'), end_of_stream: true } });
+    const last = step(processor, { request: 'response_body', response_body: { body: Buffer.from(usageChunk + 'data: [DONE]\n\n'), end_of_stream: true } });
     assert.equal(last.response_body?.response?.body_mutation?.body?.toString(), 'data: [DONE]\n\n', 'the usage chunk the client did not ask for is removed');
     assert.equal(dependencies.meter.outcomes.length, 1);
     const outcome = dependencies.meter.outcomes[0]!;
@@ -126,8 +134,8 @@ describe('RouterProcessor', () => {
 
   test('a stream cut short is metered once, with what was delivered', () => {
     const { dependencies, processor } = routed(true, true);
-    processor.handle({ request: 'response_headers', response_headers: headers({ ':status': '200', 'content-type': 'text/event-stream' }) });
-    processor.handle({ request: 'response_body', response_body: { body: Buffer.from(contentChunk) } });
+    step(processor, { request: 'response_headers', response_headers: headers({ ':status': '200', 'content-type': 'text/event-stream' }) });
+    step(processor, { request: 'response_body', response_body: { body: Buffer.from(contentChunk) } });
     processor.close('cancelled');
     processor.close('cancelled');
     assert.equal(dependencies.meter.outcomes.length, 1);
@@ -137,10 +145,10 @@ describe('RouterProcessor', () => {
 
   test('a buffered JSON answer is metered from its usage and passed through unchanged', () => {
     const { dependencies, processor } = routed(false);
-    const headersReply = processor.handle({ request: 'response_headers', response_headers: headers({ ':status': '200', 'content-type': 'application/json' }) });
+    const headersReply = step(processor, { request: 'response_headers', response_headers: headers({ ':status': '200', 'content-type': 'application/json' }) });
     assert.equal(headersReply.mode_override, undefined);
     const json = { id: 'x', object: 'chat.completion', model: 'gpt-4o-2024', choices: [], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7, prompt_tokens_details: { cached_tokens: 1 } } };
-    const reply = processor.handle({ request: 'response_body', response_body: body(json) });
+    const reply = step(processor, { request: 'response_body', response_body: body(json) });
     assert.equal(reply.response_body?.response?.body_mutation, undefined);
     const outcome = dependencies.meter.outcomes[0]!;
     assert.deepEqual(outcome.usage, { promptTokens: 3, completionTokens: 4, totalTokens: 7, cachedTokens: 1, cacheWriteTokens: 0, reasoningTokens: 0 });
@@ -148,11 +156,34 @@ describe('RouterProcessor', () => {
 
   test('a non-OpenAI-shaped upstream error is rewritten to OpenAI form with a matching content-length', () => {
     const { dependencies, processor } = routed(false);
-    processor.handle({ request: 'response_headers', response_headers: headers({ ':status': '400', 'content-type': 'application/json' }) });
-    const reply = processor.handle({ request: 'response_body', response_body: body({ object: 'error', message: 'bad things', type: 'BadRequestError', param: null, code: 400 }) });
+    step(processor, { request: 'response_headers', response_headers: headers({ ':status': '400', 'content-type': 'application/json' }) });
+    const reply = step(processor, { request: 'response_body', response_body: body({ object: 'error', message: 'bad things', type: 'BadRequestError', param: null, code: 400 }) });
     const rewritten = reply.response_body!.response!.body_mutation!.body!;
     assert.deepEqual(JSON.parse(rewritten.toString()), { error: { message: 'bad things', type: 'BadRequestError', param: null, code: '400' } });
     assert.equal(setHeaders(reply, 'response_body')['content-length'], String(rewritten.length));
     assert.equal(dependencies.meter.outcomes[0]!.status, 400);
+  });
+
+  test('a gzip-compressed stream is decompressed before translation; the client gets plain bytes', async () => {
+    const { dependencies, processor } = routed(true);
+    const headersReply = step(processor, { request: 'response_headers', response_headers: headers({ ':status': '200', 'content-type': 'text/event-stream', 'content-encoding': 'gzip' }) });
+    assert.deepEqual(headersReply.response_headers?.response?.header_mutation?.remove_headers, ['content-encoding']);
+    const compressed = gzipSync(Buffer.from(contentChunk + usageChunk + 'data: [DONE]\n\n'));
+    const first = await processor.handle({ request: 'response_body', response_body: { body: compressed.subarray(0, 30) } });
+    const second = await processor.handle({ request: 'response_body', response_body: { body: compressed.subarray(30), end_of_stream: true } });
+    const text = [first, second].map((reply) => reply.response_body?.response?.body_mutation?.body?.toString() ?? '').join('');
+    assert.equal(text, contentChunk + 'data: [DONE]\n\n');
+    assert.equal(dependencies.meter.outcomes[0]!.usage?.totalTokens, 7);
+  });
+
+  test('a gzip-compressed JSON answer is metered and handed on decompressed', () => {
+    const { dependencies, processor } = routed(false);
+    const headersReply = step(processor, { request: 'response_headers', response_headers: headers({ ':status': '200', 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': '99' }) });
+    assert.deepEqual(headersReply.response_headers?.response?.header_mutation?.remove_headers, ['content-encoding', 'content-length']);
+    const json = JSON.stringify({ id: 'x', object: 'chat.completion', model: 'm', choices: [], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } });
+    const reply = step(processor, { request: 'response_body', response_body: { body: gzipSync(json), end_of_stream: true } });
+    assert.equal(reply.response_body?.response?.body_mutation?.body?.toString(), json);
+    assert.equal(setHeaders(reply, 'response_body')['content-length'], String(Buffer.byteLength(json)));
+    assert.equal(dependencies.meter.outcomes[0]!.usage?.totalTokens, 3);
   });
 });
