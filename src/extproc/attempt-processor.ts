@@ -1,6 +1,7 @@
 import type { TargetRuntime } from '../config/runtime.js';
 import { CONTENT_LENGTH_METADATA_KEY, METADATA_NAMESPACE, ROUTE_HEADER, TARGET_ATTRIBUTE } from '../config/render-envoy.js';
 import type { RequestContext } from '../gateway/request-context.js';
+import { prepareUpstreamRequest } from '../gateway/prepare-upstream-request.js';
 import type { RequestStore } from '../gateway/request-store.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { headerMutation, readHeaders, REQUEST_ID_HEADER } from './headers.js';
@@ -39,16 +40,7 @@ export class AttemptProcessor implements StreamProcessor {
     const context = id === undefined ? undefined : this.#dependencies.store.get(id);
     if (context === undefined) throw new Error('attempt for an unknown or expired request');
     const target = pickTarget(context, request.attributes);
-    const adapter = this.#dependencies.registry.get(target.provider.kind);
-    if (adapter === undefined) throw new Error(`no adapter for provider kind ${target.provider.kind}`);
-    if (target.provider.unavailableReason !== undefined) throw new Error(`provider ${target.provider.name} is unavailable`);
-
-    const upstream = adapter.buildRequest(context.request, {
-      model: target.model,
-      pathPrefix: target.provider.pathPrefix,
-      credential: target.provider.credential?.reveal(),
-      apiVersion: target.provider.apiVersion,
-    });
+    const upstream = context.prepared.get(target.id) ?? prepareUpstreamRequest(this.#dependencies.registry, context.request, target);
     context.attempts.push({ target, startedAt: this.#dependencies.now() });
     // identity: metering must read plain bytes, and a provider may compress when no encoding is named.
     const mutation = headerMutation({ ':path': upstream.path, 'accept-encoding': 'identity', ...upstream.headers }, [REQUEST_ID_HEADER, ROUTE_HEADER]);

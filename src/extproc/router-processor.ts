@@ -4,6 +4,7 @@ import { asGatewayError, GatewayError } from '../errors.js';
 import { listModels, modelObject } from '../gateway/list-models.js';
 import type { Meter } from '../gateway/meter.js';
 import { parseChatRequest } from '../gateway/parse-chat-request.js';
+import { prepareUpstreamRequest } from '../gateway/prepare-upstream-request.js';
 import { lastAttempt, type RequestContext } from '../gateway/request-context.js';
 import type { RequestStore } from '../gateway/request-store.js';
 import { resolveRoute } from '../gateway/resolve-route.js';
@@ -163,6 +164,9 @@ export class RouterProcessor implements StreamProcessor {
       const request = parseChatRequest(message.body ?? EMPTY);
       model = request.model;
       const route = resolveRoute(view, request.model);
+      const primary = route.targets.find((target) => target.provider.unavailableReason === undefined)!;
+      // Translating now refuses what the provider cannot honour with a 400, before anything is sent.
+      const prepared = new Map([[primary.id, prepareUpstreamRequest(this.#dependencies.registry, request, primary)]]);
       const context: RequestContext = {
         id: this.#dependencies.newId(),
         startedAt: this.#startedAt,
@@ -171,6 +175,7 @@ export class RouterProcessor implements StreamProcessor {
         stream: request.stream === true,
         includeUsage: request.stream === true && request.stream_options?.include_usage === true,
         attempts: [],
+        prepared,
       };
       if (!this.#dependencies.store.put(context.id, context)) {
         throw new GatewayError({ status: 503, code: 'gateway_overloaded', message: 'The gateway has too many requests in flight; retry shortly.', headers: { 'retry-after': '1' } });

@@ -1,5 +1,6 @@
 import type { ModelRoute, TargetRuntime } from '../config/runtime.js';
 import type { ChatCompletionRequest } from '../providers/openai/openai-api.js';
+import type { UpstreamRequest } from '../providers/provider-adapter.js';
 
 /**
  * Everything the gateway knows about one client request. The router-level processor
@@ -16,6 +17,12 @@ export interface RequestContext {
   /** The client asked for the usage chunk (stream_options.include_usage). */
   readonly includeUsage: boolean;
   readonly attempts: AttemptRecord[];
+  /**
+   * Upstream requests already translated, by target id. The router translates for the
+   * first target up front (so a parameter that provider cannot honour is refused with a
+   * 400 before anything is sent); attempts reuse it instead of translating again.
+   */
+  readonly prepared: Map<string, UpstreamRequest>;
 }
 
 export interface AttemptRecord {

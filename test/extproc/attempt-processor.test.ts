@@ -18,6 +18,7 @@ function setup(environment?: Record<string, string>) {
     stream: true,
     includeUsage: false,
     attempts: [],
+    prepared: new Map(),
   };
   dependencies.store.put(context.id, context);
   const processor = new AttemptProcessor({ store: dependencies.store, registry: dependencies.registry, now: dependencies.now });

@@ -1,0 +1,21 @@
+import type { TargetRuntime } from '../config/runtime.js';
+import type { ChatCompletionRequest } from '../providers/openai/openai-api.js';
+import type { UpstreamRequest } from '../providers/provider-adapter.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+
+/**
+ * Translates a client request for one target: the provider's path, headers (credential
+ * included) and body. Throws the adapter's GatewayError when the provider cannot honour
+ * the request (a 400 naming the parameter), or an Error when the target cannot be used.
+ */
+export function prepareUpstreamRequest(registry: ProviderRegistry, request: ChatCompletionRequest, target: TargetRuntime): UpstreamRequest {
+  const adapter = registry.get(target.provider.kind);
+  if (adapter === undefined) throw new Error(`no adapter for provider kind ${target.provider.kind}`);
+  if (target.provider.unavailableReason !== undefined) throw new Error(`provider ${target.provider.name} is unavailable: ${target.provider.unavailableReason}`);
+  return adapter.buildRequest(request, {
+    model: target.model,
+    pathPrefix: target.provider.pathPrefix,
+    credential: target.provider.credential?.reveal(),
+    apiVersion: target.provider.apiVersion,
+  });
+}
