@@ -57,10 +57,18 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 function crossReferenceProblems(configuration: Configuration): string[] {
   const problems: string[] = [];
   for (const [alias, model] of Object.entries(configuration.models)) {
-    const provider = configuration.providers[model.provider];
-    if (provider === undefined) {
+    if (model.provider !== undefined && configuration.providers[model.provider] === undefined) {
       problems.push(`models.${alias}.provider: no provider named "${model.provider}" is declared under providers`);
     }
+    (model.fallback ?? []).forEach((level, index) => {
+      const targets = 'balance' in level ? level.balance.map((target, inner) => [target, `models.${alias}.fallback.${index}.balance.${inner}`] as const) : [[level, `models.${alias}.fallback.${index}`] as const];
+      for (const [target, path] of targets) {
+        if (configuration.providers[target.provider] === undefined) problems.push(`${path}.provider: no provider named "${target.provider}" is declared under providers`);
+      }
+    });
+  }
+  if (configuration.resilience.max_attempts < configuration.resilience.attempts_per_level) {
+    problems.push('resilience.max_attempts: must be at least attempts_per_level');
   }
   for (const [providerName, provider] of Object.entries(configuration.providers)) {
     if (provider.kind === 'azure-openai' && !new URL(provider.base_url).hostname) {

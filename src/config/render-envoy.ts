@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import type { ModelRoute, RuntimeView, TargetRuntime } from './runtime.js';
+import type { ResilienceConfiguration } from './schema.js';
 
 /**
  * Renders the Envoy bootstrap from the same runtime view the sidecar serves from, so the
@@ -87,7 +88,7 @@ function httpConnectionManager(view: RuntimeView): Record<string, unknown> {
       // (timeouts, retries) and the sidecar strips them as well.
       use_remote_address: true,
       internal_address_config: { unix_sockets: false, cidr_ranges: [] },
-      stream_idle_timeout: configuration.envoy.stream_idle_timeout,
+      stream_idle_timeout: envoyDuration(configuration.envoy.stream_idle_timeout),
       request_timeout: '0s',
       common_http_protocol_options: { headers_with_underscores_action: 'REJECT_REQUEST' },
       route_config: {
@@ -102,8 +103,9 @@ function httpConnectionManager(view: RuntimeView): Record<string, unknown> {
                 route: {
                   cluster_header: ROUTE_HEADER,
                   // Long generations stream for minutes; the default 15 s route timeout would cut them.
-                  timeout: configuration.envoy.request_timeout,
+                  timeout: envoyDuration(configuration.envoy.request_timeout),
                   auto_host_rewrite: true,
+                  retry_policy: retryPolicy(configuration.resilience),
                 },
               },
             ],
@@ -219,6 +221,44 @@ function localReplyConfig(maxRequestBytes: number): Record<string, unknown> {
   };
 }
 
+/**
+ * Retries and fallback, the Envoy way: each try goes to an endpoint of the model's cluster;
+ * previous_priorities moves to the next level of the chain once a level has had
+ * attempts_per_level tries, and previous_hosts prefers another target of the same level.
+ */
+function retryPolicy(resilience: ResilienceConfiguration): Record<string, unknown> {
+  const on = new Set<string>(resilience.retry_on.filter((reason) => reason !== '429'));
+  const retry429 = resilience.retry_on.includes('429');
+  if (retry429) on.add('retriable-status-codes');
+  const policy: Record<string, unknown> = {
+    retry_on: [...on].join(','),
+    num_retries: resilience.max_attempts - 1,
+    retry_back_off: { base_interval: envoyDuration(resilience.backoff_base), max_interval: envoyDuration(resilience.backoff_max) },
+    retry_host_predicate: [
+      {
+        name: 'envoy.retry_host_predicates.previous_hosts',
+        typed_config: { '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate' },
+      },
+    ],
+    host_selection_retry_max_attempts: 3,
+    retry_priority: {
+      name: 'envoy.retry_priorities.previous_priorities',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig',
+        update_frequency: resilience.attempts_per_level,
+      },
+    },
+  };
+  if (retry429) {
+    policy.retriable_status_codes = [429];
+    // A provider's Retry-After (seconds) sets the wait before the next try, up to retry_after_max.
+    policy.rate_limited_retry_back_off = { reset_headers: [{ name: 'retry-after', format: 'SECONDS' }], max_interval: envoyDuration(resilience.retry_after_max) };
+  }
+  if (durationMilliseconds(resilience.per_try_timeout) > 0) policy.per_try_timeout = envoyDuration(resilience.per_try_timeout);
+  if (durationMilliseconds(resilience.per_try_idle_timeout) > 0) policy.per_try_idle_timeout = envoyDuration(resilience.per_try_idle_timeout);
+  return policy;
+}
+
 function sidecarGrpcService(phase: 'router' | 'attempt'): Record<string, unknown> {
   return {
     envoy_grpc: { cluster_name: SIDECAR_CLUSTER },
@@ -250,9 +290,31 @@ function sidecarCluster(view: RuntimeView): Record<string, unknown> {
     circuit_breakers: {
       thresholds: [{ priority: 'DEFAULT', max_connections: 100000, max_pending_requests: 100000, max_requests: 100000, max_retries: 3 }],
     },
+    // The sidecar's /healthz turns 503 while it drains on SIGTERM; Envoy stops opening streams to it.
+    health_checks: [
+      {
+        timeout: '1s',
+        interval: '2s',
+        unhealthy_threshold: 2,
+        healthy_threshold: 1,
+        no_traffic_interval: '2s',
+        http_health_check: { path: '/healthz', codec_client_type: 'HTTP1' },
+      },
+    ],
     load_assignment: {
       cluster_name: SIDECAR_CLUSTER,
-      endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(sidecar.address, sidecar.grpc_port) } }] }],
+      endpoints: [
+        {
+          lb_endpoints: [
+            {
+              endpoint: {
+                address: socketAddress(sidecar.address, sidecar.grpc_port),
+                health_check_config: { port_value: sidecar.admin_port },
+              },
+            },
+          ],
+        },
+      ],
     },
   };
 }
@@ -264,12 +326,11 @@ function modelCluster(view: RuntimeView, route: ModelRoute): Record<string, unkn
     type: 'STRICT_DNS',
     dns_lookup_family: 'V4_PREFERRED',
     // Envoy has one connect timeout per cluster: the most patient target's.
-    connect_timeout: route.targets.map((target) => target.provider.connectTimeout).sort(byDuration).at(-1) ?? '5s',
+    connect_timeout: envoyDuration(route.targets.map((target) => target.provider.connectTimeout).sort(byDuration).at(-1) ?? '5s'),
     per_connection_buffer_limit_bytes: view.configuration.listener.max_request_bytes,
-    load_assignment: {
-      cluster_name: route.cluster,
-      endpoints: [{ priority: 0, lb_endpoints: route.targets.map((target) => targetEndpoint(target)) }],
-    },
+    load_assignment: { cluster_name: route.cluster, endpoints: priorityLevels(route) },
+    outlier_detection: outlierDetection(view.configuration.resilience),
+    circuit_breakers: circuitBreakers(view.configuration.resilience),
     typed_extension_protocol_options: {
       'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
         '@type': HTTP_OPTIONS_TYPE,
@@ -347,6 +408,46 @@ function modelCluster(view: RuntimeView, route: ModelRoute): Record<string, unkn
   return cluster;
 }
 
+/** The fallback chain as Envoy endpoint priorities: level n of the chain is priority n. */
+function priorityLevels(route: ModelRoute): Record<string, unknown>[] {
+  const levels = new Map<number, TargetRuntime[]>();
+  for (const target of route.targets) levels.set(target.priority, [...(levels.get(target.priority) ?? []), target]);
+  return [...levels.entries()]
+    .sort(([left], [right]) => left - right)
+    .map(([priority, targets]) => ({ priority, lb_endpoints: targets.map((target) => targetEndpoint(target)) }));
+}
+
+function outlierDetection(resilience: ResilienceConfiguration): Record<string, unknown> {
+  const detection = resilience.outlier_detection;
+  return {
+    consecutive_5xx: detection.consecutive_5xx,
+    consecutive_gateway_failure: detection.consecutive_gateway_failure,
+    interval: envoyDuration(detection.interval),
+    base_ejection_time: envoyDuration(detection.base_ejection_time),
+    max_ejection_time: envoyDuration(detection.max_ejection_time),
+    max_ejection_percent: detection.max_ejection_percent,
+    // Connection failures count as gateway failures without waiting for a 5xx.
+    split_external_local_origin_errors: false,
+  };
+}
+
+function circuitBreakers(resilience: ResilienceConfiguration): Record<string, unknown> {
+  const breakers = resilience.circuit_breakers;
+  return {
+    thresholds: [
+      {
+        priority: 'DEFAULT',
+        max_connections: breakers.max_connections,
+        max_pending_requests: breakers.max_pending_requests,
+        max_requests: breakers.max_requests,
+        max_retries: breakers.max_retries,
+        retry_budget: { budget_percent: { value: breakers.retry_budget_percent }, min_retry_concurrency: breakers.min_retry_concurrency },
+        track_remaining: true,
+      },
+    ],
+  };
+}
+
 function targetEndpoint(target: TargetRuntime): Record<string, unknown> {
   const { provider } = target;
   const port = provider.baseUrl.port ? Number(provider.baseUrl.port) : provider.tls ? 443 : 80;
@@ -362,12 +463,18 @@ function targetEndpoint(target: TargetRuntime): Record<string, unknown> {
       hostname: provider.authority,
       address: socketAddress(provider.baseUrl.hostname.replace(/^\[|\]$/g, ''), port),
     },
+    load_balancing_weight: target.weight,
     metadata,
   };
 }
 
 function byDuration(left: string, right: string): number {
   return durationMilliseconds(left) - durationMilliseconds(right);
+}
+
+/** Envoy's JSON form of a duration: seconds with an "s" suffix ("100ms" -> "0.1s"). */
+export function envoyDuration(value: string): string {
+  return `${durationMilliseconds(value) / 1000}s`;
 }
 
 export function durationMilliseconds(value: string): number {

@@ -29,12 +29,17 @@ export interface TargetRuntime {
   readonly provider: ProviderRuntime;
   /** The model name the provider knows. */
   readonly model: string;
+  /** Level in the fallback chain: 0 is tried first (an Envoy endpoint priority). */
+  readonly priority: number;
+  /** Share of its level's traffic. */
+  readonly weight: number;
 }
 
 export interface ModelRoute {
   readonly alias: string;
   /** The Envoy cluster serving this model; the router writes it into the routing header. */
   readonly cluster: string;
+  /** Every target of the chain, ordered by priority. */
   readonly targets: readonly TargetRuntime[];
   readonly ownedBy: string;
   readonly demo: boolean;
@@ -97,19 +102,27 @@ export function buildRuntimeView(configuration: Configuration, dependencies: Run
   const targets = new Map<string, TargetRuntime>();
   const clusterNames = new Set<string>();
   for (const [alias, model] of Object.entries(configuration.models)) {
-    const provider = providers.get(model.provider);
-    if (provider === undefined) throw new Error(`model ${alias} names unknown provider ${model.provider}`);
-    const target: TargetRuntime = Object.freeze({ id: `${alias}#0`, provider, model: model.model });
-    targets.set(target.id, target);
-    const cluster = uniqueClusterName(alias, clusterNames);
+    const levels = model.fallback ?? [{ provider: model.provider!, model: model.model! }];
+    const routeTargets: TargetRuntime[] = [];
+    levels.forEach((level, priority) => {
+      const members = 'balance' in level ? level.balance : [{ ...level, weight: 1 }];
+      for (const member of members) {
+        const provider = providers.get(member.provider);
+        if (provider === undefined) throw new Error(`model ${alias} names unknown provider ${member.provider}`);
+        const target: TargetRuntime = Object.freeze({ id: `${alias}#${routeTargets.length}`, provider, model: member.model, priority, weight: member.weight });
+        routeTargets.push(target);
+        targets.set(target.id, target);
+      }
+    });
+    const first = routeTargets[0]!;
     models.set(
       alias,
       Object.freeze({
         alias,
-        cluster,
-        targets: Object.freeze([target]),
-        ownedBy: model.owned_by ?? provider.name,
-        demo: provider.demo,
+        cluster: uniqueClusterName(alias, clusterNames),
+        targets: Object.freeze(routeTargets),
+        ownedBy: model.owned_by ?? first.provider.name,
+        demo: routeTargets.every((target) => target.provider.demo),
       }),
     );
   }

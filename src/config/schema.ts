@@ -44,10 +44,83 @@ export const targetSchema = z.strictObject({
   model: z.string().min(1),
 });
 
-export const modelSchema = z.strictObject({
+export const weightedTargetSchema = z.strictObject({
   ...targetSchema.shape,
-  /** Shown in /v1/models as owned_by; defaults to the provider's name. */
-  owned_by: z.string().optional(),
+  /** Share of this level's traffic, relative to the other targets of the level. */
+  weight: z.number().int().min(1).max(128).default(1),
+});
+
+/** One level of a fallback chain: a target, or several that share the load (keys, deployments, regions). */
+export const levelSchema = z.union([targetSchema, z.strictObject({ balance: z.array(weightedTargetSchema).min(1) })], {
+  error: 'expected a target { provider, model } or { balance: [targets with weights] }',
+});
+
+export const modelSchema = z
+  .strictObject({
+    /** Shorthand for a model served by one target. */
+    provider: name.optional(),
+    model: z.string().min(1).optional(),
+    /** Targets in order: Envoy moves to the next level when a level keeps failing. */
+    fallback: z.array(levelSchema).min(1).optional(),
+    /** Shown in /v1/models as owned_by; defaults to the first target's provider. */
+    owned_by: z.string().optional(),
+  })
+  .superRefine((model, context) => {
+    const single = model.provider !== undefined || model.model !== undefined;
+    if (single && model.fallback !== undefined) {
+      context.addIssue({ code: 'custom', message: 'use either provider and model, or fallback, not both' });
+    } else if (!single && model.fallback === undefined) {
+      context.addIssue({ code: 'custom', message: 'set provider and model, or a fallback chain' });
+    } else if (single && (model.provider === undefined || model.model === undefined)) {
+      context.addIssue({ code: 'custom', path: [model.provider === undefined ? 'provider' : 'model'], message: 'required together with the other' });
+    }
+  });
+
+/**
+ * How Envoy retries and falls back. Envoy owns all of it; these settings are rendered into
+ * the route's retry policy and each model cluster's outlier detection and circuit breakers.
+ */
+export const resilienceSchema = z.strictObject({
+  /** Tries on one level of the chain (the first try included) before moving to the next level. */
+  attempts_per_level: z.number().int().min(1).max(10).default(2),
+  /** Upper bound on tries per request, all levels together. */
+  max_attempts: z.number().int().min(1).max(20).default(5),
+  /** What counts as a failed try. */
+  retry_on: z
+    .array(z.enum(['connect-failure', 'reset', 'refused-stream', '5xx', 'gateway-error', '429']))
+    .min(1)
+    .default(['connect-failure', 'reset', 'refused-stream', '5xx', '429']),
+  backoff_base: duration.default('100ms'),
+  backoff_max: duration.default('1s'),
+  /** A provider's Retry-After is honoured up to this long; longer waits fall back to the normal backoff. */
+  retry_after_max: duration.default('10s'),
+  /** Limit on one try, streaming included; "0s" means none (long generations). */
+  per_try_timeout: duration.default('0s'),
+  /** A try that sends nothing for this long (no first byte, or a stalled stream) is abandoned and retried while it can be. */
+  per_try_idle_timeout: duration.default('300s'),
+  outlier_detection: z
+    .strictObject({
+      consecutive_5xx: z.number().int().min(1).default(5),
+      consecutive_gateway_failure: z.number().int().min(1).default(3),
+      interval: duration.default('10s'),
+      base_ejection_time: duration.default('30s'),
+      max_ejection_time: duration.default('300s'),
+      /** 100: one provider per level, so ejecting "10% of hosts" (Envoy's default) would eject none. */
+      max_ejection_percent: z.number().int().min(0).max(100).default(100),
+    })
+    .prefault({}),
+  circuit_breakers: z
+    .strictObject({
+      max_connections: z.number().int().min(1).default(10000),
+      max_pending_requests: z.number().int().min(1).default(10000),
+      max_requests: z.number().int().min(1).default(10000),
+      /** Envoy's default of 3 concurrent retries per cluster is far too low for LLM traffic. */
+      max_retries: z.number().int().min(1).default(1000),
+      /** Retries may be at most this share of active requests (plus min_retry_concurrency). */
+      retry_budget_percent: z.number().min(0).max(100).default(25),
+      min_retry_concurrency: z.number().int().min(0).default(10),
+    })
+    .prefault({}),
 });
 
 export const configurationSchema = z.strictObject({
@@ -82,6 +155,7 @@ export const configurationSchema = z.strictObject({
       trusted_ca_file: z.string().default('/etc/ssl/certs/ca-certificates.crt'),
     })
     .prefault({}),
+  resilience: resilienceSchema.prefault({}),
   providers: z.record(name, providerSchema).refine((providers) => Object.keys(providers).length > 0, {
     message: 'declare at least one provider',
   }),
@@ -93,3 +167,4 @@ export const configurationSchema = z.strictObject({
 export type Configuration = z.infer<typeof configurationSchema>;
 export type ProviderConfiguration = z.infer<typeof providerSchema>;
 export type ModelConfiguration = z.infer<typeof modelSchema>;
+export type ResilienceConfiguration = z.infer<typeof resilienceSchema>;
