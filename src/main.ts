@@ -9,6 +9,7 @@ import { ExtProcServer } from './extproc/server.js';
 import { createMeter } from './gateway/meter.js';
 import type { RequestContext } from './gateway/request-context.js';
 import { RequestStore } from './gateway/request-store.js';
+import { createTokenCounter } from './gateway/token-counter.js';
 import { createAdminServer } from './observability/admin-server.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -47,6 +48,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   sweeper.unref();
 
   const now = () => performance.now();
+  const tokenCounter = createTokenCounter();
   const server = new ExtProcServer({
     logger,
     metrics,
@@ -54,7 +56,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     createProcessor: (phase) =>
       phase === 'attempt'
         ? new AttemptProcessor({ store, registry, now })
-        : new RouterProcessor({ view: () => view, store, registry, meter, logger, now, clock: Date.now, newId: randomUUID }),
+        : new RouterProcessor({ view: () => view, store, registry, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter }),
   });
   const { sidecar } = configuration;
   const grpcPort = await server.listen(`${sidecar.bind_address}:${sidecar.grpc_port}`);

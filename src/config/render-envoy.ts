@@ -20,6 +20,8 @@ export const TARGET_METADATA_KEY = 'target';
 export const CONTENT_LENGTH_METADATA_KEY = 'content_length';
 /** The CEL attribute the attempt processor asks Envoy for. */
 export const TARGET_ATTRIBUTE = `xds.upstream_host_metadata.filter_metadata['${METADATA_NAMESPACE}']['${TARGET_METADATA_KEY}']`;
+export const REQUEST_ID_METADATA_KEY = 'request_id';
+export const REQUEST_ID_ATTRIBUTE = `metadata.filter_metadata['${METADATA_NAMESPACE}']['${REQUEST_ID_METADATA_KEY}']`;
 /** gRPC metadata telling the sidecar which of the two filters opened a stream. */
 export const PHASE_METADATA_KEY = 'x-gateway-phase';
 export const SIDECAR_CLUSTER = 'gateway_sidecar';
@@ -352,9 +354,10 @@ function modelCluster(view: RuntimeView, route: ModelRoute): Record<string, unkn
                 response_body_mode: 'NONE',
                 response_trailer_mode: 'SKIP',
               },
-              request_attributes: [TARGET_ATTRIBUTE],
+              request_attributes: [TARGET_ATTRIBUTE, REQUEST_ID_ATTRIBUTE],
               message_timeout: '5s',
-              mutation_rules: { allow_all_routing: true },
+              // allow_envoy: the attempt removes x-envoy-* headers the provider has no business seeing.
+              mutation_rules: { allow_all_routing: true, allow_envoy: true },
               metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE] } },
             },
           },

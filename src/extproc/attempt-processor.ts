@@ -1,11 +1,11 @@
 import type { TargetRuntime } from '../config/runtime.js';
-import { CONTENT_LENGTH_METADATA_KEY, METADATA_NAMESPACE, ROUTE_HEADER, TARGET_ATTRIBUTE } from '../config/render-envoy.js';
+import { CONTENT_LENGTH_METADATA_KEY, METADATA_NAMESPACE, REQUEST_ID_ATTRIBUTE, ROUTE_HEADER, TARGET_ATTRIBUTE } from '../config/render-envoy.js';
 import type { RequestContext } from '../gateway/request-context.js';
 import { prepareUpstreamRequest } from '../gateway/prepare-upstream-request.js';
 import type { RequestStore } from '../gateway/request-store.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import { headerMutation, readHeaders, REQUEST_ID_HEADER } from './headers.js';
-import type { ProcessingRequest, ProcessingResponse, ProtoStruct } from './messages.js';
+import { headerMutation } from './headers.js';
+import type { ProcessingRequest, ProcessingResponse } from './messages.js';
 import { toProtoStruct } from './proto-struct.js';
 import { replaceRequest } from './responses.js';
 import type { StreamProcessor } from './stream-processor.js';
@@ -35,15 +35,17 @@ export class AttemptProcessor implements StreamProcessor {
     if (request.request !== 'request_headers') {
       throw new Error(`attempt processor got an unexpected ${request.request ?? 'empty'} message`);
     }
-    const headers = readHeaders(request.request_headers?.headers);
-    const id = headers[REQUEST_ID_HEADER];
+    // Envoy gives every attempt the same header map, so headers removed by one attempt are gone for
+    // the next; the request id therefore travels as the router's dynamic metadata, which no client can set.
+    const attributes = request.attributes?.['envoy.filters.http.ext_proc']?.fields;
+    const id = attributes?.[REQUEST_ID_ATTRIBUTE]?.stringValue;
     const context = id === undefined ? undefined : this.#dependencies.store.get(id);
     if (context === undefined) throw new Error('attempt for an unknown or expired request');
-    const target = pickTarget(context, request.attributes);
+    const target = pickTarget(context, attributes?.[TARGET_ATTRIBUTE]?.stringValue);
     const upstream = context.prepared.get(target.id) ?? prepareUpstreamRequest(this.#dependencies.registry, context.request, target);
     context.attempts.push({ target, startedAt: this.#dependencies.now() });
     // identity: metering must read plain bytes, and a provider may compress when no encoding is named.
-    const mutation = headerMutation({ ':path': upstream.path, 'accept-encoding': 'identity', ...upstream.headers }, [REQUEST_ID_HEADER, ROUTE_HEADER]);
+    const mutation = headerMutation({ ':path': upstream.path, 'accept-encoding': 'identity', ...upstream.headers }, UPSTREAM_HEADERS_REMOVED);
     const reply = replaceRequest(mutation, upstream.body);
     reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { [CONTENT_LENGTH_METADATA_KEY]: String(upstream.body.length) } });
     return reply;
@@ -52,10 +54,14 @@ export class AttemptProcessor implements StreamProcessor {
   close(): void {}
 }
 
-/** Reads which endpoint Envoy chose, from the endpoint metadata the renderer wrote. */
-function pickTarget(context: RequestContext, attributes: Record<string, ProtoStruct> | undefined): TargetRuntime {
-  const fields = attributes?.['envoy.filters.http.ext_proc']?.fields;
-  const targetId = fields?.[TARGET_ATTRIBUTE]?.stringValue;
+/**
+ * Removed from every attempt: the routing header, and proxy headers that would tell the
+ * provider the client's address and the gateway's own host name.
+ */
+const UPSTREAM_HEADERS_REMOVED = [ROUTE_HEADER, 'x-forwarded-for', 'x-forwarded-proto', 'x-envoy-original-host', 'x-envoy-expected-rq-timeout-ms'];
+
+/** Which endpoint Envoy chose, from the endpoint metadata the renderer wrote. */
+function pickTarget(context: RequestContext, targetId: string | undefined): TargetRuntime {
   const target = context.route.targets.find((candidate) => candidate.id === targetId);
   if (target !== undefined) return target;
   throw new Error(`attempt names no target of model ${context.route.alias} (got ${JSON.stringify(targetId ?? null)})`);

@@ -1,8 +1,12 @@
 import type { RuntimeView } from '../config/runtime.js';
-import { ROUTE_HEADER } from '../config/render-envoy.js';
+import { METADATA_NAMESPACE, REQUEST_ID_METADATA_KEY, ROUTE_HEADER } from '../config/render-envoy.js';
+import { toProtoStruct } from './proto-struct.js';
 import { asGatewayError, GatewayError } from '../errors.js';
 import { listModels, modelObject } from '../gateway/list-models.js';
+import { describeExhaustedAttempts } from '../gateway/describe-exhausted-attempts.js';
+import { estimateCutShortUsage } from '../gateway/estimate-usage.js';
 import type { Meter } from '../gateway/meter.js';
+import type { TokenCounter } from '../gateway/token-counter.js';
 import { parseChatRequest } from '../gateway/parse-chat-request.js';
 import { prepareUpstreamRequest } from '../gateway/prepare-upstream-request.js';
 import { lastAttempt, type RequestContext } from '../gateway/request-context.js';
@@ -38,6 +42,7 @@ export interface RouterProcessorDependencies {
   /** Wall-clock milliseconds (Date.now), for `created` fields. */
   clock: () => number;
   newId: () => string;
+  tokenCounter: TokenCounter;
 }
 
 /** Provider response headers that describe the gateway's provider account, not the client's request. */
@@ -69,6 +74,9 @@ export class RouterProcessor implements StreamProcessor {
   #usage: Usage | undefined;
   #servedModel: string | undefined;
   #firstByteAt: number | undefined;
+  /** Server-sent events delivered to the client, for estimating output when a stream is cut short. */
+  #deliveredEvents = 0;
+  #usageEstimated = false;
   #metered = false;
 
   constructor(dependencies: RouterProcessorDependencies) {
@@ -101,8 +109,11 @@ export class RouterProcessor implements StreamProcessor {
       // the request was cut short, and is metered with what was delivered.
       if (!this.#metered) {
         if (this.#translator) {
-          this.#usage = this.#translator.usage;
           this.#servedModel = this.#translator.model;
+          // The role chunk carries no output token.
+          const contentEvents = Math.max(0, this.#deliveredEvents - 1);
+          this.#usage = estimateCutShortUsage(this.#context.request, this.#translator.usage, contentEvents, this.#dependencies.tokenCounter);
+          this.#usageEstimated = true;
         }
         // 499: nginx's "client closed request", the customary code for a request that ended without a status.
         this.#finish(this.#status || 499, true);
@@ -183,7 +194,9 @@ export class RouterProcessor implements StreamProcessor {
       this.#context = context;
       this.#phase = 'upstream';
       // The routing header only takes effect together with clear_route_cache (Envoy caches the route before ext_proc runs).
-      return continueRequestBody(headerMutation({ [ROUTE_HEADER]: route.cluster, [REQUEST_ID_HEADER]: context.id }), true);
+      const reply = continueRequestBody(headerMutation({ [ROUTE_HEADER]: route.cluster }), true);
+      reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { [REQUEST_ID_METADATA_KEY]: context.id } });
+      return reply;
     } catch (thrown) {
       return this.#refuse(asGatewayError(thrown), model);
     }
@@ -255,7 +268,10 @@ export class RouterProcessor implements StreamProcessor {
       const tail = translator.end();
       if (tail.length > 0) out = out.length > 0 ? Buffer.concat([out, tail]) : tail;
     }
-    if (this.#firstByteAt === undefined && out.length > 0) this.#firstByteAt = this.#dependencies.now();
+    if (out.length > 0) {
+      if (this.#firstByteAt === undefined) this.#firstByteAt = this.#dependencies.now();
+      this.#deliveredEvents += countEvents(out);
+    }
     if (endOfStream) {
       this.#usage = translator.usage;
       this.#servedModel = translator.model;
@@ -295,8 +311,14 @@ export class RouterProcessor implements StreamProcessor {
     this.#servedModel = translated.model;
     this.#firstByteAt = this.#dependencies.now();
     this.#finish(this.#status, false);
-    if (translated.body === undefined) return plainBody();
-    return responseBody(translated.body, headerMutation({ ...translated.headers, 'content-length': String(translated.body.length) }));
+    let out = translated.body;
+    const context = this.#context;
+    // Envoy retries these (retry_on); reaching the client means every attempt was used up.
+    if (context !== undefined && context.attempts.length > 0 && (this.#status >= 500 || this.#status === 429)) {
+      out = describeExhaustedAttempts(context.route.alias, context.attempts, this.#status, out ?? body);
+    }
+    if (out === undefined) return plainBody();
+    return responseBody(out, headerMutation({ ...translated.headers, 'content-length': String(out.length) }));
   }
 
   #finish(status: number, cutShort: boolean): void {
@@ -311,6 +333,7 @@ export class RouterProcessor implements StreamProcessor {
       firstByteAt: this.#firstByteAt,
       endedAt: this.#dependencies.now(),
       cutShort,
+      usageEstimated: this.#usageEstimated,
     });
   }
 
@@ -322,6 +345,14 @@ export class RouterProcessor implements StreamProcessor {
 }
 
 const EMPTY = Buffer.alloc(0);
+const EVENT_END = Buffer.from('\n\n');
+
+/** Server-sent events in a chunk the translators wrote (they always end events with a blank line). */
+function countEvents(chunk: Buffer): number {
+  let count = 0;
+  for (let at = chunk.indexOf(EVENT_END); at !== -1; at = chunk.indexOf(EVENT_END, at + 2)) count += 1;
+  return count;
+}
 
 function methodNotAllowed(method: string, path: string, allowed: string): GatewayError {
   return new GatewayError({

@@ -16,6 +16,8 @@ export interface RequestOutcome {
   readonly endedAt: number;
   /** The stream ended before the upstream finished it (client left, upstream reset). */
   readonly cutShort: boolean;
+  /** Some token counts are the gateway's estimate (the provider's totals never arrived). */
+  readonly usageEstimated: boolean;
 }
 
 export interface Meter {
@@ -37,6 +39,9 @@ export function createMeter(dependencies: { metrics: GatewayMetrics; logger: Log
       const seconds = (outcome.endedAt - context.startedAt) / 1000;
       metrics.requests.inc({ gen_ai_request_model: model, gen_ai_provider_name: provider, http_response_status_code: status, gen_ai_streaming: String(context.stream) });
       metrics.duration.observe({ gen_ai_request_model: model, gen_ai_provider_name: provider, http_response_status_code: status }, seconds);
+      for (const record of context.attempts) metrics.attempts.inc({ gen_ai_request_model: model, gen_ai_provider_name: record.target.provider.name });
+      const first = context.attempts[0];
+      if (first !== undefined && attempt !== undefined && attempt.target.priority > first.target.priority) metrics.fallbacks.inc({ gen_ai_request_model: model });
       if (usage) {
         metrics.tokens.observe({ gen_ai_request_model: model, gen_ai_provider_name: provider, gen_ai_token_type: 'input' }, usage.promptTokens);
         metrics.tokens.observe({ gen_ai_request_model: model, gen_ai_provider_name: provider, gen_ai_token_type: 'output' }, usage.completionTokens);
@@ -60,6 +65,7 @@ export function createMeter(dependencies: { metrics: GatewayMetrics; logger: Log
           prompt_tokens: usage?.promptTokens ?? null,
           completion_tokens: usage?.completionTokens ?? null,
           total_tokens: usage?.totalTokens ?? null,
+          usage_estimated: outcome.usageEstimated || undefined,
           time_to_first_token_ms: timeToFirstToken === undefined ? null : round(timeToFirstToken * 1000),
           duration_ms: round(seconds * 1000),
         },

@@ -12,6 +12,8 @@ export interface GatewayMetrics {
   readonly tokens: Histogram<'gen_ai_request_model' | 'gen_ai_provider_name' | 'gen_ai_token_type'>;
   readonly duration: Histogram<'gen_ai_request_model' | 'gen_ai_provider_name' | 'http_response_status_code'>;
   readonly timeToFirstToken: Histogram<'gen_ai_request_model' | 'gen_ai_provider_name'>;
+  readonly attempts: Counter<'gen_ai_request_model' | 'gen_ai_provider_name'>;
+  readonly fallbacks: Counter<'gen_ai_request_model'>;
   readonly refusals: Counter<'reason'>;
   readonly activeStreams: Gauge<'phase'>;
 }
@@ -46,6 +48,18 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
       help: 'Time from the request reaching the gateway to the first streamed content byte sent back (OpenTelemetry gen_ai.server.time_to_first_token).',
       labelNames: ['gen_ai_request_model', 'gen_ai_provider_name'],
       buckets: [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60],
+      registers: [registry],
+    }),
+    attempts: new Counter({
+      name: 'llm_gateway_upstream_attempts_total',
+      help: 'Upstream attempts (first tries, retries and fallbacks), by model asked and provider tried. Envoy counts the retries themselves: cluster.<model cluster>.upstream_rq_retry.',
+      labelNames: ['gen_ai_request_model', 'gen_ai_provider_name'],
+      registers: [registry],
+    }),
+    fallbacks: new Counter({
+      name: 'llm_gateway_fallbacks_total',
+      help: 'Requests answered by a later level of the model fallback chain than the one first tried.',
+      labelNames: ['gen_ai_request_model'],
       registers: [registry],
     }),
     refusals: new Counter({

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CONTENT_LENGTH_METADATA_KEY, METADATA_NAMESPACE, ROUTE_HEADER, TARGET_ATTRIBUTE } from '../../src/config/render-envoy.js';
+import { CONTENT_LENGTH_METADATA_KEY, METADATA_NAMESPACE, REQUEST_ID_ATTRIBUTE, ROUTE_HEADER, TARGET_ATTRIBUTE } from '../../src/config/render-envoy.js';
 import { AttemptProcessor } from '../../src/extproc/attempt-processor.js';
 import { REQUEST_ID_HEADER } from '../../src/extproc/headers.js';
 import { fromProtoStruct, toProtoStruct } from '../../src/extproc/proto-struct.js';
@@ -25,14 +25,16 @@ function setup(environment?: Record<string, string>) {
   return { processor, context, targetId: route.targets[0]!.id };
 }
 
-const attributes = (targetId: string) => ({ 'envoy.filters.http.ext_proc': toProtoStruct({ [TARGET_ATTRIBUTE]: targetId }) });
+const attributes = (targetId: string, requestId = 'req-1') => ({
+  'envoy.filters.http.ext_proc': toProtoStruct({ [TARGET_ATTRIBUTE]: targetId, [REQUEST_ID_ATTRIBUTE]: requestId }),
+});
 
 describe('AttemptProcessor', () => {
   test('replaces the request with the provider body, path and credential, and records the attempt', () => {
     const { processor, context, targetId } = setup();
     const reply = processor.handle({
       request: 'request_headers',
-      request_headers: headers({ ':path': '/v1/chat/completions', [REQUEST_ID_HEADER]: 'req-1', [ROUTE_HEADER]: 'model_gpt' }),
+      request_headers: headers({ ':path': '/v1/chat/completions', [ROUTE_HEADER]: 'model_gpt' }),
       attributes: attributes(targetId),
     });
     const response = reply.request_headers!.response!;
@@ -40,7 +42,8 @@ describe('AttemptProcessor', () => {
     const set = Object.fromEntries(response.header_mutation!.set_headers!.map((option) => [option.header.key, option.header.raw_value.toString()]));
     assert.equal(set[':path'], '/v1/chat/completions');
     assert.equal(set.authorization, 'Bearer sk-provider-test');
-    assert.deepEqual(response.header_mutation!.remove_headers, [REQUEST_ID_HEADER, ROUTE_HEADER]);
+    assert.equal(set['accept-encoding'], 'identity');
+    assert.deepEqual(response.header_mutation!.remove_headers, [ROUTE_HEADER, 'x-forwarded-for', 'x-forwarded-proto', 'x-envoy-original-host', 'x-envoy-expected-rq-timeout-ms']);
     const sent = JSON.parse(response.body_mutation!.body!.toString());
     assert.deepEqual(sent, { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
     assert.deepEqual(fromProtoStruct(reply.dynamic_metadata), { [METADATA_NAMESPACE]: { [CONTENT_LENGTH_METADATA_KEY]: String(response.body_mutation!.body!.length) } });
@@ -50,11 +53,12 @@ describe('AttemptProcessor', () => {
 
   test('fails (so Envoy fails closed) for an unknown request, an unknown target, or a provider without its key', () => {
     const { processor, targetId } = setup();
-    assert.throws(() => processor.handle({ request: 'request_headers', request_headers: headers({ [REQUEST_ID_HEADER]: 'forged' }), attributes: attributes(targetId) }), /unknown or expired/);
-    assert.throws(() => processor.handle({ request: 'request_headers', request_headers: headers({ [REQUEST_ID_HEADER]: 'req-1' }), attributes: attributes('other#0') }), /names no target/);
+    assert.throws(() => processor.handle({ request: 'request_headers', request_headers: headers({ [REQUEST_ID_HEADER]: 'req-1' }), attributes: attributes(targetId, 'forged') }), /unknown or expired/);
+    assert.throws(() => processor.handle({ request: 'request_headers', request_headers: headers({}) }), /unknown or expired/, 'a header alone never identifies a request');
+    assert.throws(() => processor.handle({ request: 'request_headers', request_headers: headers({}), attributes: attributes('other#0') }), /names no target/);
     const keyless = setup({});
     assert.throws(
-      () => keyless.processor.handle({ request: 'request_headers', request_headers: headers({ [REQUEST_ID_HEADER]: 'req-1' }), attributes: attributes(keyless.targetId) }),
+      () => keyless.processor.handle({ request: 'request_headers', request_headers: headers({}), attributes: attributes(keyless.targetId) }),
       /unavailable/,
     );
   });

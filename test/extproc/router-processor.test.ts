@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { ROUTE_HEADER } from '../../src/config/render-envoy.js';
-import { REQUEST_ID_HEADER } from '../../src/extproc/headers.js';
+import { METADATA_NAMESPACE, REQUEST_ID_METADATA_KEY, ROUTE_HEADER } from '../../src/config/render-envoy.js';
+import { fromProtoStruct } from '../../src/extproc/proto-struct.js';
 import type { ProcessingRequest, ProcessingResponse } from '../../src/extproc/messages.js';
 import { RouterProcessor } from '../../src/extproc/router-processor.js';
 import { headers, processorDependencies } from '../support/processor-fixtures.js';
@@ -19,6 +19,11 @@ const chatHeaders = headers({ ':method': 'POST', ':path': '/v1/chat/completions'
 function setHeaders(reply: ProcessingResponse, phase: 'request_body' | 'response_headers' | 'response_body'): Record<string, string> {
   const mutation = reply[phase]?.response?.header_mutation;
   return Object.fromEntries((mutation?.set_headers ?? []).map((option) => [option.header.key, option.header.raw_value.toString()]));
+}
+
+function requestIdOf(reply: ProcessingResponse): string {
+  const metadata = fromProtoStruct(reply.dynamic_metadata) as Record<string, Record<string, string>>;
+  return metadata[METADATA_NAMESPACE]![REQUEST_ID_METADATA_KEY]!;
 }
 
 function body(json: unknown) {
@@ -45,8 +50,9 @@ describe('RouterProcessor', () => {
     const reply = step(processor, { request: 'request_body', request_body: body({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }], stream: true }) });
     assert.equal(reply.request_body?.response?.clear_route_cache, true);
     const set = setHeaders(reply, 'request_body');
+    assert.deepEqual(Object.keys(set), [ROUTE_HEADER], 'only the routing header is written; the request id travels as dynamic metadata');
     assert.equal(set[ROUTE_HEADER], 'model_gpt');
-    const context = dependencies.store.get(set[REQUEST_ID_HEADER]!);
+    const context = dependencies.store.get(requestIdOf(reply));
     assert.ok(context);
     assert.equal(context.stream, true);
     assert.equal(context.includeUsage, false);
@@ -102,7 +108,7 @@ describe('RouterProcessor', () => {
     const processor = new RouterProcessor(dependencies);
     step(processor, { request: 'request_headers', request_headers: chatHeaders });
     const request = { model: 'gpt', messages: [{ role: 'user', content: 'hi' }], stream, ...(includeUsage ? { stream_options: { include_usage: true } } : {}) };
-    const id = setHeaders(step(processor, { request: 'request_body', request_body: body(request) }), 'request_body')[REQUEST_ID_HEADER]!;
+    const id = requestIdOf(step(processor, { request: 'request_body', request_body: body(request) }));
     const context = dependencies.store.get(id)!;
     context.attempts.push({ target: context.route.targets[0]!, startedAt: dependencies.now() });
     return { dependencies, processor, context };

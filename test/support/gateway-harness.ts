@@ -27,6 +27,8 @@ export interface HarnessOptions {
   /** Environment for the sidecar (provider keys). */
   environment?: Record<string, string>;
   maxRequestBytes?: number;
+  /** The resilience section (retries, outlier detection); defaults apply when absent. */
+  resilience?: Record<string, unknown>;
 }
 
 export interface GatewayHarness {
@@ -40,6 +42,12 @@ export interface GatewayHarness {
   /** All sidecar log lines parsed as JSON. */
   sidecarLogLines(): Record<string, unknown>[];
   killSidecar(signal?: NodeJS.Signals): Promise<void>;
+  /** Sends a signal without waiting for the sidecar to exit. */
+  signalSidecar(signal: NodeJS.Signals): void;
+  /** Resolves when the sidecar process has exited (after a signal). */
+  sidecarExited(): Promise<number | null>;
+  /** Envoy's admin /stats as name -> value, for the facts Envoy owns (retries, ejections). */
+  envoyStats(): Promise<Map<string, number>>;
   startSidecar(): Promise<void>;
   sidecarMetrics(): Promise<string>;
   stop(): Promise<void>;
@@ -57,6 +65,7 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
     listener: { address: '127.0.0.1', port: listenerPort, ...(options.maxRequestBytes ? { max_request_bytes: options.maxRequestBytes } : {}) },
     sidecar: { address: '127.0.0.1', bind_address: '127.0.0.1', grpc_port: grpcPort, admin_port: sidecarAdminPort },
     envoy: { admin_port: envoyAdminPort },
+    ...(options.resilience ? { resilience: options.resilience } : {}),
     providers: options.providers,
     models: options.models,
   };
@@ -89,7 +98,7 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
   };
 
   await startSidecar();
-  const envoy = spawn(envoyBinary(), ['-c', bootstrapPath, '--disable-hot-restart', '--log-level', 'warn', '--concurrency', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const envoy = spawn(envoyBinary(), ['-c', bootstrapPath, '--disable-hot-restart', '--log-level', process.env.TEST_ENVOY_LOG_LEVEL ?? 'warn', '--concurrency', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   envoy.stdout.on('data', (chunk: Buffer) => (envoyOutput += chunk.toString()));
   envoy.stderr.on('data', (chunk: Buffer) => (envoyOutput += chunk.toString()));
   try {
@@ -115,6 +124,18 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
         .map((line) => JSON.parse(line) as Record<string, unknown>),
     killSidecar,
     startSidecar,
+    signalSidecar: (signal) => void sidecar?.kill(signal),
+    sidecarExited: () =>
+      new Promise((resolveExit) => {
+        const child = sidecar;
+        if (!child || child.exitCode !== null) return resolveExit(child?.exitCode ?? null);
+        child.once('exit', (code) => resolveExit(code));
+      }),
+    envoyStats: async () => {
+      const text = await (await fetch(`http://127.0.0.1:${envoyAdminPort}/stats?format=json`)).text();
+      const stats = (JSON.parse(text) as { stats: { name?: string; value?: number }[] }).stats;
+      return new Map(stats.filter((stat) => stat.name !== undefined && typeof stat.value === 'number').map((stat) => [stat.name!, stat.value!]));
+    },
     sidecarMetrics: async () => (await fetch(`http://127.0.0.1:${sidecarAdminPort}/metrics`)).text(),
     async stop() {
       await new Promise<void>((resolveExit) => {

@@ -21,6 +21,8 @@ export interface MockOpenAIUpstream {
   readonly requests: RecordedRequest[];
   /** Answers the next requests with these handlers, in order; afterwards the default OpenAI behaviour. */
   respondWith(...responders: Responder[]): void;
+  /** Forgets scripted answers not used yet. */
+  resetScript(): void;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export async function startMockOpenAIUpstream(options: { expectedKey?: string } 
     port: typeof address === 'object' && address ? address.port : 0,
     requests,
     respondWith: (...responders) => scripted.push(...responders),
+    resetScript: () => void scripted.splice(0),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -1,0 +1,224 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import OpenAI from 'openai';
+import { freePort } from '../support/free-port.js';
+import { startGateway, waitFor, type GatewayHarness } from '../support/gateway-harness.js';
+import { cutStreamAfter, failWith, resetConnection, slowStream, succeed } from '../support/faults.js';
+import { MOCK_REPLY_WORDS, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
+
+/**
+ * Envoy retries, ejects and falls back; the sidecar translates and authenticates every
+ * attempt afresh. Faults come from scripted mock upstreams; everything runs through the
+ * real Envoy.
+ */
+const KEY_A = 'sk-primary-a';
+const KEY_B = 'sk-secondary-b';
+const KEY_E = 'sk-ejectable-e';
+
+describe('resilience through Envoy', () => {
+  let primary: MockOpenAIUpstream;
+  let secondary: MockOpenAIUpstream;
+  let ejectable: MockOpenAIUpstream;
+  let gateway: GatewayHarness;
+  let client: OpenAI;
+
+  before(async () => {
+    primary = await startMockOpenAIUpstream({ expectedKey: KEY_A });
+    secondary = await startMockOpenAIUpstream({ expectedKey: KEY_B });
+    ejectable = await startMockOpenAIUpstream({ expectedKey: KEY_E });
+    const nothingListens = await freePort();
+    gateway = await startGateway({
+      providers: {
+        a: { kind: 'openai', base_url: `http://127.0.0.1:${primary.port}/v1`, credential: { env: 'KEY_A' } },
+        b: { kind: 'openai', base_url: `http://127.0.0.1:${secondary.port}/v1`, credential: { env: 'KEY_B' } },
+        e: { kind: 'openai', base_url: `http://127.0.0.1:${ejectable.port}/v1`, credential: { env: 'KEY_E' } },
+        dead: { kind: 'openai', base_url: `http://127.0.0.1:${nothingListens}/v1`, credential: { env: 'KEY_A' } },
+      },
+      // One model per scenario: each is its own Envoy cluster, so outlier counters never carry over between tests.
+      models: {
+        ...Object.fromEntries(
+          ['retry', 'fallback', 'fallback-stream', 'rate-limited', 'reset', 'all-fail', 'metrics'].map((name) => [
+            name,
+            { fallback: [{ provider: 'a', model: 'model-a' }, { provider: 'b', model: 'model-b' }] },
+          ]),
+        ),
+        refused: { fallback: [{ provider: 'dead', model: 'model-dead' }, { provider: 'b', model: 'model-b' }] },
+        ejecting: { fallback: [{ provider: 'e', model: 'model-e' }, { provider: 'b', model: 'model-b' }] },
+        lonely: { provider: 'a', model: 'model-a' },
+      },
+      environment: { KEY_A, KEY_B, KEY_E },
+      resilience: {
+        attempts_per_level: 2,
+        max_attempts: 4,
+        backoff_base: '10ms',
+        backoff_max: '50ms',
+        retry_after_max: '5s',
+        outlier_detection: { consecutive_5xx: 3, consecutive_gateway_failure: 3, interval: '500ms', base_ejection_time: '2s' },
+      },
+    });
+    client = new OpenAI({ apiKey: 'sk-client', baseURL: gateway.baseURL, maxRetries: 0 });
+  });
+
+  after(async () => {
+    await gateway?.stop();
+    await Promise.all([primary?.close(), secondary?.close(), ejectable?.close()]);
+  });
+
+  beforeEach(() => {
+    for (const upstream of [primary, secondary, ejectable]) upstream?.resetScript();
+  });
+
+  const ask = (model: string) => client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] });
+  const askStream = (model: string) =>
+    client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
+
+  const lastLog = () => gateway.sidecarLogLines().filter((line) => line.event === 'request').at(-1)!;
+
+  test('a 503 once: the same provider is retried and the client never notices', async () => {
+    const [aBefore, bBefore] = [primary.requests.length, secondary.requests.length];
+    primary.respondWith(failWith(503), succeed);
+    const completion = await ask('retry');
+    assert.equal(completion.choices[0]?.message.content, MOCK_REPLY_WORDS.join(''));
+    assert.equal(primary.requests.length - aBefore, 2);
+    assert.equal(secondary.requests.length - bBefore, 0);
+    await waitFor('the log line', () => lastLog().model === 'retry');
+    assert.deepEqual(lastLog().attempts, ['a/model-a', 'a/model-a']);
+  });
+
+  for (const stream of [false, true]) {
+    test(`a primary that keeps failing falls back to the next level${stream ? ' (streaming)' : ''}`, async () => {
+      const [aBefore, bBefore] = [primary.requests.length, secondary.requests.length];
+      primary.respondWith(failWith(500), failWith(502));
+      let text = '';
+      const model = stream ? 'fallback-stream' : 'fallback';
+      if (stream) {
+        for await (const chunk of await askStream(model)) text += chunk.choices[0]?.delta.content ?? '';
+      } else {
+        text = (await ask(model)).choices[0]?.message.content ?? '';
+      }
+      assert.equal(text, MOCK_REPLY_WORDS.join(''));
+      assert.equal(primary.requests.length - aBefore, 2, 'attempts_per_level tries on the primary');
+      assert.equal(secondary.requests.length - bBefore, 1);
+      const fallback = secondary.requests.at(-1)!;
+      assert.equal(fallback.headers.authorization, `Bearer ${KEY_B}`, 'the fallback carries its own provider key');
+      assert.equal(fallback.json?.model, 'model-b', 'and its own model name');
+      await waitFor('the log line', () => lastLog().model === model);
+      assert.deepEqual(lastLog().attempts, ['a/model-a', 'a/model-a', 'b/model-b']);
+      assert.equal(lastLog().provider, 'b');
+      assert.equal(lastLog().model_served, 'model-b-2025-01-01');
+    });
+  }
+
+  test('a 429 with Retry-After is retried after the wait it asks for', async () => {
+    const aBefore = primary.requests.length;
+    primary.respondWith(failWith(429, { 'retry-after': '1' }), succeed);
+    const started = Date.now();
+    await ask('rate-limited');
+    const waited = Date.now() - started;
+    assert.equal(primary.requests.length - aBefore, 2);
+    assert.ok(waited >= 900, `retried after ${waited} ms, before the 1 s Retry-After`);
+  });
+
+  test('a connection reset is retried', async () => {
+    const aBefore = primary.requests.length;
+    primary.respondWith(resetConnection, succeed);
+    await ask('reset');
+    assert.equal(primary.requests.length - aBefore, 2);
+  });
+
+  test('a refused connection falls back to the next level', async () => {
+    const bBefore = secondary.requests.length;
+    const completion = await ask('refused');
+    assert.equal(completion.choices[0]?.message.content, MOCK_REPLY_WORDS.join(''));
+    assert.equal(secondary.requests.length - bBefore, 1);
+  });
+
+  test('every target failing gives a clear error naming the model and what was tried', async () => {
+    primary.respondWith(failWith(503), failWith(503));
+    secondary.respondWith(failWith(503), failWith(503));
+    await assert.rejects(ask('all-fail'), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.APIError);
+      assert.equal(error.status, 503);
+      assert.match(error.message, /'all-fail'/);
+      assert.match(error.message, /a\/model-a/);
+      assert.match(error.message, /b\/model-b/);
+      return true;
+    });
+  });
+
+  test('an endpoint that keeps failing is ejected, skipped, and comes back after the ejection time', async () => {
+    ejectable.respondWith(failWith(503), failWith(503), failWith(503));
+    await ask('ejecting'); // e fails twice, falls back to b
+    await ask('ejecting'); // e fails a third time: ejected; b answers
+    const seen = ejectable.requests.length;
+    assert.equal(seen, 3);
+    for (let index = 0; index < 3; index += 1) await ask('ejecting');
+    assert.equal(ejectable.requests.length, seen, 'an ejected endpoint gets no traffic');
+    const stats = await gateway.envoyStats();
+    assert.ok((stats.get('cluster.model_ejecting.outlier_detection.ejections_enforced_consecutive_5xx') ?? 0) >= 1);
+    await waitFor('the ejection to end', async () => {
+      await ask('ejecting');
+      return ejectable.requests.length > seen;
+    }, () => '', 8000);
+  });
+
+  test('a stream cut off mid-way is metered with what was delivered', async () => {
+    primary.respondWith(cutStreamAfter(4));
+    const stream = await askStream('lonely');
+    let text = '';
+    await assert.rejects(async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    });
+    assert.equal(text, MOCK_REPLY_WORDS.slice(0, 3).join(''));
+    await waitFor('the cut-short log line', () => lastLog().outcome === 'cut_short');
+    const line = lastLog();
+    assert.equal(line.model, 'lonely');
+    assert.equal(line.usage_estimated, true);
+    assert.ok((line.completion_tokens as number) >= 3, `estimated ${String(line.completion_tokens)} completion tokens`);
+    assert.ok((line.prompt_tokens as number) >= 1);
+  });
+
+  test('retries, fallbacks and attempts are visible as metrics', async () => {
+    primary.respondWith(failWith(503), failWith(503));
+    await ask('metrics');
+    await waitFor('the log line', () => lastLog().model === 'metrics');
+    const metrics = await gateway.sidecarMetrics();
+    assert.match(metrics, /llm_gateway_upstream_attempts_total\{gen_ai_request_model="metrics",gen_ai_provider_name="a"\} 2\n/);
+    assert.match(metrics, /llm_gateway_upstream_attempts_total\{gen_ai_request_model="metrics",gen_ai_provider_name="b"\} 1\n/);
+    assert.match(metrics, /llm_gateway_fallbacks_total\{gen_ai_request_model="metrics"\} 1\n/);
+    const stats = await gateway.envoyStats();
+    assert.equal(stats.get('cluster.model_metrics.upstream_rq_retry'), 2);
+    assert.equal(stats.get('cluster.model_metrics.upstream_rq_retry_success'), 1);
+  });
+
+  test('the sidecar killed while requests flow: JSON 5xx, nothing forwarded without the key; it comes back without restarting Envoy', async () => {
+    primary.respondWith(slowStream(100));
+    const inFlight = (async () => {
+      const stream = await askStream('lonely');
+      for await (const chunk of stream) void chunk;
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const forwarded = primary.requests.length + secondary.requests.length;
+    await gateway.killSidecar('SIGKILL');
+    await assert.rejects(inFlight, 'the in-flight stream is cut');
+    await assert.rejects(ask('retry'), (error: unknown) => error instanceof OpenAI.APIError && error.status === 503);
+    assert.equal(primary.requests.length + secondary.requests.length, forwarded);
+    await gateway.startSidecar();
+    await waitFor('the gateway to serve again', async () => (await fetch(`${gateway.baseURL}/models`)).status === 200);
+    await ask('retry');
+    for (const request of [...primary.requests, ...secondary.requests, ...ejectable.requests]) {
+      assert.match(String(request.headers.authorization), /^Bearer sk-(primary-a|secondary-b|ejectable-e)$/);
+    }
+  });
+
+  test('SIGTERM drains: in-flight streams finish, then the sidecar exits', async () => {
+    primary.respondWith(slowStream(40));
+    const stream = await askStream('lonely');
+    gateway.signalSidecar('SIGTERM');
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    assert.equal(text, MOCK_REPLY_WORDS.join(''), 'the in-flight stream completed during the drain');
+    assert.equal(await gateway.sidecarExited(), 0);
+    await gateway.startSidecar();
+  });
+});
