@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_CONFIG_PATH, loadConfigurationFile } from './config/load.js';
+import { TARGET_HEALTH_PATH } from './config/render-envoy.js';
 import { availableModels, buildRuntimeView, type Environment, type RuntimeView } from './config/runtime.js';
 import { AttemptProcessor } from './extproc/attempt-processor.js';
 import { RouterProcessor } from './extproc/router-processor.js';
@@ -61,7 +62,15 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   const { sidecar } = configuration;
   const grpcPort = await server.listen(`${sidecar.bind_address}:${sidecar.grpc_port}`);
   let healthy = true;
-  const admin = createAdminServer({ registry: metrics.registry, isHealthy: () => healthy });
+  const admin = createAdminServer({
+    registry: metrics.registry,
+    isHealthy: () => healthy,
+    targetHealthPath: TARGET_HEALTH_PATH,
+    isTargetUsable: (targetId) => {
+      const target = view.targets.get(targetId);
+      return target === undefined ? undefined : target.provider.unavailableReason === undefined;
+    },
+  });
   const adminPort = await listenHttp(admin, sidecar.bind_address, sidecar.admin_port);
 
   for (const provider of view.providers.values()) {

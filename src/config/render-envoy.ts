@@ -18,6 +18,8 @@ export const METADATA_NAMESPACE = 'llm_gateway';
 export const TARGET_METADATA_KEY = 'target';
 /** Dynamic metadata key carrying the translated body's length to the header_mutation upstream filter. */
 export const CONTENT_LENGTH_METADATA_KEY = 'content_length';
+/** The sidecar admin path Envoy health-checks every target on (the target id in the Host header). */
+export const TARGET_HEALTH_PATH = '/healthz/target';
 /** The CEL attribute the attempt processor asks Envoy for. */
 export const TARGET_ATTRIBUTE = `xds.upstream_host_metadata.filter_metadata['${METADATA_NAMESPACE}']['${TARGET_METADATA_KEY}']`;
 export const REQUEST_ID_METADATA_KEY = 'request_id';
@@ -330,7 +332,21 @@ function modelCluster(view: RuntimeView, route: ModelRoute): Record<string, unkn
     // Envoy has one connect timeout per cluster: the most patient target's.
     connect_timeout: envoyDuration(route.targets.map((target) => target.provider.connectTimeout).sort(byDuration).at(-1) ?? '5s'),
     per_connection_buffer_limit_bytes: view.configuration.listener.max_request_bytes,
-    load_assignment: { cluster_name: route.cluster, endpoints: priorityLevels(route) },
+    load_assignment: { cluster_name: route.cluster, endpoints: priorityLevels(view, route) },
+    // Each target is health-checked against the sidecar, not the provider: the sidecar answers for the
+    // target named in the Host header, 503 when its provider has no credential. Envoy then never sends
+    // an attempt (or a fallback) to a target that cannot be authenticated.
+    health_checks: [
+      {
+        timeout: '1s',
+        interval: '5s',
+        no_traffic_interval: '5s',
+        unhealthy_threshold: 1,
+        healthy_threshold: 1,
+        http_health_check: { path: TARGET_HEALTH_PATH, codec_client_type: 'HTTP1' },
+        transport_socket_match_criteria: { tls: 'false' },
+      },
+    ],
     outlier_detection: outlierDetection(view.configuration.resilience),
     circuit_breakers: circuitBreakers(view.configuration.resilience),
     typed_extension_protocol_options: {
@@ -387,9 +403,13 @@ function modelCluster(view: RuntimeView, route: ModelRoute): Record<string, unkn
       },
     },
   };
+  // One cluster may mix plaintext (local) and TLS (hosted) providers: the socket is picked per endpoint.
+  // Health checks always talk plaintext to the sidecar.
+  const plaintext = { name: 'plaintext', match: { tls: 'false' }, transport_socket: { name: 'envoy.transport_sockets.raw_buffer', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer' } } };
+  cluster.transport_socket_matches = [plaintext];
   if (anyTls) {
-    // One cluster may mix plaintext (local) and TLS (hosted) providers: pick the socket per endpoint.
     cluster.transport_socket_matches = [
+      plaintext,
       {
         name: 'tls',
         match: { tls: 'true' },
@@ -412,12 +432,12 @@ function modelCluster(view: RuntimeView, route: ModelRoute): Record<string, unkn
 }
 
 /** The fallback chain as Envoy endpoint priorities: level n of the chain is priority n. */
-function priorityLevels(route: ModelRoute): Record<string, unknown>[] {
+function priorityLevels(view: RuntimeView, route: ModelRoute): Record<string, unknown>[] {
   const levels = new Map<number, TargetRuntime[]>();
   for (const target of route.targets) levels.set(target.priority, [...(levels.get(target.priority) ?? []), target]);
   return [...levels.entries()]
     .sort(([left], [right]) => left - right)
-    .map(([priority, targets]) => ({ priority, lb_endpoints: targets.map((target) => targetEndpoint(target)) }));
+    .map(([priority, targets]) => ({ priority, lb_endpoints: targets.map((target) => targetEndpoint(view, target)) }));
 }
 
 function outlierDetection(resilience: ResilienceConfiguration): Record<string, unknown> {
@@ -451,13 +471,14 @@ function circuitBreakers(resilience: ResilienceConfiguration): Record<string, un
   };
 }
 
-function targetEndpoint(target: TargetRuntime): Record<string, unknown> {
+function targetEndpoint(view: RuntimeView, target: TargetRuntime): Record<string, unknown> {
+  const { sidecar } = view.configuration;
   const { provider } = target;
   const port = provider.baseUrl.port ? Number(provider.baseUrl.port) : provider.tls ? 443 : 80;
   const metadata: Record<string, unknown> = {
     filter_metadata: {
       [METADATA_NAMESPACE]: { [TARGET_METADATA_KEY]: target.id, provider: provider.name },
-      ...(provider.tls ? { 'envoy.transport_socket_match': { tls: 'true' } } : {}),
+      'envoy.transport_socket_match': { tls: String(provider.tls) },
     },
   };
   return {
@@ -465,6 +486,7 @@ function targetEndpoint(target: TargetRuntime): Record<string, unknown> {
       // auto_host_rewrite sends this as the Host header.
       hostname: provider.authority,
       address: socketAddress(provider.baseUrl.hostname.replace(/^\[|\]$/g, ''), port),
+      health_check_config: { address: socketAddress(sidecar.address, sidecar.admin_port), hostname: target.id },
     },
     load_balancing_weight: target.weight,
     metadata,

@@ -37,7 +37,9 @@ export function createMeter(dependencies: { metrics: GatewayMetrics; logger: Log
       const model = context.route.alias;
       const status = String(outcome.status);
       const seconds = (outcome.endedAt - context.startedAt) / 1000;
-      metrics.requests.inc({ gen_ai_request_model: model, gen_ai_provider_name: provider, http_response_status_code: status, gen_ai_streaming: String(context.stream) });
+      // The configured name of the model that served, not the provider's snapshot string: label values stay bounded.
+      const servedBy = attempt?.target.model ?? 'none';
+      metrics.requests.inc({ gen_ai_request_model: model, gen_ai_response_model: servedBy, gen_ai_provider_name: provider, http_response_status_code: status, gen_ai_streaming: String(context.stream) });
       metrics.duration.observe({ gen_ai_request_model: model, gen_ai_provider_name: provider, http_response_status_code: status }, seconds);
       for (const record of context.attempts) metrics.attempts.inc({ gen_ai_request_model: model, gen_ai_provider_name: record.target.provider.name });
       const first = context.attempts[0];

@@ -9,6 +9,10 @@ export interface AdminServerOptions {
   registry: Registry;
   /** False once the sidecar is draining, so Envoy and orchestrators stop sending new work. */
   isHealthy: () => boolean;
+  /** Whether a target can take requests (its provider has a credential); undefined for an unknown target. */
+  isTargetUsable: (targetId: string) => boolean | undefined;
+  /** The path Envoy health-checks targets on; the target id comes in the Host header. */
+  targetHealthPath: string;
 }
 
 export function createAdminServer(options: AdminServerOptions): Server {
@@ -18,6 +22,13 @@ export function createAdminServer(options: AdminServerOptions): Server {
       const healthy = options.isHealthy();
       response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ status: healthy ? 'ok' : 'draining' }));
+      return;
+    }
+    if (request.method === 'GET' && path === options.targetHealthPath) {
+      const usable = options.isTargetUsable(request.headers.host ?? '');
+      const status = usable === undefined ? 404 : usable && options.isHealthy() ? 200 : 503;
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ target: request.headers.host ?? null, usable: usable ?? null }));
       return;
     }
     if (request.method === 'GET' && path === '/metrics') {

@@ -8,7 +8,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  */
 export interface GatewayMetrics {
   readonly registry: Registry;
-  readonly requests: Counter<'gen_ai_request_model' | 'gen_ai_provider_name' | 'http_response_status_code' | 'gen_ai_streaming'>;
+  readonly requests: Counter<'gen_ai_request_model' | 'gen_ai_response_model' | 'gen_ai_provider_name' | 'http_response_status_code' | 'gen_ai_streaming'>;
   readonly tokens: Histogram<'gen_ai_request_model' | 'gen_ai_provider_name' | 'gen_ai_token_type'>;
   readonly duration: Histogram<'gen_ai_request_model' | 'gen_ai_provider_name' | 'http_response_status_code'>;
   readonly timeToFirstToken: Histogram<'gen_ai_request_model' | 'gen_ai_provider_name'>;
@@ -25,8 +25,8 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     registry,
     requests: new Counter({
       name: 'llm_gateway_requests_total',
-      help: 'Chat completion requests that reached a provider, by model asked, provider that answered and HTTP status.',
-      labelNames: ['gen_ai_request_model', 'gen_ai_provider_name', 'http_response_status_code', 'gen_ai_streaming'],
+      help: 'Chat completion requests that reached a provider, by model asked, model and provider that answered (as configured), and HTTP status.',
+      labelNames: ['gen_ai_request_model', 'gen_ai_response_model', 'gen_ai_provider_name', 'http_response_status_code', 'gen_ai_streaming'],
       registers: [registry],
     }),
     tokens: new Histogram({

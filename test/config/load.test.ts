@@ -107,3 +107,29 @@ describe('buildRuntimeView', () => {
     assert.deepEqual([...view.models.values()].map((route) => route.cluster), ['model_gpt-4o-mini', 'model_gpt_4o', 'model_gpt_4o_2']);
   });
 });
+
+describe('fallback chains', () => {
+  const base = `
+providers:
+  a: { kind: openai, base_url: http://127.0.0.1:1/v1 }
+  b: { kind: openai, base_url: http://127.0.0.1:2/v1 }
+models:
+`;
+  test('a model is either one target or a chain, never both or neither', () => {
+    assert.match(problemsOf(`${base}  m: { provider: a, model: x, fallback: [{ provider: b, model: y }] }\n`).join(), /either provider and model, or fallback/);
+    assert.match(problemsOf(`${base}  m: { owned_by: me }\n`).join(), /set provider and model, or a fallback chain/);
+    assert.match(problemsOf(`${base}  m: { provider: a }\n`).join(), /^models\.m\.model: required together/);
+  });
+
+  test('chain targets must name declared providers, with their position in the path', () => {
+    assert.deepEqual(problemsOf(`${base}  m: { fallback: [{ provider: a, model: x }, { balance: [{ provider: zz, model: y }] }] }\n`), [
+      'models.m.fallback.1.balance.0.provider: no provider named "zz" is declared under providers',
+    ]);
+  });
+
+  test('max_attempts may not be below attempts_per_level', () => {
+    assert.deepEqual(problemsOf(`${base}  m: { provider: a, model: x }\nresilience: { attempts_per_level: 3, max_attempts: 2 }\n`), [
+      'resilience.max_attempts: must be at least attempts_per_level',
+    ]);
+  });
+});

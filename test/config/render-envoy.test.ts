@@ -63,7 +63,8 @@ models:
 
   test('https providers get TLS with SNI and certificate checks; plaintext ones do not', () => {
     const gpt = clusters.find((cluster) => cluster.name === 'model_gpt');
-    const tls = gpt.transport_socket_matches[0].transport_socket.typed_config;
+    assert.deepEqual(gpt.transport_socket_matches.map((match: any) => match.name), ['plaintext', 'tls']);
+    const tls = gpt.transport_socket_matches[1].transport_socket.typed_config;
     assert.equal(tls.auto_host_sni, true);
     assert.equal(tls.auto_sni_san_validation, true);
     assert.equal(tls.common_tls_context.validation_context.trusted_ca.filename, '/etc/ssl/certs/ca-certificates.crt');
@@ -72,7 +73,8 @@ models:
     assert.equal(endpoint.endpoint.hostname, 'api.openai.com');
     assert.deepEqual(endpoint.metadata.filter_metadata['envoy.transport_socket_match'], { tls: 'true' });
     const llama = clusters.find((cluster) => cluster.name === 'model_llama');
-    assert.equal(llama.transport_socket_matches, undefined);
+    assert.deepEqual(llama.transport_socket_matches.map((match: any) => match.name), ['plaintext']);
+    assert.deepEqual(llama.load_assignment.endpoints[0].lb_endpoints[0].metadata.filter_metadata['envoy.transport_socket_match'], { tls: 'false' });
     assert.deepEqual(llama.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address, { address: '127.0.0.1', port_value: 11434 });
   });
 
@@ -90,6 +92,53 @@ models:
     assert.equal(extProc.allow_mode_override, true);
     assert.equal(hcm.http_filters.at(-1).name, 'envoy.filters.http.router');
     assert.equal(listener.per_connection_buffer_limit_bytes, 1048576);
+  });
+
+  test('targets are health-checked against the sidecar, in plaintext, with the target id as Host', () => {
+    const gpt = clusters.find((cluster) => cluster.name === 'model_gpt');
+    const endpoint = gpt.load_assignment.endpoints[0].lb_endpoints[0].endpoint;
+    assert.deepEqual(endpoint.health_check_config, { address: { socket_address: { address: '127.0.0.1', port_value: 9090 } }, hostname: 'gpt#0' });
+    assert.equal(gpt.health_checks[0].http_health_check.path, '/healthz/target');
+    assert.deepEqual(gpt.health_checks[0].transport_socket_match_criteria, { tls: 'false' });
+  });
+
+  test('a fallback chain becomes endpoint priorities, weighted levels become endpoint weights', () => {
+    const chain = buildEnvoyBootstrap(
+      buildRuntimeView(
+        parseConfiguration(
+          `
+providers:
+  a: { kind: openai, base_url: http://127.0.0.1:1/v1 }
+  b: { kind: openai, base_url: http://127.0.0.1:2/v1 }
+  c: { kind: openai, base_url: http://127.0.0.1:3/v1 }
+models:
+  m:
+    fallback:
+      - balance: [{ provider: a, model: x, weight: 3 }, { provider: b, model: x }]
+      - { provider: c, model: y }
+resilience: { attempts_per_level: 3, max_attempts: 7, retry_on: [5xx, '429'] }
+`,
+          {},
+        ),
+        { environment: {} },
+      ),
+    ) as any;
+    const cluster = chain.static_resources.clusters[1];
+    const levels = cluster.load_assignment.endpoints.map((level: any) => [level.priority, level.lb_endpoints.map((endpoint: any) => [endpoint.metadata.filter_metadata.llm_gateway.target, endpoint.load_balancing_weight])]);
+    assert.deepEqual(levels, [
+      [0, [['m#0', 3], ['m#1', 1]]],
+      [1, [['m#2', 1]]],
+    ]);
+    const retry = chain.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].route.retry_policy;
+    assert.equal(retry.retry_on, '5xx,retriable-status-codes');
+    assert.deepEqual(retry.retriable_status_codes, [429]);
+    assert.equal(retry.num_retries, 6);
+    assert.equal(retry.retry_priority.typed_config.update_frequency, 3);
+    assert.deepEqual(retry.rate_limited_retry_back_off.reset_headers, [{ name: 'retry-after', format: 'SECONDS' }]);
+    assert.equal(retry.per_try_idle_timeout, '300s');
+    assert.equal(cluster.outlier_detection.max_ejection_percent, 100);
+    assert.equal(cluster.circuit_breakers.thresholds[0].max_retries, 1000);
+    assert.equal(cluster.circuit_breakers.thresholds[0].retry_budget.budget_percent.value, 25);
   });
 
   test('each model cluster runs the attempt processor before the upstream codec', () => {

@@ -210,7 +210,7 @@ describe('OpenAI-compatible chat through Envoy', () => {
 
   test('metrics and logs account for the traffic, and never contain a credential', async () => {
     const metrics = await gateway.sidecarMetrics();
-    assert.match(metrics, /llm_gateway_requests_total\{gen_ai_request_model="gpt-test",gen_ai_provider_name="mock",http_response_status_code="200",gen_ai_streaming="true"\} 2/);
+    assert.match(metrics, /llm_gateway_requests_total\{gen_ai_request_model="gpt-test",gen_ai_response_model="gpt-upstream",gen_ai_provider_name="mock",http_response_status_code="200",gen_ai_streaming="true"\} 2/);
     assert.match(metrics, /gen_ai_client_token_usage_sum\{gen_ai_request_model="gpt-test",gen_ai_provider_name="mock",gen_ai_token_type="input"\} \d+/);
     assert.match(metrics, /llm_gateway_refusals_total\{reason="model_not_found"\} 1/);
     const lines = gateway.sidecarLogLines().filter((line) => line.event === 'request');

@@ -33,6 +33,7 @@ describe('resilience through Envoy', () => {
         b: { kind: 'openai', base_url: `http://127.0.0.1:${secondary.port}/v1`, credential: { env: 'KEY_B' } },
         e: { kind: 'openai', base_url: `http://127.0.0.1:${ejectable.port}/v1`, credential: { env: 'KEY_E' } },
         dead: { kind: 'openai', base_url: `http://127.0.0.1:${nothingListens}/v1`, credential: { env: 'KEY_A' } },
+        keyless: { kind: 'openai', base_url: `http://127.0.0.1:${primary.port}/v1`, credential: { env: 'KEY_NOT_SET' } },
       },
       // One model per scenario: each is its own Envoy cluster, so outlier counters never carry over between tests.
       models: {
@@ -45,6 +46,7 @@ describe('resilience through Envoy', () => {
         refused: { fallback: [{ provider: 'dead', model: 'model-dead' }, { provider: 'b', model: 'model-b' }] },
         ejecting: { fallback: [{ provider: 'e', model: 'model-e' }, { provider: 'b', model: 'model-b' }] },
         lonely: { provider: 'a', model: 'model-a' },
+        'keyless-first': { fallback: [{ provider: 'keyless', model: 'model-keyless' }, { provider: 'b', model: 'model-b' }] },
       },
       environment: { KEY_A, KEY_B, KEY_E },
       resilience: {
@@ -131,6 +133,17 @@ describe('resilience through Envoy', () => {
     const completion = await ask('refused');
     assert.equal(completion.choices[0]?.message.content, MOCK_REPLY_WORDS.join(''));
     assert.equal(secondary.requests.length - bBefore, 1);
+  });
+
+  test('a target whose provider has no key is never tried: Envoy health-checks it through the sidecar', async () => {
+    const seen = primary.requests.length;
+    for (let index = 0; index < 3; index += 1) {
+      const completion = await ask('keyless-first');
+      assert.equal(completion.choices[0]?.message.content, MOCK_REPLY_WORDS.join(''));
+    }
+    assert.equal(primary.requests.length, seen, 'nothing was sent to the keyless target');
+    const stats = await gateway.envoyStats();
+    assert.ok((stats.get('cluster.model_keyless-first.health_check.failure') ?? 0) >= 1);
   });
 
   test('every target failing gives a clear error naming the model and what was tried', async () => {
