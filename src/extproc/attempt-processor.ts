@@ -45,7 +45,10 @@ export class AttemptProcessor implements StreamProcessor {
     const upstream = context.prepared.get(target.id) ?? prepareUpstreamRequest(this.#dependencies.registry, context.request, target);
     context.attempts.push({ target, startedAt: this.#dependencies.now() });
     // identity: metering must read plain bytes, and a provider may compress when no encoding is named.
-    const mutation = headerMutation({ ':path': upstream.path, 'accept-encoding': 'identity', ...upstream.headers }, UPSTREAM_HEADERS_REMOVED);
+    // Envoy hands every attempt the header map the previous attempt left: a fallback to another provider
+    // would otherwise carry the previous provider's key. Clear every provider-owned header this attempt does not set.
+    const remove = [...UPSTREAM_HEADERS_REMOVED, ...PROVIDER_OWNED_HEADERS.filter((name) => !(name in upstream.headers))];
+    const mutation = headerMutation({ ':path': upstream.path, 'accept-encoding': 'identity', ...upstream.headers }, remove);
     const reply = replaceRequest(mutation, upstream.body);
     reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { [CONTENT_LENGTH_METADATA_KEY]: String(upstream.body.length) } });
     return reply;
@@ -59,6 +62,9 @@ export class AttemptProcessor implements StreamProcessor {
  * provider the client's address and the gateway's own host name.
  */
 const UPSTREAM_HEADERS_REMOVED = [ROUTE_HEADER, 'x-forwarded-for', 'x-forwarded-proto', 'x-envoy-original-host', 'x-envoy-expected-rq-timeout-ms'];
+
+/** Every header an adapter may set for its provider: credentials and API-version pins. */
+const PROVIDER_OWNED_HEADERS = ['authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'anthropic-version', 'anthropic-beta'];
 
 /** Which endpoint Envoy chose, from the endpoint metadata the renderer wrote. */
 function pickTarget(context: RequestContext, targetId: string | undefined): TargetRuntime {

@@ -1,4 +1,5 @@
 import type { ProviderKind } from '../config/schema.js';
+import { anthropicAdapter } from './anthropic/anthropic-adapter.js';
 import { azureOpenAIAdapter } from './azure-openai/azure-openai-adapter.js';
 import { geminiAdapter } from './gemini/gemini-adapter.js';
 import { openAIAdapter } from './openai/openai-adapter.js';
@@ -11,6 +12,7 @@ export function createProviderRegistry(): ProviderRegistry {
   return new Map<ProviderKind, ProviderAdapter>([
     ['openai', openAIAdapter],
     ['azure-openai', azureOpenAIAdapter],
+    ['anthropic', anthropicAdapter],
     ['gemini', geminiAdapter],
   ]);
 }

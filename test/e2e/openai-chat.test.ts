@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { startGateway, type GatewayHarness } from '../support/gateway-harness.js';
-import { MOCK_REPLY_WORDS, MOCK_USAGE, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
+import { gzipSync } from 'node:zlib';
+import { completion, MOCK_REPLY_WORDS, MOCK_USAGE, startMockOpenAIUpstream, streamEvents, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
 
 /**
  * The walking skeleton end to end: the official OpenAI SDK -> real Envoy -> sidecar ->
@@ -85,6 +86,31 @@ describe('OpenAI-compatible chat through Envoy', () => {
     for await (const chunk of stream) {
       text += chunk.choices[0]?.delta.content ?? '';
       if (chunk.usage) usage = chunk.usage;
+    }
+    assert.equal(text, MOCK_REPLY_WORDS.join(''));
+    assert.deepEqual(usage, MOCK_USAGE);
+  });
+
+  test('a provider that compresses anyway is decompressed: metering and the client see plain bytes', async () => {
+    upstream.respondWith(
+      (request, response) => {
+        const body = gzipSync(JSON.stringify(completion(String(request.json?.model))));
+        response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(body.length) });
+        response.end(body);
+      },
+      (request, response) => {
+        response.writeHead(200, { 'content-type': 'text/event-stream', 'content-encoding': 'gzip' });
+        response.end(gzipSync(streamEvents(String(request.json?.model), true).join('')));
+      },
+    );
+    const whole = await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'zip' }] });
+    assert.equal(whole.choices[0]?.message.content, MOCK_REPLY_WORDS.join(''));
+    assert.equal(upstream.requests.at(-1)!.headers['accept-encoding'], 'identity', 'the gateway asks for uncompressed answers');
+    let text = '';
+    let usage;
+    for await (const chunk of await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'zip' }], stream: true, stream_options: { include_usage: true } })) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      usage = chunk.usage ?? usage;
     }
     assert.equal(text, MOCK_REPLY_WORDS.join(''));
     assert.deepEqual(usage, MOCK_USAGE);
@@ -210,7 +236,7 @@ describe('OpenAI-compatible chat through Envoy', () => {
 
   test('metrics and logs account for the traffic, and never contain a credential', async () => {
     const metrics = await gateway.sidecarMetrics();
-    assert.match(metrics, /llm_gateway_requests_total\{gen_ai_request_model="gpt-test",gen_ai_response_model="gpt-upstream",gen_ai_provider_name="mock",http_response_status_code="200",gen_ai_streaming="true"\} 2/);
+    assert.match(metrics, /llm_gateway_requests_total\{gen_ai_request_model="gpt-test",gen_ai_response_model="gpt-upstream",gen_ai_provider_name="mock",http_response_status_code="200",gen_ai_streaming="true"\} 3/);
     assert.match(metrics, /gen_ai_client_token_usage_sum\{gen_ai_request_model="gpt-test",gen_ai_provider_name="mock",gen_ai_token_type="input"\} \d+/);
     assert.match(metrics, /llm_gateway_refusals_total\{reason="model_not_found"\} 1/);
     const lines = gateway.sidecarLogLines().filter((line) => line.event === 'request');

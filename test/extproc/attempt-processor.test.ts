@@ -43,7 +43,19 @@ describe('AttemptProcessor', () => {
     assert.equal(set[':path'], '/v1/chat/completions');
     assert.equal(set.authorization, 'Bearer sk-provider-test');
     assert.equal(set['accept-encoding'], 'identity');
-    assert.deepEqual(response.header_mutation!.remove_headers, [ROUTE_HEADER, 'x-forwarded-for', 'x-forwarded-proto', 'x-envoy-original-host', 'x-envoy-expected-rq-timeout-ms']);
+    assert.deepEqual(response.header_mutation!.remove_headers, [
+      ROUTE_HEADER,
+      'x-forwarded-for',
+      'x-forwarded-proto',
+      'x-envoy-original-host',
+      'x-envoy-expected-rq-timeout-ms',
+      // A previous attempt at another provider may have left its key; this attempt sets authorization itself.
+      'x-api-key',
+      'api-key',
+      'x-goog-api-key',
+      'anthropic-version',
+      'anthropic-beta',
+    ]);
     const sent = JSON.parse(response.body_mutation!.body!.toString());
     assert.deepEqual(sent, { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
     assert.deepEqual(fromProtoStruct(reply.dynamic_metadata), { [METADATA_NAMESPACE]: { [CONTENT_LENGTH_METADATA_KEY]: String(response.body_mutation!.body!.length) } });

@@ -1,0 +1,217 @@
+import type { OpenAIErrorBody } from '../../errors.js';
+import { SseDecoder, type SseEvent } from '../../streaming/sse-decoder.js';
+import { encodeSseEvent, SSE_DONE } from '../../streaming/sse-encode.js';
+import type { StreamTranslator, TranslationContext } from '../provider-adapter.js';
+import { usageToOpenAI, type Usage } from '../usage.js';
+import {
+  ANTHROPIC_STREAM_EVENT_TYPES,
+  anthropicStreamEventSchema,
+  type AnthropicContentBlock,
+  type AnthropicStreamEvent,
+  type AnthropicUsage,
+} from './anthropic-api.js';
+import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
+import { openAIErrorFromAnthropic } from './to-openai-error.js';
+import { usageFromAnthropic } from './usage-from-anthropic.js';
+
+const EMPTY = Buffer.alloc(0);
+
+/** What one SSE event turned out to be. */
+type ClassifiedEvent = { kind: 'event'; event: AnthropicStreamEvent } | { kind: 'unreadable' } | { kind: 'ignored' };
+
+/** An open tool_use block, keyed by Anthropic's block index. */
+interface OpenToolCall {
+  /** OpenAI's tool_calls[].index: the count of tool calls before this one. */
+  openAIIndex: number;
+  /** Whether any non-empty partial_json was sent, i.e. whether the client has arguments yet. */
+  sentArguments: boolean;
+}
+
+/**
+ * Anthropic's Messages stream (https://docs.claude.com/en/docs/build-with-claude/streaming)
+ * as OpenAI chat.completion.chunk events. Anthropic frames `event: <type>\ndata: <json>`;
+ * the JSON's `type` repeats the event name and is what is read. Order: message_start, then
+ * per content block content_block_start, content_block_delta*, content_block_stop, then
+ * message_delta (stop_reason, cumulative usage), then message_stop; ping anywhere.
+ *
+ * Emission:
+ * - message_start yields OpenAI's opening delta `{"role":"assistant","content":""}` and
+ *   records the model and the prompt usage.
+ * - text_delta: `delta.content`.
+ * - a tool_use block start: a tool_calls delta with id, name and empty arguments; each
+ *   non-empty input_json_delta: an arguments fragment. The OpenAI index counts tool calls
+ *   from 0; Anthropic's block index counts text blocks too and cannot be used. A tool
+ *   without arguments streams only `partial_json: ""`, so at its content_block_stop the
+ *   arguments "{}" are sent, giving the client valid JSON to parse.
+ * - thinking_delta and signature_delta are dropped, like thinking blocks in whole responses
+ *   (see convertResponseFromAnthropic); the gateway never asks for thinking. citations_delta
+ *   and block kinds other than text and tool_use are dropped too.
+ * - message_delta: stop_reason and usage are recorded. Its usage is cumulative and may
+ *   revise any count, input_tokens included (vercel/ai fixture
+ *   anthropic-message-delta-input-tokens), so the last value of each field wins.
+ * - message_stop: the finish chunk, the usage chunk (only if the client asked for
+ *   include_usage), then `[DONE]`.
+ * - an `error` event (Anthropic fails mid-stream after the 200, e.g. overloaded_error):
+ *   OpenAI's `data: {"error":{...}}`, which openai-node raises (src/core/streaming.ts), and
+ *   nothing after it, not even `[DONE]`: the client must see a failure, not a finished
+ *   reply. An event whose JSON cannot be read is reported the same way.
+ * - event types Anthropic adds later are skipped, as its versioning policy asks
+ *   (https://docs.claude.com/en/api/versioning).
+ * If the upstream ends without message_stop, the stream was cut off: no finish chunk and no
+ * `[DONE]` are invented, so the client can tell; `usage` still reports what was seen.
+ */
+export class AnthropicStreamTranslator implements StreamTranslator {
+  readonly #decoder = new SseDecoder();
+  readonly #context: TranslationContext;
+  readonly #openToolCalls = new Map<number, OpenToolCall>();
+  #started = false;
+  /** message_stop or an error was seen: nothing more is sent. */
+  #ended = false;
+  #toolCallCount = 0;
+  #stopReason: string | null = null;
+  #anthropicUsage: AnthropicUsage | undefined;
+  #model: string | undefined;
+
+  constructor(context: TranslationContext) {
+    this.#context = context;
+  }
+
+  get usage(): Usage | undefined {
+    return this.#anthropicUsage ? usageFromAnthropic(this.#anthropicUsage) : undefined;
+  }
+
+  get model(): string | undefined {
+    return this.#model;
+  }
+
+  push(chunk: Buffer): Buffer {
+    if (this.#ended) return EMPTY;
+    return toBuffer(this.#translate(this.#decoder.push(chunk)));
+  }
+
+  end(): Buffer {
+    if (this.#ended) return EMPTY;
+    return toBuffer(this.#translate(this.#decoder.end()));
+  }
+
+  #translate(events: SseEvent[]): string {
+    let out = '';
+    for (const event of events) {
+      if (this.#ended) break;
+      const classified = classify(event.data);
+      if (classified.kind === 'event') out += this.#handle(classified.event);
+      else if (classified.kind === 'unreadable') out += this.#fail(unreadable());
+    }
+    return out;
+  }
+
+  #handle(event: AnthropicStreamEvent): string {
+    switch (event.type) {
+      case 'message_start':
+        if (event.message.model) this.#model = event.message.model;
+        if (event.message.usage) this.#recordUsage(event.message.usage);
+        return this.#start();
+      case 'content_block_start':
+        return this.#start() + this.#blockStart(event.index, event.content_block);
+      case 'content_block_delta': {
+        const { delta } = event;
+        if (delta.type === 'text_delta' && delta.text) return this.#start() + this.#chunk({ content: delta.text });
+        if (delta.type === 'input_json_delta' && delta.partial_json) {
+          const toolCall = this.#openToolCalls.get(event.index);
+          if (!toolCall) return '';
+          toolCall.sentArguments = true;
+          return this.#chunk({ tool_calls: [{ index: toolCall.openAIIndex, function: { arguments: delta.partial_json } }] });
+        }
+        return '';
+      }
+      case 'content_block_stop': {
+        const toolCall = this.#openToolCalls.get(event.index);
+        if (!toolCall) return '';
+        this.#openToolCalls.delete(event.index);
+        return toolCall.sentArguments ? '' : this.#chunk({ tool_calls: [{ index: toolCall.openAIIndex, function: { arguments: '{}' } }] });
+      }
+      case 'message_delta':
+        if (event.delta.stop_reason) this.#stopReason = event.delta.stop_reason;
+        if (event.usage) this.#recordUsage(event.usage);
+        return '';
+      case 'message_stop':
+        return this.#finish();
+      case 'ping':
+        return '';
+      case 'error':
+        return this.#fail(openAIErrorFromAnthropic(event.error));
+      default: {
+        const unhandled: never = event;
+        return unhandled;
+      }
+    }
+  }
+
+  /** OpenAI's opening delta, once, before anything else the client sees. */
+  #start(): string {
+    if (this.#started) return '';
+    this.#started = true;
+    return this.#chunk({ role: 'assistant', content: '' });
+  }
+
+  #blockStart(index: number, block: AnthropicContentBlock): string {
+    if (block.type === 'text') return block.text ? this.#chunk({ content: block.text }) : '';
+    if (block.type !== 'tool_use') return '';
+    const toolCall: OpenToolCall = { openAIIndex: this.#toolCallCount++, sentArguments: false };
+    this.#openToolCalls.set(index, toolCall);
+    return this.#chunk({
+      tool_calls: [{ index: toolCall.openAIIndex, id: block.id ?? '', type: 'function', function: { name: block.name ?? '', arguments: '' } }],
+    });
+  }
+
+  /** Keeps the last value Anthropic reported for every field. */
+  #recordUsage(usage: AnthropicUsage): void {
+    const reported = Object.fromEntries(Object.entries(usage).filter(([, value]) => value !== null && value !== undefined));
+    this.#anthropicUsage = { ...this.#anthropicUsage, ...reported };
+  }
+
+  #finish(): string {
+    this.#ended = true;
+    let out = this.#start() + this.#chunk({}, mapAnthropicFinishReason(this.#stopReason));
+    const usage = this.usage;
+    if (this.#context.includeUsage && usage) out += encodeSseEvent(JSON.stringify({ ...this.#envelope(), choices: [], usage: usageToOpenAI(usage) }));
+    return out + SSE_DONE;
+  }
+
+  #fail(body: OpenAIErrorBody): string {
+    this.#ended = true;
+    return encodeSseEvent(JSON.stringify(body));
+  }
+
+  #chunk(delta: Record<string, unknown>, finishReason: string | null = null): string {
+    return encodeSseEvent(JSON.stringify({ ...this.#envelope(), choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] }));
+  }
+
+  #envelope(): Record<string, unknown> {
+    return { id: this.#context.responseId, object: 'chat.completion.chunk', created: this.#context.created, model: this.#model ?? this.#context.model };
+  }
+}
+
+/** One SSE event's data read as Anthropic sends it; a known event type that does not parse is unreadable. */
+function classify(data: string): ClassifiedEvent {
+  if (data.trim() === '') return { kind: 'ignored' };
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return { kind: 'unreadable' };
+  }
+  if (value === null || typeof value !== 'object') return { kind: 'unreadable' };
+  const type = (value as Record<string, unknown>).type;
+  if (typeof type !== 'string' || !ANTHROPIC_STREAM_EVENT_TYPES.has(type)) return { kind: 'ignored' };
+  const parsed = anthropicStreamEventSchema.safeParse(value);
+  return parsed.success ? { kind: 'event', event: parsed.data } : { kind: 'unreadable' };
+}
+
+function unreadable(): OpenAIErrorBody {
+  return { error: { message: 'The upstream provider sent a stream event the gateway could not read.', type: 'server_error', param: null, code: 'bad_upstream_response' } };
+}
+
+function toBuffer(text: string): Buffer {
+  return text ? Buffer.from(text, 'utf8') : EMPTY;
+}

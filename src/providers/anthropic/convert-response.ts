@@ -1,0 +1,70 @@
+import type { TranslatedResponse, TranslationContext, UpstreamResponse } from '../provider-adapter.js';
+import { usageToOpenAI } from '../usage.js';
+import { anthropicMessageSchema, type AnthropicMessage } from './anthropic-api.js';
+import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
+import { usageFromAnthropic } from './usage-from-anthropic.js';
+
+/**
+ * A successful (non-streamed) Anthropic Message (https://docs.claude.com/en/api/messages)
+ * as an OpenAI `chat.completion` (openai-openapi `CreateChatCompletionResponse`). The id
+ * and creation time are the gateway's: Anthropic's "msg_..." id is not in OpenAI's format
+ * and a Message carries no time.
+ *
+ * - text blocks, concatenated, are the message content (null when there are none, as with
+ *   a refusal that produced nothing or a reply that only calls tools).
+ * - tool_use blocks are tool_calls; their parsed `input` is serialized back to the JSON
+ *   string OpenAI's `arguments` is.
+ * - thinking and redacted_thinking blocks are left out: OpenAI's message has no field for
+ *   them, and the gateway never asks for thinking. Their tokens still count (usage).
+ *   Other block kinds (server tool use and results) are left out too.
+ */
+export function convertResponseFromAnthropic(response: UpstreamResponse, context: TranslationContext): TranslatedResponse {
+  const parsed = anthropicMessageSchema.safeParse(parseJson(response.body));
+  if (!parsed.success) return unreadable();
+  const message = parsed.data;
+  const usage = message.usage ? usageFromAnthropic(message.usage) : undefined;
+  const completion: Record<string, unknown> = {
+    id: context.responseId,
+    object: 'chat.completion',
+    created: context.created,
+    model: message.model ?? context.model,
+    choices: [{ index: 0, message: convertMessage(message), logprobs: null, finish_reason: mapAnthropicFinishReason(message.stop_reason) }],
+  };
+  if (usage) completion.usage = usageToOpenAI(usage);
+  return {
+    status: response.status,
+    body: Buffer.from(JSON.stringify(completion)),
+    headers: { 'content-type': 'application/json' },
+    usage,
+    model: message.model ?? undefined,
+  };
+}
+
+function convertMessage(message: AnthropicMessage): Record<string, unknown> {
+  let text: string | null = null;
+  const toolCalls: Record<string, unknown>[] = [];
+  for (const block of message.content ?? []) {
+    if (block.type === 'text' && typeof block.text === 'string') {
+      text = (text ?? '') + block.text;
+    } else if (block.type === 'tool_use' && block.id && block.name) {
+      toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } });
+    }
+  }
+  const converted: Record<string, unknown> = { role: 'assistant', content: text, refusal: null, annotations: [] };
+  if (toolCalls.length > 0) converted.tool_calls = toolCalls;
+  return converted;
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A success status with a body that is not a Message: the upstream failed, not the client. */
+function unreadable(): TranslatedResponse {
+  const body = { error: { message: 'The upstream provider sent a response the gateway could not read.', type: 'server_error', param: null, code: 'bad_upstream_response' } };
+  return { status: 502, body: Buffer.from(JSON.stringify(body)), headers: { 'content-type': 'application/json' }, usage: undefined, model: undefined };
+}
