@@ -17,6 +17,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 COPY package.json ./
 COPY protos ./protos
+COPY config ./config
 COPY config/gateway.yaml /etc/llm-gateway/gateway.yaml
 USER node
 # 50051: ext_proc gRPC (Envoy only). 9090: /healthz and /metrics.

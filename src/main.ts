@@ -10,6 +10,13 @@ import { ExtProcServer } from './extproc/server.js';
 import { createMeter } from './gateway/meter.js';
 import type { RequestContext } from './gateway/request-context.js';
 import { RequestStore } from './gateway/request-store.js';
+import { createAdminApi } from './admin/admin-api.js';
+import { Governance } from './governance/governance.js';
+import { hashKeySecret } from './governance/key-secret.js';
+import { createKeyring, declaredKey } from './governance/keyring.js';
+import { createGovernanceStore } from './stores/create-governance-store.js';
+import { createPricing, DEFAULT_PRICE_TABLE_PATH, loadPriceTableFile } from './pricing/create-pricing.js';
+import { readCredential } from './config/read-credential.js';
 import { createTokenCounter } from './gateway/token-counter.js';
 import { createAdminServer } from './observability/admin-server.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -31,6 +38,8 @@ export interface StartOptions {
   configPath: string;
   environment: Environment;
   logger?: Logger;
+  /** The price table; defaults to config/prices.yaml in the package. */
+  priceTablePath?: string;
 }
 
 export async function startGateway(options: StartOptions): Promise<GatewayHandle> {
@@ -43,6 +52,29 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   }
   const metrics = createMetrics();
   const meter = createMeter({ metrics, logger });
+  const governanceStore = createGovernanceStore(configuration, options.environment);
+  const pricing = createPricing(loadPriceTableFile(options.priceTablePath ?? DEFAULT_PRICE_TABLE_PATH), configuration, view);
+  const keyring = createKeyring({
+    declared: configuration.keys,
+    store: governanceStore,
+    requireKeys: configuration.governance.require_keys,
+    // A key changed or revoked through another replica's admin API is seen here within this long.
+    cacheTtlMs: 5000,
+  });
+  const governance = new Governance({
+    keyring,
+    store: governanceStore,
+    pricing,
+    onStoreUnavailable: configuration.governance.redis.on_unavailable,
+    clock: Date.now,
+    newId: randomUUID,
+    reservationTtlMs: 60 * 60 * 1000,
+    // The error's message only: a store error can carry a connection string.
+    onStoreError: (operation, error) => logger.error({ operation, error: (error as Error)?.message }, 'governance store failed'),
+    onState: (key, state) => {
+      if (state.budget) metrics.budgetRemaining.set({ key_alias: key.alias }, Math.max(0, state.budget.limitUsd - state.budget.spentUsd - state.budget.reservedUsd));
+    },
+  });
   // Long generations can stream for many minutes; entries normally go when the request ends.
   const store = new RequestStore<RequestContext>({ ttlMs: 60 * 60 * 1000, maxEntries: 100_000, now: () => performance.now() });
   const sweeper = setInterval(() => store.sweep(), 60_000);
@@ -57,13 +89,21 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     createProcessor: (phase) =>
       phase === 'attempt'
         ? new AttemptProcessor({ store, registry, now })
-        : new RouterProcessor({ view: () => view, store, registry, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter }),
+        : new RouterProcessor({ view: () => view, store, registry, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing }),
   });
   const { sidecar } = configuration;
   const grpcPort = await server.listen(`${sidecar.bind_address}:${sidecar.grpc_port}`);
   let healthy = true;
+  const adminKey = readCredential(configuration.governance.admin_key, options.environment);
   const admin = createAdminServer({
     registry: metrics.registry,
+    adminApi: createAdminApi({
+      adminKeyHash: adminKey === undefined ? undefined : hashKeySecret(adminKey),
+      store: governanceStore,
+      keyring,
+      declaredKeys: configuration.keys.map((key) => declaredKey(key)),
+      clock: Date.now,
+    }),
     isHealthy: () => healthy,
     targetHealthPath: TARGET_HEALTH_PATH,
     isTargetUsable: (targetId) => {
@@ -77,7 +117,10 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     if (provider.unavailableReason) logger.warn({ provider: provider.name }, `provider ${provider.name} is disabled: ${provider.unavailableReason}`);
     if (provider.demo) logger.warn({ provider: provider.name }, `provider ${provider.name} is a DEMO stand-in, not a real model`);
   }
-  logger.warn('no virtual keys are configured: the gateway is OPEN to any client that reaches its listener');
+  if (!keyring.required) {
+    logger.warn('no virtual keys are configured and governance.require_keys is false: the gateway is OPEN to any client that reaches its listener');
+  }
+  if (adminKey === undefined) logger.info('the admin API is disabled (set governance.admin_key to enable it)');
   logger.info(
     { grpc_port: grpcPort, admin_port: adminPort, models: availableModels(view).map((route) => route.alias) },
     'sidecar ready',
@@ -93,6 +136,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
       await server.shutdown(graceMs);
       clearInterval(sweeper);
       await new Promise<void>((resolve) => admin.close(() => resolve()));
+      await governanceStore.close();
       logger.flush();
     },
   };

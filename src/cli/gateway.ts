@@ -5,6 +5,7 @@ import { ConfigurationError, DEFAULT_CONFIG_PATH, loadConfigurationFile } from '
 import { renderEnvoyBootstrap } from '../config/render-envoy.js';
 import { buildRuntimeView, type Environment } from '../config/runtime.js';
 import { createDemoUpstream } from '../demo/demo-upstream.js';
+import { generateKeySecret, hashKeySecret } from '../governance/key-secret.js';
 import { main } from '../main.js';
 
 /**
@@ -14,8 +15,10 @@ import { main } from '../main.js';
  * llm-gateway check [--config F]      validate a configuration and exit
  * llm-gateway demo-upstream [--port N] [--host H]
  *                                     run the demo OpenAI-compatible stand-in
+ * llm-gateway new-key                 print a new gateway key and the hash to declare it with
+ * llm-gateway hash-key                read a key on standard input, print its hash
  */
-const USAGE = 'usage: llm-gateway serve | render [--config F] [--env-file F] [--out F] | check [--config F] | demo-upstream [--port N] [--host H]';
+const USAGE = 'usage: llm-gateway serve | render [--config F] [--env-file F] [--out F] | check [--config F] | demo-upstream [--port N] [--host H] | new-key | hash-key';
 
 async function run(argv: string[]): Promise<number> {
   const [command = 'serve', ...rest] = argv;
@@ -63,6 +66,17 @@ async function run(argv: string[]): Promise<number> {
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
       return -1;
+    }
+    case 'new-key': {
+      const key = generateKeySecret();
+      process.stdout.write(`key:  ${key.secret}\nhash: ${key.hash}\n(the key is shown once: give it to its user, and put only the hash in the configuration)\n`);
+      return 0;
+    }
+    case 'hash-key': {
+      const secret = readFileSync(0, 'utf8').trim();
+      if (!secret) throw new Error('hash-key reads the key on standard input');
+      process.stdout.write(`${hashKeySecret(secret)}\n`);
+      return 0;
     }
     default:
       process.stderr.write(`${USAGE}\n`);

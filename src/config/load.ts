@@ -67,6 +67,14 @@ function crossReferenceProblems(configuration: Configuration): string[] {
       }
     });
   }
+  const aliases = new Set<string>();
+  const hashes = new Set<string>();
+  configuration.keys.forEach((key, index) => {
+    if (aliases.has(key.alias)) problems.push(`keys.${index}.alias: "${key.alias}" is used by another key`);
+    if (hashes.has(key.hash)) problems.push(`keys.${index}.hash: the same key is declared twice`);
+    aliases.add(key.alias);
+    hashes.add(key.hash);
+  });
   if (configuration.resilience.max_attempts < configuration.resilience.attempts_per_level) {
     problems.push('resilience.max_attempts: must be at least attempts_per_level');
   }

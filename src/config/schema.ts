@@ -123,6 +123,61 @@ export const resilienceSchema = z.strictObject({
     .prefault({}),
 });
 
+const budgetSchema = z.strictObject({
+  usd: z.number().positive(),
+  /** total: never resets; daily and monthly reset at UTC midnight / the first of the month. */
+  period: z.enum(['total', 'daily', 'monthly']).default('monthly'),
+});
+
+/** A virtual key declared in the configuration: only its hash is written here, never the key. */
+export const keySchema = z.strictObject({
+  alias: z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'expected 1-64 letters, digits, "_", ".", "@" or "-" (it is a metric label)'),
+  /** "sha256:<64 hex>" of the whole key, as `llm-gateway hash-key` prints it. */
+  hash: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'expected "sha256:" and 64 lower-case hex digits (llm-gateway hash-key prints it)'),
+  /** Model aliases this key may use; "*" matches any run of characters ("gpt-*"). Empty or absent: every model. */
+  models: z.array(z.string().min(1)).optional(),
+  requests_per_minute: z.number().int().positive().optional(),
+  tokens_per_minute: z.number().int().positive().optional(),
+  max_parallel: z.number().int().positive().optional(),
+  budget: budgetSchema.optional(),
+  expires_at: z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time, e.g. 2027-01-01T00:00:00Z' }).optional(),
+  metadata: z.record(z.string(), z.string()).optional(),
+});
+
+export const governanceSchema = z.strictObject({
+  /** Refuse requests without a valid key even when no key is declared here (keys then come from the admin API). */
+  require_keys: z.boolean().default(false),
+  /** Enables the admin API on the sidecar's admin port; requests must send it as a bearer token. */
+  admin_key: credentialSchema.optional(),
+  /** Where limits, budgets, spend and run-time keys live: this process, or Redis shared by every replica. */
+  store: z.enum(['memory', 'redis']).default('memory'),
+  redis: z
+    .strictObject({
+      /** Defaults to the REDIS_URL environment variable. May carry a password: it is never logged. */
+      url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+      key_prefix: z.string().default('llmgw:'),
+      /** What to do when Redis cannot be reached: refuse requests (deny) or serve them without limits (allow). */
+      on_unavailable: z.enum(['deny', 'allow']).default('deny'),
+    })
+    .prefault({}),
+  /** Output tokens assumed for a budget reservation when neither the request nor the price table gives a maximum. */
+  default_max_output_tokens: z.number().int().positive().default(16384),
+});
+
+/** A price override, in USD per million tokens (how providers publish them). */
+export const priceOverrideSchema = z.strictObject({
+  input: z.number().min(0),
+  output: z.number().min(0),
+  /** Cache reads; defaults to input. */
+  cached_input: z.number().min(0).optional(),
+  /** Anthropic cache writes; defaults to input. */
+  cache_write: z.number().min(0).optional(),
+  /** Reasoning tokens, where billed differently from output. */
+  reasoning: z.number().min(0).optional(),
+  /** Largest output a request can produce, for budget reservations. */
+  max_output_tokens: z.number().int().positive().optional(),
+});
+
 export const configurationSchema = z.strictObject({
   listener: z
     .strictObject({
@@ -156,6 +211,13 @@ export const configurationSchema = z.strictObject({
     })
     .prefault({}),
   resilience: resilienceSchema.prefault({}),
+  governance: governanceSchema.prefault({}),
+  keys: z.array(keySchema).default([]),
+  /**
+   * Prices that replace or add to config/prices.yaml, keyed "<provider>/<model>": the
+   * provider's name in this file (or its kind, for every provider of that kind).
+   */
+  prices: z.record(z.string().regex(/^[a-z0-9][a-z0-9_.-]*\/.+$/, 'expected "<provider>/<model>"'), priceOverrideSchema).default({}),
   providers: z.record(name, providerSchema).refine((providers) => Object.keys(providers).length > 0, {
     message: 'declare at least one provider',
   }),
@@ -168,3 +230,6 @@ export type Configuration = z.infer<typeof configurationSchema>;
 export type ProviderConfiguration = z.infer<typeof providerSchema>;
 export type ModelConfiguration = z.infer<typeof modelSchema>;
 export type ResilienceConfiguration = z.infer<typeof resilienceSchema>;
+export type GovernanceConfiguration = z.infer<typeof governanceSchema>;
+export type KeyConfiguration = z.infer<typeof keySchema>;
+export type PriceOverride = z.infer<typeof priceOverrideSchema>;

@@ -7,6 +7,9 @@ import { describeExhaustedAttempts } from '../gateway/describe-exhausted-attempt
 import { estimateCutShortUsage } from '../gateway/estimate-usage.js';
 import type { Meter } from '../gateway/meter.js';
 import type { TokenCounter } from '../gateway/token-counter.js';
+import { credentialFrom } from '../governance/authenticate.js';
+import type { Admission, Governance } from '../governance/governance.js';
+import type { Pricing } from '../governance/pricing.js';
 import { parseChatRequest } from '../gateway/parse-chat-request.js';
 import { prepareUpstreamRequest } from '../gateway/prepare-upstream-request.js';
 import { lastAttempt, type RequestContext } from '../gateway/request-context.js';
@@ -43,6 +46,8 @@ export interface RouterProcessorDependencies {
   clock: () => number;
   newId: () => string;
   tokenCounter: TokenCounter;
+  governance: Governance;
+  pricing: Pricing;
 }
 
 /** Provider response headers that describe the gateway's provider account, not the client's request. */
@@ -64,7 +69,9 @@ export class RouterProcessor implements StreamProcessor {
   #method = '';
   #path = '';
   #view: RuntimeView | undefined;
+  #credential: string | undefined;
   #context: RequestContext | undefined;
+  #admission: Admission | undefined;
   #status = 0;
   #adapter: ProviderAdapter | undefined;
   #translation: TranslationContext | undefined;
@@ -104,6 +111,8 @@ export class RouterProcessor implements StreamProcessor {
   }
 
   close(_reason: StreamEndReason): void {
+    // Admitted, but the stream ended before the request was handed on (Envoy gave up): release the hold.
+    if (this.#context === undefined) this.#release();
     if (this.#context !== undefined) {
       // Envoy ended the stream before the response finished (client gone, upstream reset):
       // the request was cut short, and is metered with what was delivered.
@@ -128,6 +137,8 @@ export class RouterProcessor implements StreamProcessor {
     this.#method = headers[':method'] ?? '';
     this.#path = (headers[':path'] ?? '').split('?')[0] ?? '';
     this.#view = this.#dependencies.view();
+    // Read before the headers are stripped: the credential is the client's gateway key, never forwarded.
+    this.#credential = credentialFrom(headers);
     const endpoint = this.#classify();
     try {
       if (endpoint === 'models') return this.#answerModels();
@@ -168,16 +179,18 @@ export class RouterProcessor implements StreamProcessor {
     return jsonImmediateResponse(200, modelObject(route.alias, route.demo ? `${route.ownedBy} (demo)` : route.ownedBy, created));
   }
 
-  #onRequestBody(message: HttpBody): ProcessingResponse {
+  #onRequestBody(message: HttpBody): ProcessingResponse | Promise<ProcessingResponse> {
     const view = this.#view!;
+    const body = message.body ?? EMPTY;
     let model: string | undefined;
     try {
-      const request = parseChatRequest(message.body ?? EMPTY);
+      const request = parseChatRequest(body);
       model = request.model;
       const route = resolveRoute(view, request.model);
       const primary = route.targets.find((target) => target.provider.unavailableReason === undefined)!;
       // Translating now refuses what the provider cannot honour with a 400, before anything is sent.
       const prepared = new Map([[primary.id, prepareUpstreamRequest(this.#dependencies.registry, request, primary)]]);
+      const admission = this.#dependencies.governance.admit({ credential: this.#credential, route, request, requestBytes: body.length });
       const context: RequestContext = {
         id: this.#dependencies.newId(),
         startedAt: this.#startedAt,
@@ -188,18 +201,41 @@ export class RouterProcessor implements StreamProcessor {
         attempts: [],
         prepared,
       };
-      if (!this.#dependencies.store.put(context.id, context)) {
-        throw new GatewayError({ status: 503, code: 'gateway_overloaded', message: 'The gateway has too many requests in flight; retry shortly.', headers: { 'retry-after': '1' } });
-      }
-      this.#context = context;
-      this.#phase = 'upstream';
-      // The routing header only takes effect together with clear_route_cache (Envoy caches the route before ext_proc runs).
-      const reply = continueRequestBody(headerMutation({ [ROUTE_HEADER]: route.cluster }), true);
-      reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { [REQUEST_ID_METADATA_KEY]: context.id } });
-      return reply;
+      if (admission === undefined) return this.#forward(context);
+      return admission.then(
+        (admitted) => {
+          this.#admission = admitted;
+          return this.#forward(context);
+        },
+        (thrown: unknown) => this.#refuse(asGatewayError(thrown), model),
+      );
     } catch (thrown) {
       return this.#refuse(asGatewayError(thrown), model);
     }
+  }
+
+  /** Hands the request to Envoy's router: the routing header, and the request id as dynamic metadata. */
+  #forward(context: RequestContext): ProcessingResponse {
+    if (!this.#dependencies.store.put(context.id, context)) {
+      this.#release();
+      return this.#refuse(
+        new GatewayError({ status: 503, code: 'gateway_overloaded', message: 'The gateway has too many requests in flight; retry shortly.', headers: { 'retry-after': '1' } }),
+        context.route.alias,
+      );
+    }
+    this.#context = context;
+    this.#phase = 'upstream';
+    // The routing header only takes effect together with clear_route_cache (Envoy caches the route before ext_proc runs).
+    const reply = continueRequestBody(headerMutation({ [ROUTE_HEADER]: context.route.cluster }), true);
+    reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { [REQUEST_ID_METADATA_KEY]: context.id } });
+    return reply;
+  }
+
+  /** Gives back an admission that will not reach a provider (its reservation, its parallel slot). */
+  #release(): void {
+    const admission = this.#admission;
+    this.#admission = undefined;
+    if (admission !== undefined) void this.#dependencies.governance.settle(admission, '', 0, 0);
   }
 
   #onResponseHeaders(message: HttpHeaders): ProcessingResponse {
@@ -214,6 +250,7 @@ export class RouterProcessor implements StreamProcessor {
       return continueResponseHeaders(headerMutation(set, remove));
     }
     set[REQUEST_ID_HEADER] = context.id;
+    if (this.#admission !== undefined) Object.assign(set, this.#admission.headers);
     const attempt = lastAttempt(context);
     this.#adapter = attempt ? this.#dependencies.registry.get(attempt.target.provider.kind) : undefined;
     this.#translation = {
@@ -325,10 +362,21 @@ export class RouterProcessor implements StreamProcessor {
     if (this.#metered || this.#context === undefined) return;
     this.#metered = true;
     this.#phase = 'done';
+    const context = this.#context;
+    const usage = this.#usage;
+    const served = lastAttempt(context)?.target;
+    const costUsd = usage !== undefined && served !== undefined ? this.#dependencies.pricing.cost(served, usage) : undefined;
+    const admission = this.#admission;
+    if (admission !== undefined) {
+      this.#admission = undefined;
+      void this.#dependencies.governance.settle(admission, context.route.alias, costUsd ?? 0, usage?.totalTokens ?? 0);
+    }
     this.#dependencies.meter.record({
-      context: this.#context,
+      context,
       status,
-      usage: this.#usage,
+      costUsd,
+      keyAlias: admission?.key.alias,
+      usage,
       servedModel: this.#servedModel,
       firstByteAt: this.#firstByteAt,
       endedAt: this.#dependencies.now(),

@@ -18,6 +18,10 @@ export interface RequestOutcome {
   readonly cutShort: boolean;
   /** Some token counts are the gateway's estimate (the provider's totals never arrived). */
   readonly usageEstimated: boolean;
+  /** What the request cost, from the price table; undefined when the model has no price or no usage came. */
+  readonly costUsd: number | undefined;
+  /** The virtual key's alias, when the request carried one. */
+  readonly keyAlias: string | undefined;
 }
 
 export interface Meter {
@@ -44,7 +48,11 @@ export function createMeter(dependencies: { metrics: GatewayMetrics; logger: Log
       for (const record of context.attempts) metrics.attempts.inc({ gen_ai_request_model: model, gen_ai_provider_name: record.target.provider.name });
       const first = context.attempts[0];
       if (first !== undefined && attempt !== undefined && attempt.target.priority > first.target.priority) metrics.fallbacks.inc({ gen_ai_request_model: model });
+      if (outcome.costUsd !== undefined) {
+        metrics.spend.inc({ key_alias: outcome.keyAlias ?? 'none', gen_ai_request_model: model }, outcome.costUsd);
+      }
       if (usage) {
+        metrics.keyTokens.inc({ key_alias: outcome.keyAlias ?? 'none', gen_ai_request_model: model }, usage.totalTokens);
         metrics.tokens.observe({ gen_ai_request_model: model, gen_ai_provider_name: provider, gen_ai_token_type: 'input' }, usage.promptTokens);
         metrics.tokens.observe({ gen_ai_request_model: model, gen_ai_provider_name: provider, gen_ai_token_type: 'output' }, usage.completionTokens);
       }
@@ -56,6 +64,7 @@ export function createMeter(dependencies: { metrics: GatewayMetrics; logger: Log
         {
           event: 'request',
           request_id: context.id,
+          key_alias: outcome.keyAlias,
           model,
           model_served: outcome.servedModel ?? attempt?.target.model ?? null,
           provider,
@@ -68,6 +77,7 @@ export function createMeter(dependencies: { metrics: GatewayMetrics; logger: Log
           completion_tokens: usage?.completionTokens ?? null,
           total_tokens: usage?.totalTokens ?? null,
           usage_estimated: outcome.usageEstimated || undefined,
+          cost_usd: outcome.costUsd ?? null,
           time_to_first_token_ms: timeToFirstToken === undefined ? null : round(timeToFirstToken * 1000),
           duration_ms: round(seconds * 1000),
         },

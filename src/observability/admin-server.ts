@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 
 /**
@@ -13,6 +13,8 @@ export interface AdminServerOptions {
   isTargetUsable: (targetId: string) => boolean | undefined;
   /** The path Envoy health-checks targets on; the target id comes in the Host header. */
   targetHealthPath: string;
+  /** Handles /admin/* (the key and spend API). */
+  adminApi?: (request: IncomingMessage, response: ServerResponse, path: string) => Promise<void>;
 }
 
 export function createAdminServer(options: AdminServerOptions): Server {
@@ -42,6 +44,13 @@ export function createAdminServer(options: AdminServerOptions): Server {
           response.end('metrics unavailable\n');
         },
       );
+      return;
+    }
+    if (options.adminApi && (path === '/admin' || path?.startsWith('/admin/'))) {
+      options.adminApi(request, response, path).catch(() => {
+        if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
+        response.end();
+      });
       return;
     }
     response.writeHead(404, { 'content-type': 'application/json' });

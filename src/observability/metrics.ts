@@ -15,6 +15,9 @@ export interface GatewayMetrics {
   readonly attempts: Counter<'gen_ai_request_model' | 'gen_ai_provider_name'>;
   readonly fallbacks: Counter<'gen_ai_request_model'>;
   readonly refusals: Counter<'reason'>;
+  readonly spend: Counter<'key_alias' | 'gen_ai_request_model'>;
+  readonly keyTokens: Counter<'key_alias' | 'gen_ai_request_model'>;
+  readonly budgetRemaining: Gauge<'key_alias'>;
   readonly activeStreams: Gauge<'phase'>;
 }
 
@@ -66,6 +69,24 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
       name: 'llm_gateway_refusals_total',
       help: 'Requests the gateway answered itself with an error, by reason (a fixed set of error codes).',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    spend: new Counter({
+      name: 'llm_gateway_spend_usd_total',
+      help: 'Spend in USD from the price table, by virtual key alias ("none" without a key) and model asked.',
+      labelNames: ['key_alias', 'gen_ai_request_model'],
+      registers: [registry],
+    }),
+    keyTokens: new Counter({
+      name: 'llm_gateway_key_tokens_total',
+      help: 'Metered tokens (prompt + completion), by virtual key alias and model asked.',
+      labelNames: ['key_alias', 'gen_ai_request_model'],
+      registers: [registry],
+    }),
+    budgetRemaining: new Gauge({
+      name: 'llm_gateway_budget_remaining_usd',
+      help: "USD left in a key's current budget period (limit minus spent and held), as last seen by this replica.",
+      labelNames: ['key_alias'],
       registers: [registry],
     }),
     activeStreams: new Gauge({

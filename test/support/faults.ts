@@ -48,3 +48,11 @@ export function slowStream(intervalMs: number): Responder {
     response.end();
   };
 }
+
+/** Answers normally after a delay, so a test can have many requests in flight at once. */
+export function delayed(milliseconds: number): Responder {
+  return async (request, response) => {
+    await new Promise((resolve) => setTimeout(resolve, milliseconds));
+    await succeed(request, response);
+  };
+}

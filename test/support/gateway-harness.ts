@@ -29,6 +29,10 @@ export interface HarnessOptions {
   maxRequestBytes?: number;
   /** The resilience section (retries, outlier detection); defaults apply when absent. */
   resilience?: Record<string, unknown>;
+  /** Governance, keys and price overrides (issue 5 and 6 sections of the configuration). */
+  governance?: Record<string, unknown>;
+  keys?: Record<string, unknown>[];
+  prices?: Record<string, unknown>;
 }
 
 export interface GatewayHarness {
@@ -66,6 +70,9 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
     sidecar: { address: '127.0.0.1', bind_address: '127.0.0.1', grpc_port: grpcPort, admin_port: sidecarAdminPort },
     envoy: { admin_port: envoyAdminPort },
     ...(options.resilience ? { resilience: options.resilience } : {}),
+    ...(options.governance ? { governance: options.governance } : {}),
+    ...(options.keys ? { keys: options.keys } : {}),
+    ...(options.prices ? { prices: options.prices } : {}),
     providers: options.providers,
     models: options.models,
   };

@@ -8,6 +8,9 @@ import { createLogger } from '../../src/observability/logger.js';
 import type { HttpHeaders } from '../../src/extproc/messages.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';
 import { Writable } from 'node:stream';
+import { Governance } from '../../src/governance/governance.js';
+import { createKeyring } from '../../src/governance/keyring.js';
+import { fakeGovernanceStore } from './fake-governance-store.js';
 
 /** A small configuration and fake dependencies for driving the processors without Envoy. */
 export function testView(environment: Record<string, string> = { KEY: 'sk-provider-test' }): RuntimeView {
@@ -42,6 +45,19 @@ export function processorDependencies(view = testView()) {
   let time = 1000;
   let sequence = 0;
   const store = new RequestStore<RequestContext>({ ttlMs: 60_000, maxEntries: 100, now: () => time });
+  const governanceStore = fakeGovernanceStore();
+  // An open gateway with no keys, and a flat price of a micro-dollar per token.
+  const pricing = { maxCost: () => 0, cost: (_target: unknown, usage: { totalTokens: number }) => usage.totalTokens * 1e-6 };
+  const governance = new Governance({
+    keyring: createKeyring({ declared: [], store: governanceStore, requireKeys: false, cacheTtlMs: 1000 }),
+    store: governanceStore,
+    pricing,
+    onStoreUnavailable: 'deny',
+    clock: () => 1_760_000_000_000,
+    newId: () => 'reservation',
+    reservationTtlMs: 60_000,
+    onStoreError: () => undefined,
+  });
   return {
     view: () => view,
     store,
@@ -53,6 +69,9 @@ export function processorDependencies(view = testView()) {
     clock: () => 1_760_000_000_000,
     newId: () => `00000000-0000-4000-8000-${String(++sequence).padStart(12, '0')}`,
     tokenCounter: { count: (text: string) => Math.ceil(text.length / 4) },
+    governance,
+    governanceStore,
+    pricing,
   };
 }
 

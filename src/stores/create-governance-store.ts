@@ -1,0 +1,13 @@
+import type { Environment } from '../config/runtime.js';
+import type { Configuration } from '../config/schema.js';
+import type { GovernanceStore } from './governance-store.js';
+import { createMemoryGovernanceStore } from './memory-governance-store.js';
+import { createRedisGovernanceStore } from './redis-governance-store.js';
+
+/** The store the configuration asks for: this process's memory, or Redis shared by every replica. */
+export function createGovernanceStore(configuration: Configuration, environment: Environment): GovernanceStore {
+  const { governance } = configuration;
+  if (governance.store === 'memory') return createMemoryGovernanceStore();
+  const url = governance.redis.url ?? environment.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  return createRedisGovernanceStore({ url, keyPrefix: governance.redis.key_prefix });
+}

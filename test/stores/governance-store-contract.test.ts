@@ -1,0 +1,322 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { AdmissionRequest, AdmissionResult, GovernanceStore, KeyLimits, Settlement, StoredKey } from '../../src/stores/governance-store.js';
+import { createMemoryGovernanceStore } from '../../src/stores/memory-governance-store.js';
+import { createRedisGovernanceStore } from '../../src/stores/redis-governance-store.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+
+/** 2026-11-23T12:00:00Z, the start of a rate window. */
+const start = Date.UTC(2026, 10, 23, 12, 0, 0);
+const second = 1000;
+const ttlMs = 30 * second;
+
+/**
+ * The behaviour every GovernanceStore must have, run against each implementation. Each test
+ * uses its own key id, so the tests share one store without seeing each other.
+ */
+function governanceStoreContract(name: string, open: () => Promise<{ store: GovernanceStore; close: () => Promise<void> }>): void {
+  describe(`${name} governance store contract`, () => {
+    let store: GovernanceStore;
+    let close: () => Promise<void>;
+
+    before(async () => {
+      ({ store, close } = await open());
+    });
+    after(async () => {
+      await close();
+    });
+
+    function admit(keyId: string, limits: KeyLimits, now: number, reservationUsd = 0, reservationId: string = randomUUID()): Promise<AdmissionResult> {
+      const request: AdmissionRequest = { keyId, now, limits, reservationId, reservationUsd, reservationTtlMs: ttlMs };
+      return store.admit(request);
+    }
+
+    function settle(keyId: string, limits: KeyLimits, now: number, reservationId: string, costUsd: number, tokens = 0, model = 'gpt-4o'): Promise<void> {
+      const settlement: Settlement = { keyId, now, limits, reservationId, costUsd, tokens, model };
+      return store.settle(settlement);
+    }
+
+    function refused(result: AdmissionResult): { reason: string; retryAfterSeconds: number | undefined } {
+      assert.equal(result.admitted, false, 'expected a refusal');
+      if (result.admitted) throw new Error('unreachable');
+      return { reason: result.reason, retryAfterSeconds: result.retryAfterSeconds };
+    }
+
+    test('requests per minute: a sliding window over the previous and current minute, with retry-after', async () => {
+      const keyId = randomUUID();
+      const limits: KeyLimits = { requestsPerMinute: 3 };
+      for (const remaining of [2, 1, 0]) {
+        const result = await admit(keyId, limits, start + second);
+        assert.equal(result.admitted, true);
+        assert.deepEqual(result.state.requests, { limit: 3, remaining, resetSeconds: remaining > 0 ? 0 : 79 });
+      }
+      // The current window alone is full: room comes once it has slid a third out of the next window.
+      assert.deepEqual(refused(await admit(keyId, limits, start + 10 * second)), { reason: 'requests_per_minute', retryAfterSeconds: 70 });
+      const unchanged = await store.state(keyId, limits, start + 10 * second);
+      assert.deepEqual(unchanged.requests, { limit: 3, remaining: 0, resetSeconds: 70 }, 'a refusal counts nothing');
+      // 79 s: 3 × (1 − 19/60) = 2.05 still leaves no room for one more.
+      assert.deepEqual(refused(await admit(keyId, limits, start + 79 * second)), { reason: 'requests_per_minute', retryAfterSeconds: 1 });
+      // 80 s: 3 × (1 − 20/60) = 2, room for exactly one.
+      const admitted = await admit(keyId, limits, start + 80 * second);
+      assert.equal(admitted.admitted, true);
+      assert.deepEqual(admitted.state.requests, { limit: 3, remaining: 0, resetSeconds: 20 });
+      // 3 × (1 − (20 + t)/60) + 1 + 1 <= 3 at t = 20.
+      assert.deepEqual(refused(await admit(keyId, limits, start + 80 * second)), { reason: 'requests_per_minute', retryAfterSeconds: 20 });
+      assert.equal((await admit(keyId, limits, start + 100 * second)).admitted, true);
+      // Two minutes of quiet empty both windows.
+      const later = await store.state(keyId, limits, start + 220 * second);
+      assert.deepEqual(later.requests, { limit: 3, remaining: 3, resetSeconds: 0 });
+    });
+
+    test('tokens per minute: counted when settled, not when admitted', async () => {
+      const keyId = randomUUID();
+      const limits: KeyLimits = { tokensPerMinute: 100 };
+      const first = randomUUID();
+      assert.equal((await admit(keyId, limits, start, 0, first)).admitted, true);
+      const another = await admit(keyId, limits, start + second);
+      assert.equal(another.admitted, true, 'nothing is counted before a settle');
+      assert.deepEqual(another.state.tokens, { limit: 100, remaining: 100, resetSeconds: 0 });
+      await settle(keyId, limits, start + 5 * second, first, 0, 100);
+      // The window holds exactly the limit: tokens need it strictly below, which comes a second into the next window.
+      assert.deepEqual(refused(await admit(keyId, limits, start + 10 * second)), { reason: 'tokens_per_minute', retryAfterSeconds: 51 });
+      assert.equal((await admit(keyId, limits, start + 60 * second)).admitted, false);
+      const admitted = await admit(keyId, limits, start + 61 * second);
+      assert.equal(admitted.admitted, true);
+      assert.equal(admitted.state.tokens?.remaining, 1, '100 × 59/60 = 98.3 of 100 used');
+    });
+
+    test('max parallel: a slot is freed by settle and by expiry', async () => {
+      const keyId = randomUUID();
+      const limits: KeyLimits = { maxParallel: 2 };
+      const first = randomUUID();
+      assert.equal((await admit(keyId, limits, start, 0, first)).admitted, true);
+      const secondResult = await admit(keyId, limits, start + 10 * second);
+      assert.deepEqual(secondResult.state.parallel, { limit: 2, active: 2 });
+      assert.deepEqual(refused(await admit(keyId, limits, start + 10 * second)), { reason: 'max_parallel', retryAfterSeconds: 1 });
+      await settle(keyId, limits, start + 11 * second, first, 0);
+      assert.deepEqual((await store.state(keyId, limits, start + 11 * second)).parallel, { limit: 2, active: 1 });
+      assert.equal((await admit(keyId, limits, start + 12 * second)).admitted, true);
+      assert.equal((await admit(keyId, limits, start + 12 * second)).admitted, false);
+      // The one admitted at 10 s expires at 40 s, the one at 12 s at 42 s.
+      assert.deepEqual((await store.state(keyId, limits, start + 40 * second)).parallel, { limit: 2, active: 1 });
+      const afterExpiry = await admit(keyId, limits, start + 40 * second);
+      assert.equal(afterExpiry.admitted, true);
+      assert.deepEqual(afterExpiry.state.parallel, { limit: 2, active: 2 });
+    });
+
+    test('budget: admitted up to exactly the limit, and a settle for less frees the rest', async () => {
+      const keyId = randomUUID();
+      const limits: KeyLimits = { budget: { usd: 1, period: 'total' } };
+      const first = randomUUID();
+      assert.equal((await admit(keyId, limits, start, 0.4, first)).admitted, true);
+      const full = await admit(keyId, limits, start, 0.6);
+      assert.equal(full.admitted, true);
+      assert.deepEqual(full.state.budget, { limitUsd: 1, spentUsd: 0, reservedUsd: 1, period: 'total', periodId: 'total', resetsAt: undefined });
+      const refusal = await admit(keyId, limits, start, 0.000001);
+      assert.deepEqual(refused(refusal), { reason: 'budget', retryAfterSeconds: undefined });
+      assert.deepEqual(refusal.state.budget?.reservedUsd, 1, 'a refusal reserves nothing');
+      await settle(keyId, limits, start + second, first, 0.1);
+      const state = await store.state(keyId, limits, start + second);
+      assert.equal(state.budget?.spentUsd, 0.1);
+      assert.equal(state.budget?.reservedUsd, 0.6);
+      assert.equal((await admit(keyId, limits, start + second, 0.300001)).admitted, false);
+      const exact = await admit(keyId, limits, start + second, 0.3);
+      assert.equal(exact.admitted, true, '0.1 spent + 0.6 reserved + 0.3 is exactly the limit');
+      assert.equal(exact.state.budget?.reservedUsd, 0.9);
+    });
+
+    test('budget: an expired reservation releases what it held', async () => {
+      const keyId = randomUUID();
+      const limits: KeyLimits = { budget: { usd: 1, period: 'total' } };
+      assert.equal((await admit(keyId, limits, start, 1)).admitted, true);
+      assert.equal((await admit(keyId, limits, start + ttlMs - 1, 0.5)).admitted, false);
+      const state = await store.state(keyId, limits, start + ttlMs);
+      assert.equal(state.budget?.reservedUsd, 0);
+      assert.equal((await admit(keyId, limits, start + ttlMs, 1)).admitted, true);
+    });
+
+    test('daily budget: periods follow UTC days, and a reservation from before midnight is released from its own day', async () => {
+      const keyId = randomUUID();
+      const limits: KeyLimits = { budget: { usd: 1, period: 'daily' } };
+      const beforeMidnight = Date.UTC(2026, 10, 23, 23, 59, 30);
+      const afterMidnight = Date.UTC(2026, 10, 24, 0, 0, 10);
+      const early = randomUUID();
+      const first = await admit(keyId, limits, beforeMidnight, 0.8, early);
+      assert.deepEqual(first.state.budget, { limitUsd: 1, spentUsd: 0, reservedUsd: 0.8, period: 'daily', periodId: '2026-11-23', resetsAt: Date.UTC(2026, 10, 24) });
+      assert.deepEqual(refused(await admit(keyId, limits, beforeMidnight, 0.3)), { reason: 'budget', retryAfterSeconds: 30 });
+      const newDay = await admit(keyId, limits, afterMidnight, 0.9);
+      assert.equal(newDay.admitted, true, 'the 23rd’s reservation does not count against the 24th');
+      assert.deepEqual(newDay.state.budget, { limitUsd: 1, spentUsd: 0, reservedUsd: 0.9, period: 'daily', periodId: '2026-11-24', resetsAt: Date.UTC(2026, 10, 25) });
+      await settle(keyId, limits, afterMidnight + 10 * second, early, 0.05);
+      const settled = await store.state(keyId, limits, afterMidnight + 10 * second);
+      assert.equal(settled.budget?.spentUsd, 0.05, 'the cost counts on the day it was settled');
+      assert.equal(settled.budget?.reservedUsd, 0.9, 'the release came out of the 23rd');
+      assert.equal((await store.state(keyId, limits, beforeMidnight + 20 * second)).budget?.reservedUsd, 0);
+      assert.equal((await admit(keyId, limits, afterMidnight + 10 * second, 0.06)).admitted, false);
+      assert.equal((await admit(keyId, limits, afterMidnight + 10 * second, 0.05)).admitted, true);
+    });
+
+    test('monthly budget: periods follow UTC months', async () => {
+      const keyId = randomUUID();
+      const limits: KeyLimits = { budget: { usd: 10, period: 'monthly' } };
+      const reservationId = randomUUID();
+      const november = await admit(keyId, limits, Date.UTC(2026, 10, 30, 23, 59), 6, reservationId);
+      assert.equal(november.state.budget?.periodId, '2026-11');
+      assert.equal(november.state.budget?.resetsAt, Date.UTC(2026, 11, 1));
+      await settle(keyId, limits, Date.UTC(2026, 11, 1, 0, 1), reservationId, 4);
+      assert.deepEqual((await store.state(keyId, limits, Date.UTC(2026, 11, 1, 0, 2))).budget, {
+        limitUsd: 10,
+        spentUsd: 4,
+        reservedUsd: 0,
+        period: 'monthly',
+        periodId: '2026-12',
+        resetsAt: Date.UTC(2027, 0, 1),
+      });
+      assert.deepEqual((await store.state(keyId, limits, Date.UTC(2026, 10, 30, 23, 59))).budget?.reservedUsd, 0);
+    });
+
+    test('settling the same reservation twice records once', async () => {
+      const keyId = randomUUID();
+      const limits: KeyLimits = { budget: { usd: 5, period: 'total' }, tokensPerMinute: 1000, maxParallel: 3 };
+      const reservationId = randomUUID();
+      await admit(keyId, limits, start, 1, reservationId);
+      await settle(keyId, limits, start + second, reservationId, 0.5, 10);
+      await settle(keyId, limits, start + 2 * second, reservationId, 0.5, 10);
+      const state = await store.state(keyId, limits, start + 2 * second);
+      assert.equal(state.budget?.spentUsd, 0.5);
+      assert.equal(state.budget?.reservedUsd, 0);
+      assert.equal(state.tokens?.remaining, 990);
+      assert.equal(state.parallel?.active, 0);
+      assert.deepEqual(await store.spend(keyId, '2026-11-23', '2026-11-23'), [{ day: '2026-11-23', model: 'gpt-4o', usd: 0.5, tokens: 10, requests: 1 }]);
+    });
+
+    test('a settle for a reservation the store never admitted records the spend and releases nothing', async () => {
+      const keyId = randomUUID();
+      const limits: KeyLimits = { budget: { usd: 5, period: 'total' }, maxParallel: 3 };
+      await admit(keyId, limits, start, 1);
+      await settle(keyId, limits, start + second, randomUUID(), 0.25, 7);
+      const state = await store.state(keyId, limits, start + second);
+      assert.equal(state.budget?.spentUsd, 0.25);
+      assert.equal(state.budget?.reservedUsd, 1);
+      assert.equal(state.parallel?.active, 1);
+      assert.deepEqual(await store.spend(keyId, '2026-11-23', '2026-11-23'), [{ day: '2026-11-23', model: 'gpt-4o', usd: 0.25, tokens: 7, requests: 1 }]);
+    });
+
+    test('spend by day and model, sorted by day then model, within the days asked for', async () => {
+      const keyId = randomUUID();
+      const limits: KeyLimits = {};
+      const day = 24 * 60 * 60 * second;
+      await settle(keyId, limits, start, randomUUID(), 0.1, 100, 'gpt-4o');
+      await settle(keyId, limits, start + second, randomUUID(), 0.2, 200, 'gpt-4o');
+      await settle(keyId, limits, start + 2 * second, randomUUID(), 0.000003, 3, 'anthropic:claude-sonnet');
+      await settle(keyId, limits, start + day, randomUUID(), 1.5, 1000, 'gpt-4o-mini');
+      await settle(keyId, limits, start + 3 * day, randomUUID(), 0, 0, 'gpt-4o');
+      assert.deepEqual(await store.spend(keyId, '2026-11-22', '2026-11-24'), [
+        { day: '2026-11-23', model: 'anthropic:claude-sonnet', usd: 0.000003, tokens: 3, requests: 1 },
+        { day: '2026-11-23', model: 'gpt-4o', usd: 0.3, tokens: 300, requests: 2 },
+        { day: '2026-11-24', model: 'gpt-4o-mini', usd: 1.5, tokens: 1000, requests: 1 },
+      ]);
+      assert.deepEqual(await store.spend(keyId, '2026-11-26', '2026-11-26'), [{ day: '2026-11-26', model: 'gpt-4o', usd: 0, tokens: 0, requests: 1 }]);
+      assert.deepEqual(await store.spend(keyId, '2026-11-24', '2026-11-23'), []);
+      assert.deepEqual(await store.spend(randomUUID(), '2026-11-01', '2026-11-30'), []);
+      await assert.rejects(store.spend(keyId, '2026-11-31', '2026-12-01'), RangeError);
+    });
+
+    test('a key with neither budget nor max parallel holds nothing, but its requests are counted', async () => {
+      const keyId = randomUUID();
+      const limits: KeyLimits = { requestsPerMinute: 10 };
+      const result = await admit(keyId, limits, start, 3);
+      assert.deepEqual(result.state, { requests: { limit: 10, remaining: 9, resetSeconds: 0 }, tokens: undefined, parallel: undefined, budget: undefined });
+      const withParallel = await store.state(keyId, { ...limits, maxParallel: 5 }, start);
+      assert.deepEqual(withParallel.parallel, { limit: 5, active: 0 });
+      const noLimits = await admit(randomUUID(), {}, start);
+      assert.deepEqual(noLimits, { admitted: true, state: { requests: undefined, tokens: undefined, parallel: undefined, budget: undefined } });
+    });
+
+    test('limits are checked in order: requests, tokens, parallel, budget', async () => {
+      const keyId = randomUUID();
+      const limits: KeyLimits = { requestsPerMinute: 2, tokensPerMinute: 50, maxParallel: 1, budget: { usd: 1, period: 'total' } };
+      const reservationId = randomUUID();
+      assert.equal((await admit(keyId, limits, start, 2)).admitted, false);
+      assert.equal(refused(await admit(keyId, limits, start, 2)).reason, 'budget');
+      assert.equal((await admit(keyId, limits, start, 0.5, reservationId)).admitted, true);
+      assert.equal(refused(await admit(keyId, limits, start, 2)).reason, 'max_parallel');
+      await settle(keyId, limits, start, reservationId, 0.1, 60);
+      assert.equal(refused(await admit(keyId, limits, start, 2)).reason, 'tokens_per_minute');
+      assert.equal((await store.state(keyId, limits, start)).requests?.remaining, 1, 'refusals counted no request');
+    });
+
+    test('state() is what admit reported, and reading it changes nothing', async () => {
+      const keyId = randomUUID();
+      const limits: KeyLimits = { requestsPerMinute: 5, tokensPerMinute: 500, maxParallel: 4, budget: { usd: 2, period: 'daily' } };
+      const reservationId = randomUUID();
+      await admit(keyId, limits, start, 0.5, reservationId);
+      await settle(keyId, limits, start + 20 * second, reservationId, 0.2, 120);
+      const now = start + 70 * second;
+      const result = await admit(keyId, limits, now, 0.7);
+      assert.equal(result.admitted, true);
+      assert.deepEqual(await store.state(keyId, limits, now), result.state);
+      assert.deepEqual(await store.state(keyId, limits, now), result.state);
+      assert.deepEqual(result.state, {
+        // 1 × (1 − 10/60) + 1 = 1.83 of 5.
+        requests: { limit: 5, remaining: 3, resetSeconds: 0 },
+        // 120 × (1 − 10/60) = 100 of 500.
+        tokens: { limit: 500, remaining: 400, resetSeconds: 0 },
+        parallel: { limit: 4, active: 1 },
+        budget: { limitUsd: 2, spentUsd: 0.2, reservedUsd: 0.7, period: 'daily', periodId: '2026-11-23', resetsAt: Date.UTC(2026, 10, 24) },
+      });
+    });
+
+    test('50 concurrent admissions against a budget for 10 admit exactly 10', async () => {
+      const keyId = randomUUID();
+      const limits: KeyLimits = { budget: { usd: 1, period: 'total' } };
+      const results = await Promise.all(Array.from({ length: 50 }, () => admit(keyId, limits, start, 0.1)));
+      assert.equal(results.filter((result) => result.admitted).length, 10);
+      assert.ok(results.every((result) => result.admitted || result.reason === 'budget'));
+      assert.equal((await store.state(keyId, limits, start)).budget?.reservedUsd, 1);
+    });
+
+    test('runtime keys: saved, read back, upserted, listed oldest first', async () => {
+      const older: StoredKey = {
+        id: `key-${randomUUID()}`,
+        hash: 'sha256:' + 'a'.repeat(64),
+        alias: 'older',
+        models: ['gpt-4o', 'claude-*'],
+        limits: { requestsPerMinute: 60, budget: { usd: 10, period: 'monthly' } },
+        expiresAt: undefined,
+        revokedAt: undefined,
+        createdAt: 1_000,
+        metadata: { team: 'search' },
+      };
+      const newer: StoredKey = { ...older, id: `key-${randomUUID()}`, alias: 'newer', limits: {}, expiresAt: 5_000, revokedAt: 4_000, createdAt: 2_000, metadata: {} };
+      assert.equal(await store.getKey(older.id), undefined);
+      await store.saveKey(newer);
+      await store.saveKey(older);
+      assert.deepEqual(await store.getKey(older.id), older);
+      assert.deepEqual(await store.getKey(newer.id), newer);
+      const updated = { ...older, alias: 'renamed', revokedAt: 3_000 };
+      await store.saveKey(updated);
+      assert.deepEqual(await store.getKey(older.id), updated);
+      const listed = (await store.listKeys()).filter((key) => key.id === older.id || key.id === newer.id);
+      assert.deepEqual(listed, [updated, newer]);
+    });
+  });
+}
+
+governanceStoreContract('memory', async () => {
+  const store = createMemoryGovernanceStore();
+  return { store, close: () => store.close() };
+});
+
+governanceStoreContract('redis', async () => {
+  const server: RedisServer = await startRedisServer();
+  const store = createRedisGovernanceStore({ url: server.url });
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      await server.stop();
+    },
+  };
+});
