@@ -21,7 +21,7 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { Usage } from '../providers/usage.js';
 import { contentEncodingOf, decompressWhole, StreamDecompressor, type ContentEncoding } from '../streaming/decompressor.js';
 import { clientHeadersToRemove, headerMutation, readHeaders, REQUEST_ID_HEADER } from './headers.js';
-import type { HttpBody, HttpHeaders, ProcessingRequest, ProcessingResponse } from './messages.js';
+import type { HttpBody, HttpHeaders, ProcessingRequest, ProcessingResponse, ProtoStruct } from './messages.js';
 import {
   CONTINUE_RESPONSE_BODY,
   continueRequestBody,
@@ -68,8 +68,13 @@ export class RouterProcessor implements StreamProcessor {
   #phase: Phase = 'request_headers';
   #method = '';
   #path = '';
+  /** The client's :path as received; attempts rewrite :path in the header map Envoy shares with its access log. */
+  #clientPath = '';
   #view: RuntimeView | undefined;
   #credential: string | undefined;
+  #traceId = '';
+  /** Facts for Envoy's access log, attached to the reply that ends the response. */
+  #accessLogFacts: ProtoStruct | undefined;
   #context: RequestContext | undefined;
   #admission: Admission | undefined;
   #status = 0;
@@ -135,7 +140,8 @@ export class RouterProcessor implements StreamProcessor {
   #onRequestHeaders(message: HttpHeaders): ProcessingResponse {
     const headers = readHeaders(message.headers);
     this.#method = headers[':method'] ?? '';
-    this.#path = (headers[':path'] ?? '').split('?')[0] ?? '';
+    this.#clientPath = headers[':path'] ?? '';
+    this.#path = this.#clientPath.split('?')[0] ?? '';
     this.#view = this.#dependencies.view();
     // Read before the headers are stripped: the credential is the client's gateway key, never forwarded.
     this.#credential = credentialFrom(headers);
@@ -150,7 +156,16 @@ export class RouterProcessor implements StreamProcessor {
       return this.#refuse(asGatewayError(thrown));
     }
     this.#phase = 'request_body';
-    return continueRequestHeaders(headerMutation({}, clientHeadersToRemove(headers)));
+    // W3C trace context: a client's traceparent passes on to the provider; without one the gateway starts a trace.
+    const set: Record<string, string> = {};
+    const traceparent = parseTraceparent(headers.traceparent);
+    if (traceparent !== undefined) {
+      this.#traceId = traceparent;
+    } else {
+      this.#traceId = this.#dependencies.newId().replace(/-/g, '');
+      set.traceparent = `00-${this.#traceId}-${this.#dependencies.newId().replace(/-/g, '').slice(0, 16)}-01`;
+    }
+    return continueRequestHeaders(headerMutation(set, clientHeadersToRemove(headers)));
   }
 
   #classify(): 'chat' | 'models' | GatewayError {
@@ -193,6 +208,7 @@ export class RouterProcessor implements StreamProcessor {
       const admission = this.#dependencies.governance.admit({ credential: this.#credential, route, request, requestBytes: body.length });
       const context: RequestContext = {
         id: this.#dependencies.newId(),
+        traceId: this.#traceId,
         startedAt: this.#startedAt,
         route,
         request,
@@ -225,6 +241,7 @@ export class RouterProcessor implements StreamProcessor {
     }
     this.#context = context;
     this.#phase = 'upstream';
+    this.#dependencies.meter.start(context.route.alias);
     // The routing header only takes effect together with clear_route_cache (Envoy caches the route before ext_proc runs).
     const reply = continueRequestBody(headerMutation({ [ROUTE_HEADER]: context.route.cluster }), true);
     reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { [REQUEST_ID_METADATA_KEY]: context.id } });
@@ -269,7 +286,7 @@ export class RouterProcessor implements StreamProcessor {
     }
     if (message.end_of_stream) {
       this.#finish(this.#status, false);
-      return continueResponseHeaders(headerMutation(set, remove));
+      return this.#withAccessLogFacts(continueResponseHeaders(headerMutation(set, remove)));
     }
     if (this.#status === 200 && eventStream && this.#adapter) {
       this.#translator = this.#adapter.createStreamTranslator(this.#translation);
@@ -315,10 +332,23 @@ export class RouterProcessor implements StreamProcessor {
       this.#finish(this.#status, false);
     }
     // Unchanged bytes need no mutation: sending none saves copying the chunk back to Envoy.
-    return out === original ? CONTINUE_RESPONSE_BODY : responseBody(out);
+    const reply = out === original ? CONTINUE_RESPONSE_BODY : responseBody(out);
+    return endOfStream ? this.#withAccessLogFacts(reply) : reply;
+  }
+
+  /** Hands the request's facts to Envoy's access log (dynamic metadata), on the reply that ends the response. */
+  #withAccessLogFacts(reply: ProcessingResponse): ProcessingResponse {
+    const facts = this.#accessLogFacts;
+    if (facts === undefined) return reply;
+    this.#accessLogFacts = undefined;
+    return { ...reply, dynamic_metadata: facts };
   }
 
   #translateBuffered(received: Buffer): ProcessingResponse {
+    return this.#withAccessLogFacts(this.#translateBufferedBody(received));
+  }
+
+  #translateBufferedBody(received: Buffer): ProcessingResponse {
     const adapter = this.#adapter;
     let body = received;
     if (this.#encoding !== undefined) {
@@ -371,6 +401,22 @@ export class RouterProcessor implements StreamProcessor {
       this.#admission = undefined;
       void this.#dependencies.governance.settle(admission, context.route.alias, costUsd ?? 0, usage?.totalTokens ?? 0);
     }
+    this.#accessLogFacts = toProtoStruct({
+      [METADATA_NAMESPACE]: {
+        request_id: context.id,
+        path: this.#clientPath,
+        model: context.route.alias,
+        model_served: this.#servedModel ?? served?.model ?? null,
+        provider: served?.provider.name ?? null,
+        attempts: context.attempts.length,
+        prompt_tokens: usage?.promptTokens ?? null,
+        completion_tokens: usage?.completionTokens ?? null,
+        total_tokens: usage?.totalTokens ?? null,
+        cost_usd: costUsd ?? null,
+        key_alias: admission?.key.alias ?? null,
+        ...(cutShort ? { outcome: 'cut_short' } : {}),
+      },
+    });
     this.#dependencies.meter.record({
       context,
       status,
@@ -388,7 +434,11 @@ export class RouterProcessor implements StreamProcessor {
   #refuse(error: GatewayError, model?: string): ProcessingResponse {
     this.#phase = 'done';
     this.#dependencies.meter.refuse(error, { method: this.#method, path: this.#path, model });
-    return errorImmediateResponse(error);
+    const reply = errorImmediateResponse(error);
+    // The access log names the refusal too. The model is the client's input: only a configured alias is written.
+    const alias = model !== undefined && this.#view?.models.has(model) ? model : null;
+    reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { path: this.#clientPath, model: alias, error: error.code } });
+    return reply;
   }
 }
 
@@ -400,6 +450,13 @@ function countEvents(chunk: Buffer): number {
   let count = 0;
   for (let at = chunk.indexOf(EVENT_END); at !== -1; at = chunk.indexOf(EVENT_END, at + 2)) count += 1;
   return count;
+}
+
+/** The trace id of a valid W3C traceparent (version 00), or undefined. */
+function parseTraceparent(value: string | undefined): string | undefined {
+  const match = value === undefined ? null : /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/.exec(value.trim());
+  if (!match || /^0+$/.test(match[1]!) || /^0+$/.test(match[2]!)) return undefined;
+  return match[1];
 }
 
 function methodNotAllowed(method: string, path: string, allowed: string): GatewayError {

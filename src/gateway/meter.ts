@@ -24,7 +24,18 @@ export interface RequestOutcome {
   readonly keyAlias: string | undefined;
 }
 
+/** Token types as the gen_ai.token.type attribute names them; the last three are parts of the first two. */
+const TOKEN_TYPES = [
+  ['input', 'promptTokens'],
+  ['output', 'completionTokens'],
+  ['cached_input', 'cachedTokens'],
+  ['cache_creation_input', 'cacheWriteTokens'],
+  ['reasoning', 'reasoningTokens'],
+] as const;
+
 export interface Meter {
+  /** A request was handed to a provider (for the active-requests gauge). */
+  start(model: string): void;
   /** Records a finished request. The router processor calls it exactly once per request that reached a provider. */
   record(outcome: RequestOutcome): void;
   /** Records a request the gateway refused itself. */
@@ -34,6 +45,9 @@ export interface Meter {
 export function createMeter(dependencies: { metrics: GatewayMetrics; logger: Logger }): Meter {
   const { metrics, logger } = dependencies;
   return {
+    start(model) {
+      metrics.activeRequests.inc({ gen_ai_request_model: model });
+    },
     record(outcome) {
       const { context, usage } = outcome;
       const attempt = lastAttempt(context);
@@ -41,6 +55,7 @@ export function createMeter(dependencies: { metrics: GatewayMetrics; logger: Log
       const model = context.route.alias;
       const status = String(outcome.status);
       const seconds = (outcome.endedAt - context.startedAt) / 1000;
+      metrics.activeRequests.dec({ gen_ai_request_model: model });
       // The configured name of the model that served, not the provider's snapshot string: label values stay bounded.
       const servedBy = attempt?.target.model ?? 'none';
       metrics.requests.inc({ gen_ai_request_model: model, gen_ai_response_model: servedBy, gen_ai_provider_name: provider, http_response_status_code: status, gen_ai_streaming: String(context.stream) });
@@ -50,15 +65,23 @@ export function createMeter(dependencies: { metrics: GatewayMetrics; logger: Log
       if (first !== undefined && attempt !== undefined && attempt.target.priority > first.target.priority) metrics.fallbacks.inc({ gen_ai_request_model: model });
       if (outcome.costUsd !== undefined) {
         metrics.spend.inc({ key_alias: outcome.keyAlias ?? 'none', gen_ai_request_model: model }, outcome.costUsd);
+        metrics.cost.inc({ gen_ai_request_model: model, gen_ai_provider_name: provider }, outcome.costUsd);
       }
       if (usage) {
         metrics.keyTokens.inc({ key_alias: outcome.keyAlias ?? 'none', gen_ai_request_model: model }, usage.totalTokens);
-        metrics.tokens.observe({ gen_ai_request_model: model, gen_ai_provider_name: provider, gen_ai_token_type: 'input' }, usage.promptTokens);
-        metrics.tokens.observe({ gen_ai_request_model: model, gen_ai_provider_name: provider, gen_ai_token_type: 'output' }, usage.completionTokens);
+        for (const [type, field] of TOKEN_TYPES) {
+          metrics.tokens.observe({ gen_ai_request_model: model, gen_ai_provider_name: provider, gen_ai_token_type: type }, usage[field]);
+        }
       }
       const timeToFirstToken = outcome.firstByteAt === undefined ? undefined : (outcome.firstByteAt - context.startedAt) / 1000;
+      let timePerOutputToken: number | undefined;
       if (timeToFirstToken !== undefined && context.stream) {
         metrics.timeToFirstToken.observe({ gen_ai_request_model: model, gen_ai_provider_name: provider }, timeToFirstToken);
+        // As OpenTelemetry defines it: the decode time after the first token, per further token.
+        if (usage && usage.completionTokens > 1 && !outcome.cutShort) {
+          timePerOutputToken = (outcome.endedAt - outcome.firstByteAt!) / 1000 / (usage.completionTokens - 1);
+          metrics.timePerOutputToken.observe({ gen_ai_request_model: model, gen_ai_provider_name: provider }, timePerOutputToken);
+        }
       }
       logger.info(
         {
@@ -78,7 +101,11 @@ export function createMeter(dependencies: { metrics: GatewayMetrics; logger: Log
           total_tokens: usage?.totalTokens ?? null,
           usage_estimated: outcome.usageEstimated || undefined,
           cost_usd: outcome.costUsd ?? null,
+          cached_tokens: usage?.cachedTokens ?? null,
+          reasoning_tokens: usage?.reasoningTokens ?? null,
           time_to_first_token_ms: timeToFirstToken === undefined ? null : round(timeToFirstToken * 1000),
+          time_per_output_token_ms: timePerOutputToken === undefined ? null : round(timePerOutputToken * 1000),
+          trace_id: context.traceId,
           duration_ms: round(seconds * 1000),
         },
         'request finished',

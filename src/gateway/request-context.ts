@@ -9,6 +9,8 @@ import type { UpstreamRequest } from '../providers/provider-adapter.js';
  */
 export interface RequestContext {
   readonly id: string;
+  /** W3C trace id: the client's traceparent's, or one the gateway started (and sent on to the provider). */
+  readonly traceId: string;
   /** performance.now() when the request headers reached the sidecar. */
   readonly startedAt: number;
   readonly route: ModelRoute;

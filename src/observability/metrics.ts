@@ -12,6 +12,9 @@ export interface GatewayMetrics {
   readonly tokens: Histogram<'gen_ai_request_model' | 'gen_ai_provider_name' | 'gen_ai_token_type'>;
   readonly duration: Histogram<'gen_ai_request_model' | 'gen_ai_provider_name' | 'http_response_status_code'>;
   readonly timeToFirstToken: Histogram<'gen_ai_request_model' | 'gen_ai_provider_name'>;
+  readonly timePerOutputToken: Histogram<'gen_ai_request_model' | 'gen_ai_provider_name'>;
+  readonly cost: Counter<'gen_ai_request_model' | 'gen_ai_provider_name'>;
+  readonly activeRequests: Gauge<'gen_ai_request_model'>;
   readonly attempts: Counter<'gen_ai_request_model' | 'gen_ai_provider_name'>;
   readonly fallbacks: Counter<'gen_ai_request_model'>;
   readonly refusals: Counter<'reason'>;
@@ -34,7 +37,7 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     }),
     tokens: new Histogram({
       name: 'gen_ai_client_token_usage',
-      help: 'Tokens used per request (OpenTelemetry gen_ai.client.token.usage); _sum is the exact total.',
+      help: 'Tokens used per request (OpenTelemetry gen_ai.client.token.usage); _sum is the exact total. Types: input and output (OpenTelemetry), and their parts cached_input, cache_creation_input (within input) and reasoning (within output).',
       labelNames: ['gen_ai_request_model', 'gen_ai_provider_name', 'gen_ai_token_type'],
       buckets: [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304],
       registers: [registry],
@@ -62,6 +65,25 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
     fallbacks: new Counter({
       name: 'llm_gateway_fallbacks_total',
       help: 'Requests answered by a later level of the model fallback chain than the one first tried.',
+      labelNames: ['gen_ai_request_model'],
+      registers: [registry],
+    }),
+    timePerOutputToken: new Histogram({
+      name: 'gen_ai_server_time_per_output_token_seconds',
+      help: 'For streams: time from the first content byte to the end, per output token after the first (OpenTelemetry gen_ai.server.time_per_output_token).',
+      labelNames: ['gen_ai_request_model', 'gen_ai_provider_name'],
+      buckets: [0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5],
+      registers: [registry],
+    }),
+    cost: new Counter({
+      name: 'llm_gateway_cost_usd_total',
+      help: 'Cost in USD from the price table, by model asked and provider that answered.',
+      labelNames: ['gen_ai_request_model', 'gen_ai_provider_name'],
+      registers: [registry],
+    }),
+    activeRequests: new Gauge({
+      name: 'llm_gateway_active_requests',
+      help: 'Requests handed to a provider and not finished yet (streams in flight included), by model asked.',
       labelNames: ['gen_ai_request_model'],
       registers: [registry],
     }),

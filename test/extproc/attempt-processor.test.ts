@@ -12,6 +12,7 @@ function setup(environment?: Record<string, string>) {
   const route = dependencies.view().models.get('gpt')!;
   const context: RequestContext = {
     id: 'req-1',
+    traceId: '0af7651916cd43dd8448eb211c80319c',
     startedAt: 0,
     route,
     request: { model: 'gpt', messages: [{ role: 'user', content: 'hi' }], stream: true },

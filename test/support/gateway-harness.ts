@@ -105,7 +105,7 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
   };
 
   await startSidecar();
-  const envoy = spawn(envoyBinary(), ['-c', bootstrapPath, '--disable-hot-restart', '--log-level', process.env.TEST_ENVOY_LOG_LEVEL ?? 'warn', '--concurrency', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const envoy = spawn(envoyBinary(), ['-c', bootstrapPath, '--disable-hot-restart', '--log-level', process.env.TEST_ENVOY_LOG_LEVEL ?? 'warn', '--concurrency', '1', '--file-flush-interval-msec', '100'], { stdio: ['ignore', 'pipe', 'pipe'] });
   envoy.stdout.on('data', (chunk: Buffer) => (envoyOutput += chunk.toString()));
   envoy.stderr.on('data', (chunk: Buffer) => (envoyOutput += chunk.toString()));
   try {

@@ -34,7 +34,7 @@ export interface RecordingMeter extends Meter {
 export function recordingMeter(): RecordingMeter {
   const outcomes: RequestOutcome[] = [];
   const refusals: GatewayError[] = [];
-  return { outcomes, refusals, record: (outcome) => void outcomes.push(outcome), refuse: (error) => void refusals.push(error) };
+  return { outcomes, refusals, start: () => undefined, record: (outcome) => void outcomes.push(outcome), refuse: (error) => void refusals.push(error) };
 }
 
 export function silentLogger() {
