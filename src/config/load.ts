@@ -88,6 +88,7 @@ function crossReferenceProblems(configuration: Configuration): string[] {
     ['sidecar.grpc_port', configuration.sidecar.grpc_port],
     ['sidecar.admin_port', configuration.sidecar.admin_port],
     ['envoy.admin_port', configuration.envoy.admin_port],
+    ['envoy.metrics_port', configuration.envoy.metrics_port],
   ] as const;
   const seen = new Map<number, string>();
   for (const [path, value] of ports) {

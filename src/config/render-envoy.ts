@@ -27,6 +27,7 @@ export const REQUEST_ID_ATTRIBUTE = `metadata.filter_metadata['${METADATA_NAMESP
 /** gRPC metadata telling the sidecar which of the two filters opened a stream. */
 export const PHASE_METADATA_KEY = 'x-gateway-phase';
 export const SIDECAR_CLUSTER = 'gateway_sidecar';
+const ADMIN_CLUSTER = 'envoy_admin';
 
 const EXT_PROC_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor';
 const HTTP_OPTIONS_TYPE = 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
@@ -74,8 +75,9 @@ export function buildEnvoyBootstrap(view: RuntimeView): Record<string, unknown> 
           per_connection_buffer_limit_bytes: bufferLimit,
           filter_chains: [{ filters: [httpConnectionManager(view)] }],
         },
+        metricsListener(view),
       ],
-      clusters: [sidecarCluster(view), ...[...view.models.values()].map((route) => modelCluster(view, route))],
+      clusters: [sidecarCluster(view), adminCluster(view), ...[...view.models.values()].map((route) => modelCluster(view, route))],
     },
   };
 }
@@ -276,6 +278,53 @@ function retryPolicy(resilience: ResilienceConfiguration): Record<string, unknow
   if (durationMilliseconds(resilience.per_try_timeout) > 0) policy.per_try_timeout = envoyDuration(resilience.per_try_timeout);
   if (durationMilliseconds(resilience.per_try_idle_timeout) > 0) policy.per_try_idle_timeout = envoyDuration(resilience.per_try_idle_timeout);
   return policy;
+}
+
+/** Envoy's Prometheus stats on their own port, proxied from the admin interface, which stays on loopback. */
+function metricsListener(view: RuntimeView): Record<string, unknown> {
+  const { configuration } = view;
+  return {
+    name: 'metrics',
+    address: socketAddress(configuration.listener.address, configuration.envoy.metrics_port),
+    filter_chains: [
+      {
+        filters: [
+          {
+            name: 'envoy.filters.network.http_connection_manager',
+            typed_config: {
+              '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+              stat_prefix: 'metrics',
+              route_config: {
+                virtual_hosts: [
+                  {
+                    name: 'metrics',
+                    domains: ['*'],
+                    routes: [
+                      { match: { path: '/stats/prometheus', headers: [{ name: ':method', string_match: { exact: 'GET' } }] }, route: { cluster: ADMIN_CLUSTER } },
+                      { match: { prefix: '/' }, direct_response: { status: 404 } },
+                    ],
+                  },
+                ],
+              },
+              http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+function adminCluster(view: RuntimeView): Record<string, unknown> {
+  const { envoy } = view.configuration;
+  // The admin interface listens on loopback inside Envoy's own network namespace.
+  const address = envoy.admin_address === '0.0.0.0' ? '127.0.0.1' : envoy.admin_address;
+  return {
+    name: ADMIN_CLUSTER,
+    type: 'STATIC',
+    connect_timeout: '1s',
+    load_assignment: { cluster_name: ADMIN_CLUSTER, endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(address, envoy.admin_port) } }] }] },
+  };
 }
 
 function sidecarGrpcService(phase: 'router' | 'attempt'): Record<string, unknown> {

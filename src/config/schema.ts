@@ -202,6 +202,8 @@ export const configurationSchema = z.strictObject({
     .strictObject({
       admin_address: z.string().default('127.0.0.1'),
       admin_port: port.default(9901),
+      /** A listener (on listener.address) that serves only /stats/prometheus, so Envoy's admin port never has to be exposed. */
+      metrics_port: port.default(9902),
       /** How long an upstream may stay silent mid-response before Envoy gives up. */
       stream_idle_timeout: duration.default('300s'),
       /** Upper bound on a whole request including streaming; "0s" means none. */

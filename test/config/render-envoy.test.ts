@@ -57,8 +57,14 @@ models:
     assert.deepEqual(parse(text), JSON.parse(JSON.stringify(bootstrap)));
   });
 
-  test('one cluster per model, plus the sidecar', () => {
-    assert.deepEqual(clusters.map((cluster) => cluster.name), ['gateway_sidecar', 'model_gpt', 'model_llama']);
+  test('one cluster per model, plus the sidecar and the admin interface behind the metrics listener', () => {
+    assert.deepEqual(clusters.map((cluster) => cluster.name), ['gateway_sidecar', 'envoy_admin', 'model_gpt', 'model_llama']);
+    const metrics = bootstrap.static_resources.listeners[1];
+    assert.equal(metrics.address.socket_address.port_value, 9902);
+    const routes = metrics.filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes;
+    assert.equal(routes[0].match.path, '/stats/prometheus');
+    assert.equal(routes[0].route.cluster, 'envoy_admin');
+    assert.deepEqual(routes[1].direct_response, { status: 404 }, 'nothing else of the admin interface is reachable');
   });
 
   test('https providers get TLS with SNI and certificate checks; plaintext ones do not', () => {
@@ -123,7 +129,7 @@ resilience: { attempts_per_level: 3, max_attempts: 7, retry_on: [5xx, '429'] }
         { environment: {} },
       ),
     ) as any;
-    const cluster = chain.static_resources.clusters[1];
+    const cluster = chain.static_resources.clusters[2];
     const levels = cluster.load_assignment.endpoints.map((level: any) => [level.priority, level.lb_endpoints.map((endpoint: any) => [endpoint.metadata.filter_metadata.llm_gateway.target, endpoint.load_balancing_weight])]);
     assert.deepEqual(levels, [
       [0, [['m#0', 3], ['m#1', 1]]],
@@ -142,7 +148,7 @@ resilience: { attempts_per_level: 3, max_attempts: 7, retry_on: [5xx, '429'] }
   });
 
   test('each model cluster runs the attempt processor before the upstream codec', () => {
-    const filters = clusters[1].typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].http_filters;
+    const filters = clusters[2].typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].http_filters;
     assert.deepEqual(filters.map((filter: any) => filter.name), ['envoy.filters.http.ext_proc', 'envoy.filters.http.header_mutation', 'envoy.filters.http.upstream_codec']);
     assert.equal(filters[0].typed_config.failure_mode_allow, false);
     assert.equal(filters[0].typed_config.processing_mode.request_body_mode, 'NONE');

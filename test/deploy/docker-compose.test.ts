@@ -57,6 +57,19 @@ function dropDraft4Ids(node: unknown): void {
   for (const value of Object.values(record)) dropDraft4Ids(value);
 }
 
+describe('observability services', () => {
+  test('Prometheus and Grafana are optional (a profile), and read the files in observability/', () => {
+    for (const name of ['prometheus', 'grafana']) assert.deepEqual(compose.services[name].profiles, ['observability']);
+    assert.ok(compose.services.prometheus.volumes.includes('./observability/prometheus.yml:/etc/prometheus/prometheus.yml:ro'));
+    const scrape = parse(readFileSync(join(PACKAGE_ROOT, 'observability/prometheus.yml'), 'utf8')) as any;
+    const targets = scrape.scrape_configs.map((job: any) => [job.metrics_path, job.static_configs[0].targets[0]]);
+    assert.deepEqual(targets, [
+      ['/metrics', 'sidecar:9090'],
+      ['/stats/prometheus', 'envoy:9902'],
+    ]);
+  });
+});
+
 describe('Dockerfile', () => {
   test('is multi-stage and runs as a non-root user', () => {
     assert.equal(dockerfile.match(/^FROM /gm)?.length, 2);

@@ -19,7 +19,7 @@ describe('make run serves the demo model out of the box', () => {
   let listenerPort = 0;
 
   before(async () => {
-    const [listener, grpc, admin, envoyAdmin, demo] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const [listener, grpc, admin, envoyAdmin, demo, envoyMetrics] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
     listenerPort = listener;
     const directory = mkdtempSync(join(tmpdir(), 'llm-gateway-run-'));
     const configPath = join(directory, 'gateway.yaml');
@@ -28,7 +28,7 @@ describe('make run serves the demo model out of the box', () => {
       stringify({
         listener: { port: listener },
         sidecar: { grpc_port: grpc, admin_port: admin },
-        envoy: { admin_port: envoyAdmin },
+        envoy: { admin_port: envoyAdmin, metrics_port: envoyMetrics },
         providers: {
           demo: { kind: 'openai', base_url: `http://127.0.0.1:${demo}/v1`, demo: true },
           openai: { kind: 'openai', base_url: 'https://api.openai.com/v1', credential: { env: 'OPENAI_API_KEY' } },

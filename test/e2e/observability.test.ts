@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { startGateway, waitFor, type GatewayHarness } from '../support/gateway-harness.js';
+import { PACKAGE_ROOT, startGateway, waitFor, type GatewayHarness } from '../support/gateway-harness.js';
 import { ANTHROPIC_USAGE, startMockAnthropicUpstream, type MockAnthropicUpstream } from '../support/mock-anthropic-upstream.js';
 import { MOCK_USAGE, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
 
@@ -147,5 +149,36 @@ describe('metrics, logs and the access log add up', () => {
     const lines = gateway.sidecarLogLines().filter((line) => line.event === 'request' && line.model === 'gpt-obs');
     assert.ok(lines.some((line) => line.trace_id === generated[1]), 'the log line names the trace');
     assert.ok(lines.some((line) => line.trace_id === '0af7651916cd43dd8448eb211c80319c'));
+  });
+
+  test('every Grafana panel queries metrics the sidecar or Envoy expose', async () => {
+    const dashboard = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'observability/grafana/dashboards/llm-gateway.json'), 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
+    const exposition = (await gateway.sidecarMetrics()) + (await (await fetch(`http://127.0.0.1:${gateway.envoyMetricsPort}/stats/prometheus`)).text());
+    const exposed = new Set<string>();
+    for (const line of exposition.split('\n')) {
+      const typed = /^# TYPE (\S+) (\S+)/.exec(line);
+      if (typed) {
+        exposed.add(typed[1]!);
+        if (typed[2] === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) exposed.add(`${typed[1]}${suffix}`);
+      } else if (/^[a-z]/.test(line)) {
+        exposed.add(line.split(/[{ ]/)[0]!);
+      }
+    }
+    assert.ok(dashboard.panels.length >= 10);
+    for (const panel of dashboard.panels) {
+      assert.ok(panel.targets.length > 0, panel.title);
+      for (const target of panel.targets) {
+        // Label names (in "by (...)" and "{...}") look like metric names; only the rest names metrics.
+        const metricsPart = target.expr.replace(/\b(by|without)\s*\([^)]*\)/g, '').replace(/\{[^}]*\}/g, '');
+        const names = metricsPart.match(/\b(llm_gateway|gen_ai|envoy|process|nodejs)_[a-z0-9_]+\b/g) ?? [];
+        assert.ok(names.length > 0, `${panel.title}: no metric in ${target.expr}`);
+        for (const name of names) assert.ok(exposed.has(name), `${panel.title}: ${name} is not exposed`);
+      }
+    }
+  });
+
+  test("Envoy's metrics listener serves only /stats/prometheus", async () => {
+    assert.equal((await fetch(`http://127.0.0.1:${gateway.envoyMetricsPort}/quitquitquit`, { method: 'POST' })).status, 404);
+    assert.equal((await fetch(`http://127.0.0.1:${gateway.envoyMetricsPort}/config_dump`)).status, 404);
   });
 });

@@ -40,6 +40,8 @@ export interface GatewayHarness {
   readonly listenerPort: number;
   readonly sidecarAdminPort: number;
   readonly envoyAdminPort: number;
+  /** Envoy's listener that serves only /stats/prometheus. */
+  readonly envoyMetricsPort: number;
   readonly configPath: string;
   sidecarLogs(): string;
   envoyLogs(): string;
@@ -63,12 +65,12 @@ export interface GatewayHarness {
  * configuration, exactly as `make run` does.
  */
 export async function startGateway(options: HarnessOptions): Promise<GatewayHarness> {
-  const [listenerPort, grpcPort, sidecarAdminPort, envoyAdminPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [listenerPort, grpcPort, sidecarAdminPort, envoyAdminPort, envoyMetricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const directory = mkdtempSync(join(tmpdir(), 'llm-gateway-test-'));
   const configuration = {
     listener: { address: '127.0.0.1', port: listenerPort, ...(options.maxRequestBytes ? { max_request_bytes: options.maxRequestBytes } : {}) },
     sidecar: { address: '127.0.0.1', bind_address: '127.0.0.1', grpc_port: grpcPort, admin_port: sidecarAdminPort },
-    envoy: { admin_port: envoyAdminPort },
+    envoy: { admin_port: envoyAdminPort, metrics_port: envoyMetricsPort },
     ...(options.resilience ? { resilience: options.resilience } : {}),
     ...(options.governance ? { governance: options.governance } : {}),
     ...(options.keys ? { keys: options.keys } : {}),
@@ -121,6 +123,7 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
     listenerPort,
     sidecarAdminPort,
     envoyAdminPort,
+    envoyMetricsPort,
     configPath,
     sidecarLogs: () => sidecarOutput,
     envoyLogs: () => envoyOutput,
@@ -151,8 +154,25 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
         envoy.kill('SIGTERM');
       });
       await killSidecar('SIGTERM');
+      // Every e2e suite ends here: no configured secret (provider keys, the admin key, a Redis password) may be in any log line.
+      assertNoSecretInLogs(sidecarOutput + envoyOutput, options.environment ?? {});
     },
   };
+}
+
+/** Throws naming the variable whose value appears in the logs. */
+export function assertNoSecretInLogs(logs: string, environment: Record<string, string>): void {
+  for (const [name, value] of Object.entries(environment)) {
+    const secrets = [value];
+    // A URL's password is the secret part of it.
+    const password = /^[a-z]+:\/\/[^:@/]*:([^@/]+)@/.exec(value)?.[1];
+    if (password) secrets.push(password);
+    for (const secret of secrets) {
+      if (secret.length >= 8 && !/^(https?|rediss?):\/\/[^@]*$/.test(secret) && logs.includes(secret)) {
+        throw new Error(`the value of ${name} appears in the sidecar or Envoy logs`);
+      }
+    }
+  }
 }
 
 /** Polls until check() is true (errors count as false), for at most timeoutMs. */
