@@ -13,6 +13,7 @@ import {
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
 import { openAIErrorFromAnthropic } from './to-openai-error.js';
 import { usageFromAnthropic } from './usage-from-anthropic.js';
+import { unreadableStreamEvent as unreadable } from '../unreadable-upstream.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -208,9 +209,6 @@ function classify(data: string): ClassifiedEvent {
   return parsed.success ? { kind: 'event', event: parsed.data } : { kind: 'unreadable' };
 }
 
-function unreadable(): OpenAIErrorBody {
-  return { error: { message: 'The upstream provider sent a stream event the gateway could not read.', type: 'server_error', param: null, code: 'bad_upstream_response' } };
-}
 
 function toBuffer(text: string): Buffer {
   return text ? Buffer.from(text, 'utf8') : EMPTY;

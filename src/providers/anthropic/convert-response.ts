@@ -3,6 +3,8 @@ import { usageToOpenAI } from '../usage.js';
 import { anthropicMessageSchema, type AnthropicMessage } from './anthropic-api.js';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.js';
 import { usageFromAnthropic } from './usage-from-anthropic.js';
+import { parseJson } from '../parse-json.js';
+import { unreadableResponse as unreadable } from '../unreadable-upstream.js';
 
 /**
  * A successful (non-streamed) Anthropic Message (https://docs.claude.com/en/api/messages)
@@ -53,18 +55,4 @@ function convertMessage(message: AnthropicMessage): Record<string, unknown> {
   const converted: Record<string, unknown> = { role: 'assistant', content: text, refusal: null, annotations: [] };
   if (toolCalls.length > 0) converted.tool_calls = toolCalls;
   return converted;
-}
-
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-/** A success status with a body that is not a Message: the upstream failed, not the client. */
-function unreadable(): TranslatedResponse {
-  const body = { error: { message: 'The upstream provider sent a response the gateway could not read.', type: 'server_error', param: null, code: 'bad_upstream_response' } };
-  return { status: 502, body: Buffer.from(JSON.stringify(body)), headers: { 'content-type': 'application/json' }, usage: undefined, model: undefined };
 }

@@ -14,6 +14,8 @@ import { generateContentResponseSchema } from './gemini-api.js';
 import { GeminiStreamTranslator } from './gemini-stream-translator.js';
 import { toOpenAIError } from './to-openai-error.js';
 import { usageFromGemini } from './usage-from-gemini.js';
+import { parseJson } from '../parse-json.js';
+import { unreadableResponse as unreadable } from '../unreadable-upstream.js';
 
 /**
  * The Gemini API (generativelanguage v1beta, https://ai.google.dev/api/generate-content):
@@ -49,17 +51,3 @@ export const geminiAdapter: ProviderAdapter = {
     return new GeminiStreamTranslator(context);
   },
 };
-
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-/** A success status with a body that is not a GenerateContentResponse: the upstream failed, not the client. */
-function unreadable(): TranslatedResponse {
-  const body = { error: { message: 'The upstream provider sent a response the gateway could not read.', type: 'server_error', param: null, code: 'bad_upstream_response' } };
-  return { status: 502, body: Buffer.from(JSON.stringify(body)), headers: { 'content-type': 'application/json' }, usage: undefined, model: undefined };
-}

@@ -10,6 +10,7 @@ import { readGeminiParts } from './read-gemini-parts.js';
 import { synthesizeToolCallId } from './synthesize-tool-call-id.js';
 import { openAIErrorFromGemini } from './to-openai-error.js';
 import { usageFromGemini } from './usage-from-gemini.js';
+import { unreadableStreamEvent as unreadable } from '../unreadable-upstream.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -185,9 +186,6 @@ function classify(data: string): GeminiStreamEvent {
   return response.success ? { kind: 'response', response: response.data } : { kind: 'error', body: unreadable() };
 }
 
-function unreadable(): OpenAIErrorBody {
-  return { error: { message: 'The upstream provider sent a stream event the gateway could not read.', type: 'server_error', param: null, code: 'bad_upstream_response' } };
-}
 
 function toBuffer(text: string): Buffer {
   return text ? Buffer.from(text, 'utf8') : EMPTY;

@@ -11,6 +11,7 @@ import { usageFromOpenAI } from '../usage.js';
 import type { ChatCompletionRequest } from './openai-api.js';
 import { OpenAIStreamTranslator } from './openai-stream-translator.js';
 import { toOpenAIError } from './to-openai-error.js';
+import { parseJsonObject as parseJson } from '../parse-json.js';
 
 /**
  * OpenAI and every server that speaks its Chat Completions API (Ollama, vLLM, Azure's v1
@@ -45,12 +46,3 @@ export const openAIAdapter: ProviderAdapter = {
     return new OpenAIStreamTranslator(context);
   },
 };
-
-function parseJson(body: Buffer): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(body.toString('utf8'));
-    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -2,6 +2,7 @@ import { SseDecoder, type SseEvent } from '../../streaming/sse-decoder.js';
 import { encodeSseEvent } from '../../streaming/sse-encode.js';
 import type { StreamTranslator, TranslationContext } from '../provider-adapter.js';
 import { usageFromOpenAI, type Usage } from '../usage.js';
+import { parseJsonObject as parseObject } from '../parse-json.js';
 
 const EMPTY = Buffer.alloc(0);
 /** OpenAI puts `"usage":null` on every chunk when usage is requested; only a non-null one is worth parsing. */
@@ -62,14 +63,6 @@ export class OpenAIStreamTranslator implements StreamTranslator {
   }
 }
 
-function parseObject(data: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(data);
-    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The model named by a chunk, read without parsing the whole event. Empty on Azure's first chunk. */
 function modelOf(data: string): string | undefined {

@@ -7,6 +7,7 @@ import { anthropicAdapter } from '../../../src/providers/anthropic/anthropic-ada
 import { AnthropicStreamTranslator } from '../../../src/providers/anthropic/anthropic-stream-translator.js';
 import type { TranslationContext } from '../../../src/providers/provider-adapter.js';
 import type { Usage } from '../../../src/providers/usage.js';
+import { randomChunks, seededRandom } from '../../support/chunkings.js';
 
 // Tests run compiled, from dist/test/providers/anthropic, four levels under the package root.
 const FIXTURES = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../../test/fixtures/anthropic');
@@ -79,29 +80,6 @@ const SONNET = 'claude-sonnet-4-5-20250929';
 const HAIKU = 'claude-haiku-4-5-20251001';
 const toolStart = (index: number, id: string, name: string) => ({ tool_calls: [{ index, id, type: 'function', function: { name, arguments: '' } }] });
 const toolArguments = (index: number, fragment: string) => ({ tool_calls: [{ index, function: { arguments: fragment } }] });
-
-/** A small deterministic PRNG (mulberry32), so a failing random chunking can be replayed from its seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Cuts bytes into chunks of 1..maxChunk bytes, at any byte (inside UTF-8 sequences and CRLF pairs too). */
-function randomChunks(bytes: Buffer, random: () => number, maxChunk: number): Buffer[] {
-  const chunks: Buffer[] = [];
-  for (let start = 0; start < bytes.length; ) {
-    const size = 1 + Math.floor(random() * maxChunk);
-    chunks.push(bytes.subarray(start, start + size));
-    start += size;
-  }
-  return chunks;
-}
 
 const toCrlf = (bytes: Buffer): Buffer => Buffer.from(bytes.toString('utf8').replace(/\n/g, '\r\n'), 'utf8');
 const withoutSpace = (bytes: Buffer): Buffer => Buffer.from(bytes.toString('utf8').replace(/^(event|data): /gm, '$1:'), 'utf8');
