@@ -7,6 +7,13 @@ import { parseJsonObject as parseObject } from '../parse-json.js';
 const EMPTY = Buffer.alloc(0);
 /** OpenAI puts `"usage":null` on every chunk when usage is requested; only a non-null one is worth parsing. */
 const NULL_USAGE = /"usage"\s*:\s*null/;
+const NULL_USAGE_ALL = /"usage"\s*:\s*null/g;
+/**
+ * Whole events in exactly the form this translator writes (one `data: ` line each). A chunk
+ * of only these, starting at an event boundary, re-encodes to itself, so it can go back
+ * unchanged without being parsed: the common case for OpenAI-compatible upstreams.
+ */
+const CANONICAL_EVENTS = /^(?:data: [^\n]*\n\n)+$/;
 
 /**
  * OpenAI-to-OpenAI streams pass through: events are re-framed but their data is untouched,
@@ -19,6 +26,8 @@ export class OpenAIStreamTranslator implements StreamTranslator {
   readonly #context: TranslationContext;
   #usage: Usage | undefined;
   #model: string | undefined;
+  /** The decoder holds nothing: everything fed so far ended with a complete event. */
+  #atBoundary = true;
 
   constructor(context: TranslationContext) {
     this.#context = context;
@@ -33,7 +42,14 @@ export class OpenAIStreamTranslator implements StreamTranslator {
   }
 
   push(chunk: Buffer): Buffer {
-    return this.#emit(this.#decoder.push(chunk));
+    if (this.#atBoundary && this.#model !== undefined) {
+      // latin1 maps bytes one to one: cheaper than UTF-8, and enough for ASCII framing and keys.
+      const text = chunk.toString('latin1');
+      if (CANONICAL_EVENTS.test(text) && !carriesUsage(text)) return chunk;
+    }
+    const out = this.#emit(this.#decoder.push(chunk));
+    this.#atBoundary = chunk.length >= 2 && chunk[chunk.length - 1] === 0x0a && chunk[chunk.length - 2] === 0x0a;
+    return out;
   }
 
   end(): Buffer {
@@ -68,4 +84,11 @@ export class OpenAIStreamTranslator implements StreamTranslator {
 function modelOf(data: string): string | undefined {
   const match = /"model"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(data);
   return match?.[1] ? match[1] : undefined;
+}
+
+/** Whether any event in the text carries a non-null usage object. */
+function carriesUsage(text: string): boolean {
+  let mentions = 0;
+  for (let at = text.indexOf('"usage"'); at !== -1; at = text.indexOf('"usage"', at + 7)) mentions += 1;
+  return mentions > 0 && mentions !== (text.match(NULL_USAGE_ALL)?.length ?? 0);
 }

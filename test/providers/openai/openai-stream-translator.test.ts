@@ -59,4 +59,16 @@ describe('OpenAIStreamTranslator', () => {
     const error = 'data: {"error":{"message":"overloaded","type":"server_error","param":null,"code":null}}\n\n';
     assert.equal(run([Buffer.from(error)], false).output, error);
   });
+
+  test('whole canonical events without usage go back as the very same buffer (no parse, no copy)', () => {
+    const events = streamEvents('gpt-4o', true).map((event) => Buffer.from(event));
+    const translator = new OpenAIStreamTranslator(context(false));
+    translator.push(events[0]!); // the first chunk is parsed: it names the model
+    for (const event of events.slice(1, -2)) assert.equal(translator.push(event), event, 'content chunks pass through untouched');
+    const usage = events.at(-2)!;
+    assert.notEqual(translator.push(usage), usage, 'the usage chunk is still read (and removed: not asked for)');
+    assert.equal(translator.usage?.totalTokens, 18);
+    const split = Buffer.from('data: {"id":"x","model":"m","choices":[{"delta":{"content":"a"}}]}\n');
+    assert.notEqual(translator.push(split), split, 'an unfinished event takes the parser');
+  });
 });
