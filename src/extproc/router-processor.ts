@@ -147,7 +147,11 @@ export class RouterProcessor implements StreamProcessor {
     this.#credential = credentialFrom(headers);
     const endpoint = this.#classify();
     try {
-      if (endpoint === 'models') return this.#answerModels();
+      if (endpoint === 'models') {
+        const reply = this.#answerModels();
+        reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { path: this.#clientPath } });
+        return reply;
+      }
       if (endpoint !== 'chat') throw endpoint;
       if (message.end_of_stream) {
         throw new GatewayError({ status: 400, code: 'missing_body', message: 'The request body is empty; expected a JSON chat completion request.' });
