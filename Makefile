@@ -61,5 +61,16 @@ test-unit: deps build
 test-e2e: deps build
 	node --test --test-reporter=spec $(filter dist/test/e2e/%,$(NODE_TEST_FILES))
 
+# make bench: the gateway's overhead against Envoy alone in front of the same mock provider
+# (bench/README.md). Writes bench/results/latest.{json,md,png}; the chart needs matplotlib,
+# installed into the project (.bench/pip), never globally.
+BENCH_PIP := .bench/pip
+$(BENCH_PIP)/matplotlib/__init__.py:
+	$(PYTHON) -m pip install --disable-pip-version-check --quiet --no-warn-conflicts --target $(BENCH_PIP) matplotlib
+
+bench: deps build $(BENCH_PIP)/matplotlib/__init__.py
+	node dist/bench/run.js --out bench/results
+	PYTHONPATH=$(BENCH_PIP) $(PYTHON) bench/chart.py bench/results/latest.json bench/results/latest.png
+
 clean:
 	rm -rf dist .envoy
