@@ -66,6 +66,18 @@ export function buildEnvoyBootstrap(view: RuntimeView): Record<string, unknown> 
         },
       ],
     },
+    // Without this guard (off by default in 1.40) Envoy ends every ext_proc stream with RST_STREAM.
+    // Node's HTTP/2 stack counts peer resets as a Rapid Reset attack (a burst of 1000, then 33/s)
+    // and answers with GOAWAY, failing the requests in flight; a half-close is the polite ending
+    // the sidecar already answers. Found by `make bench` (bench/README.md).
+    layered_runtime: {
+      layers: [
+        {
+          name: 'static',
+          static_layer: { 'envoy.reloadable_features.ext_proc_graceful_grpc_close': true },
+        },
+      ],
+    },
     static_resources: {
       listeners: [
         {

@@ -106,8 +106,10 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
     });
   };
 
+  // Resolved first: a missing binary must fail the test, not leave a started sidecar keeping it alive.
+  const envoyPath = envoyBinary();
   await startSidecar();
-  const envoy = spawn(envoyBinary(), ['-c', bootstrapPath, '--disable-hot-restart', '--log-level', process.env.TEST_ENVOY_LOG_LEVEL ?? 'warn', '--concurrency', '1', '--file-flush-interval-msec', '100'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const envoy = spawn(envoyPath, ['-c', bootstrapPath, '--disable-hot-restart', '--log-level', process.env.TEST_ENVOY_LOG_LEVEL ?? 'warn', '--concurrency', '1', '--file-flush-interval-msec', '100'], { stdio: ['ignore', 'pipe', 'pipe'] });
   envoy.stdout.on('data', (chunk: Buffer) => (envoyOutput += chunk.toString()));
   envoy.stderr.on('data', (chunk: Buffer) => (envoyOutput += chunk.toString()));
   try {
