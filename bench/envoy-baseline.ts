@@ -16,7 +16,8 @@ import { envoyBinary, waitFor } from '../test/support/gateway-harness.js';
  * - the ext_proc filters (the router's in the HCM, the attempt's upstream one) are removed,
  *   and so is the header_mutation filter that only carries the attempt's content-length;
  * - the sidecar cluster is removed, and so are the model clusters' health checks (they ask
- *   the sidecar whether a target has a key);
+ *   the sidecar whether a target has a key) and the runtime layer (its one key is an ext_proc
+ *   setting);
  * - the client names the cluster itself, in the same routing header the sidecar would write.
  *
  * So the difference between the two runs is what the gateway adds: the sidecar's work and
@@ -33,7 +34,8 @@ export function stripGateway(node: unknown): unknown {
   if (node === null || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
-    if (key === 'health_checks') continue;
+    // Health checks ask the sidecar; the runtime layer only holds the ext_proc stream-close guard.
+    if (key === 'health_checks' || key === 'layered_runtime') continue;
     if (key === 'http_filters' && Array.isArray(value)) {
       out[key] = value.filter((filter) => !REMOVED_HTTP_FILTERS.has((filter as { name?: string }).name ?? '')).map(stripGateway);
       continue;

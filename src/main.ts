@@ -137,6 +137,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
       clearInterval(sweeper);
       await new Promise<void>((resolve) => admin.close(() => resolve()));
       await governanceStore.close();
+      await tokenCounter.close();
       logger.flush();
     },
   };

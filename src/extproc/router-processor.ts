@@ -90,6 +90,7 @@ export class RouterProcessor implements StreamProcessor {
   #deliveredEvents = 0;
   #usageEstimated = false;
   #metered = false;
+  #closed = false;
 
   constructor(dependencies: RouterProcessorDependencies) {
     this.#dependencies = dependencies;
@@ -116,21 +117,34 @@ export class RouterProcessor implements StreamProcessor {
   }
 
   close(_reason: StreamEndReason): void {
+    if (this.#closed) return;
+    this.#closed = true;
     // Admitted, but the stream ended before the request was handed on (Envoy gave up): release the hold.
     if (this.#context === undefined) this.#release();
     if (this.#context !== undefined) {
       // Envoy ended the stream before the response finished (client gone, upstream reset):
       // the request was cut short, and is metered with what was delivered.
       if (!this.#metered) {
-        if (this.#translator) {
-          this.#servedModel = this.#translator.model;
+        // 499: nginx's "client closed request", the customary code for a request that ended without a status.
+        const status = this.#status || 499;
+        const translator = this.#translator;
+        if (translator === undefined) {
+          this.#finish(status, true);
+        } else {
+          this.#servedModel = translator.model;
           // The role chunk carries no output token.
           const contentEvents = Math.max(0, this.#deliveredEvents - 1);
-          this.#usage = estimateCutShortUsage(this.#context.request, this.#translator.usage, contentEvents, this.#dependencies.tokenCounter);
-          this.#usageEstimated = true;
+          // Counting the prompt may wait for the tokenizer's thread; #finish still runs exactly once.
+          estimateCutShortUsage(this.#context.request, translator.usage, contentEvents, this.#dependencies.tokenCounter)
+            .then(
+              (usage) => {
+                this.#usage = usage;
+                this.#usageEstimated = true;
+              },
+              (error: unknown) => this.#dependencies.logger.warn({ err: error, request_id: this.#context?.id }, 'usage of a cut-short stream could not be estimated'),
+            )
+            .finally(() => this.#finish(status, true));
         }
-        // 499: nginx's "client closed request", the customary code for a request that ended without a status.
-        this.#finish(this.#status || 499, true);
       }
       this.#dependencies.store.delete(this.#context.id);
     }

@@ -9,13 +9,13 @@ import type { TokenCounter } from './token-counter.js';
  * events delivered (OpenAI-compatible servers send about one token per event, translated
  * streams at least one). Never less than what the provider said.
  */
-export function estimateCutShortUsage(
+export async function estimateCutShortUsage(
   request: ChatCompletionRequest,
   reported: Usage | undefined,
   deliveredContentEvents: number,
-  counter: TokenCounter,
-): Usage {
-  const promptTokens = reported && reported.promptTokens > 0 ? reported.promptTokens : counter.count(promptText(request));
+  counter: Pick<TokenCounter, 'count'>,
+): Promise<Usage> {
+  const promptTokens = reported && reported.promptTokens > 0 ? reported.promptTokens : await counter.count(promptText(request));
   const completionTokens = Math.max(reported?.completionTokens ?? 0, deliveredContentEvents);
   return {
     promptTokens,

@@ -1,24 +1,57 @@
+import { Worker } from 'node:worker_threads';
+
 /**
  * Counts tokens where no provider reported them (a stream cut off before its usage
- * arrived). It uses gpt-tokenizer's o200k_base encoding (OpenAI's current one; for other
- * providers' tokenizers it is an estimate, and always labelled as one). The encoding takes
- * about 0.25 s and 60 MB to load, so it loads in the background at start and the rare
- * estimate made before that uses about four characters per token.
+ * arrived), with OpenAI's o200k_base encoding (tiktoken); for other providers' tokenizers
+ * it is an estimate, and always labelled as one.
+ *
+ * The encoding runs in a worker thread. Its ~200k ranks are a large, long-lived structure;
+ * in the request thread every major GC had to walk it, pauses of 10-30 ms that set the
+ * sidecar's p99 (`make bench`). In a worker they live in another V8 heap, so counting costs
+ * the request path one message round trip, and only for a stream that was cut short.
  */
 export interface TokenCounter {
-  count(text: string): number;
+  count(text: string): Promise<number>;
+  /** Stops the worker. */
+  close(): Promise<void>;
+}
+
+/** About four characters per token: the answer when the tokenizer cannot be used. */
+export function roughTokenCount(text: string): number {
+  return Math.ceil(text.length / 4);
 }
 
 export function createTokenCounter(): TokenCounter {
-  let countTokens: ((text: string) => number) | undefined;
-  import('gpt-tokenizer/encoding/o200k_base').then(
-    (module) => (countTokens = module.countTokens),
-    () => undefined,
-  );
+  const worker = new Worker(new URL('./token-counter-worker.js', import.meta.url));
+  // Never keeps the process alive: the sidecar's own shutdown decides when it exits.
+  worker.unref();
+  const pending = new Map<number, { text: string; resolve: (count: number) => void }>();
+  let nextId = 0;
+  let failed = false;
+  // A worker that failed (or exited) answers nothing more: what it owed gets the rough count.
+  const failAll = () => {
+    failed = true;
+    for (const { text, resolve } of pending.values()) resolve(roughTokenCount(text));
+    pending.clear();
+  };
+  worker.on('message', ({ id, count }: { id: number; count: number }) => {
+    pending.get(id)?.resolve(count);
+    pending.delete(id);
+  });
+  worker.on('error', failAll);
+  worker.on('exit', failAll);
   return {
     count(text) {
-      if (text.length === 0) return 0;
-      return countTokens ? countTokens(text) : Math.ceil(text.length / 4);
+      if (text.length === 0) return Promise.resolve(0);
+      if (failed) return Promise.resolve(roughTokenCount(text));
+      const id = nextId++;
+      return new Promise((resolve) => {
+        pending.set(id, { text, resolve });
+        worker.postMessage({ id, text });
+      });
+    },
+    async close() {
+      await worker.terminate();
     },
   };
 }

@@ -138,12 +138,14 @@ describe('RouterProcessor', () => {
     assert.equal(dependencies.store.size, 0, 'state is released when the stream ends');
   });
 
-  test('a stream cut short is metered once, with what was delivered', () => {
+  test('a stream cut short is metered once, with what was delivered', async () => {
     const { dependencies, processor } = routed(true, true);
     step(processor, { request: 'response_headers', response_headers: headers({ ':status': '200', 'content-type': 'text/event-stream' }) });
     step(processor, { request: 'response_body', response_body: { body: Buffer.from(contentChunk) } });
     processor.close('cancelled');
     processor.close('cancelled');
+    // The prompt is counted by the tokenizer's thread: metering follows once it answers.
+    await new Promise((resolve) => setImmediate(resolve));
     assert.equal(dependencies.meter.outcomes.length, 1);
     assert.equal(dependencies.meter.outcomes[0]!.cutShort, true);
     assert.equal(dependencies.meter.outcomes[0]!.status, 200);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { estimateCutShortUsage, promptText } from '../../src/gateway/estimate-usage.js';
 
-const counter = { count: (text: string) => text.split(/\s+/).filter(Boolean).length };
+const counter = { count: async (text: string) => text.split(/\s+/).filter(Boolean).length };
 const request = {
   model: 'm',
   messages: [
@@ -12,9 +12,9 @@ const request = {
 };
 
 describe('estimateCutShortUsage', () => {
-  test('counts the prompt and the delivered events when the provider reported nothing', () => {
+  test('counts the prompt and the delivered events when the provider reported nothing', async () => {
     assert.equal(promptText(request), 'be brief\nwhat is two plus two');
-    assert.deepEqual(estimateCutShortUsage(request, undefined, 4, counter), {
+    assert.deepEqual(await estimateCutShortUsage(request, undefined, 4, counter), {
       promptTokens: 7,
       completionTokens: 4,
       totalTokens: 11,
@@ -24,9 +24,9 @@ describe('estimateCutShortUsage', () => {
     });
   });
 
-  test('keeps what the provider reported, never going below it', () => {
+  test('keeps what the provider reported, never going below it', async () => {
     const reported = { promptTokens: 120, completionTokens: 9, totalTokens: 129, cachedTokens: 100, cacheWriteTokens: 0, reasoningTokens: 0 };
-    const usage = estimateCutShortUsage(request, reported, 3, counter);
+    const usage = await estimateCutShortUsage(request, reported, 3, counter);
     assert.equal(usage.promptTokens, 120);
     assert.equal(usage.completionTokens, 9);
     assert.equal(usage.cachedTokens, 100);

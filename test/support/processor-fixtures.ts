@@ -68,7 +68,7 @@ export function processorDependencies(view = testView()) {
     advance: (milliseconds: number) => (time += milliseconds),
     clock: () => 1_760_000_000_000,
     newId: () => `00000000-0000-4000-8000-${String(++sequence).padStart(12, '0')}`,
-    tokenCounter: { count: (text: string) => Math.ceil(text.length / 4) },
+    tokenCounter: { count: async (text: string) => Math.ceil(text.length / 4), close: async () => undefined },
     governance,
     governanceStore,
     pricing,
