@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import type { ModelRoute, RuntimeView, TargetRuntime } from './runtime.js';
+import { hasAttemptProcessor, type ModelRoute, type RuntimeView, type TargetRuntime } from './runtime.js';
 import type { ResilienceConfiguration } from './schema.js';
 
 /**
@@ -13,6 +13,11 @@ import type { ResilienceConfiguration } from './schema.js';
 
 /** The header the router-level processor writes; the route's cluster_header reads it. */
 export const ROUTE_HEADER = 'x-gateway-route';
+/**
+ * Removed by the route before any attempt: the routing header, and proxy headers that would
+ * tell the provider the client's address and the gateway's own host name.
+ */
+export const HEADERS_NOT_FORWARDED = [ROUTE_HEADER, 'x-forwarded-for', 'x-forwarded-proto', 'x-envoy-original-host', 'x-envoy-expected-rq-timeout-ms'];
 /** Endpoint metadata namespace and key that name the target an attempt goes to. */
 export const METADATA_NAMESPACE = 'llm_gateway';
 export const TARGET_METADATA_KEY = 'target';
@@ -115,6 +120,8 @@ function httpConnectionManager(view: RuntimeView): Record<string, unknown> {
           {
             name: 'gateway',
             domains: ['*'],
+            // Tells the router processor how many tries a single-target model took (it has no attempt processor to count them).
+            include_attempt_count_in_response: true,
             routes: [
               {
                 match: { prefix: '/' },
@@ -125,6 +132,7 @@ function httpConnectionManager(view: RuntimeView): Record<string, unknown> {
                   auto_host_rewrite: true,
                   retry_policy: retryPolicy(configuration.resilience),
                 },
+                request_headers_to_remove: HEADERS_NOT_FORWARDED,
               },
             ],
           },
@@ -156,7 +164,11 @@ function httpConnectionManager(view: RuntimeView): Record<string, unknown> {
             metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE] } },
           },
         },
-        { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } },
+        {
+          name: 'envoy.filters.http.router',
+          // No x-envoy-* request headers for providers (expected timeout, attempt count), none on answers either.
+          typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router', suppress_envoy_headers: true },
+        },
       ],
       local_reply_config: localReplyConfig(configuration.listener.max_request_bytes),
       access_log: [
@@ -429,53 +441,9 @@ function modelCluster(view: RuntimeView, route: ModelRoute): Record<string, unkn
       'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
         '@type': HTTP_OPTIONS_TYPE,
         explicit_http_config: { http_protocol_options: {} },
-        // Runs once per upstream attempt: the attempt processor learns which target Envoy picked and
-        // writes that provider's body, path and credential (ARCHITECTURE.md, "Two processors, one process").
-        http_filters: [
-          {
-            name: 'envoy.filters.http.ext_proc',
-            typed_config: {
-              '@type': EXT_PROC_TYPE,
-              grpc_service: sidecarGrpcService('attempt'),
-              failure_mode_allow: false,
-              processing_mode: {
-                request_header_mode: 'SEND',
-                request_body_mode: 'NONE',
-                request_trailer_mode: 'SKIP',
-                response_header_mode: 'SKIP',
-                response_body_mode: 'NONE',
-                response_trailer_mode: 'SKIP',
-              },
-              request_attributes: [TARGET_ATTRIBUTE, REQUEST_ID_ATTRIBUTE],
-              message_timeout: '5s',
-              // allow_envoy: the attempt removes x-envoy-* headers the provider has no business seeing.
-              mutation_rules: { allow_all_routing: true, allow_envoy: true },
-              metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE] } },
-            },
-          },
-          {
-            // CONTINUE_AND_REPLACE makes Envoy drop content-length, and a chunked upload is refused by
-            // some providers; the attempt processor hands the length over as dynamic metadata instead.
-            name: 'envoy.filters.http.header_mutation',
-            typed_config: {
-              '@type': 'type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation',
-              mutations: {
-                request_mutations: [
-                  {
-                    append: {
-                      header: { key: 'content-length', value: `%DYNAMIC_METADATA(${METADATA_NAMESPACE}:${CONTENT_LENGTH_METADATA_KEY})%` },
-                      append_action: 'ADD_IF_ABSENT',
-                    },
-                  },
-                ],
-              },
-            },
-          },
-          {
-            name: 'envoy.filters.http.upstream_codec',
-            typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec' },
-          },
-        ],
+        // Runs once per upstream attempt, for models with several targets: the attempt processor learns which
+        // target Envoy picked and writes that provider's body, path and credential (ARCHITECTURE.md).
+        ...(hasAttemptProcessor(route) ? { http_filters: attemptFilters() } : {}),
       },
     },
   };
@@ -505,6 +473,55 @@ function modelCluster(view: RuntimeView, route: ModelRoute): Record<string, unkn
     ];
   }
   return cluster;
+}
+
+/** The upstream filters of a model with several targets: the attempt processor, then content-length restored. */
+function attemptFilters(): Record<string, unknown>[] {
+  return [
+    {
+      name: 'envoy.filters.http.ext_proc',
+      typed_config: {
+        '@type': EXT_PROC_TYPE,
+        grpc_service: sidecarGrpcService('attempt'),
+        failure_mode_allow: false,
+        processing_mode: {
+          request_header_mode: 'SEND',
+          request_body_mode: 'NONE',
+          request_trailer_mode: 'SKIP',
+          response_header_mode: 'SKIP',
+          response_body_mode: 'NONE',
+          response_trailer_mode: 'SKIP',
+        },
+        request_attributes: [TARGET_ATTRIBUTE, REQUEST_ID_ATTRIBUTE],
+        message_timeout: '5s',
+        // allow_envoy: the attempt removes x-envoy-* headers the provider has no business seeing.
+        mutation_rules: { allow_all_routing: true, allow_envoy: true },
+        metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE] } },
+      },
+    },
+    {
+      // CONTINUE_AND_REPLACE makes Envoy drop content-length, and a chunked upload is refused by
+      // some providers; the attempt processor hands the length over as dynamic metadata instead.
+      name: 'envoy.filters.http.header_mutation',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation',
+        mutations: {
+          request_mutations: [
+            {
+              append: {
+                header: { key: 'content-length', value: `%DYNAMIC_METADATA(${METADATA_NAMESPACE}:${CONTENT_LENGTH_METADATA_KEY})%` },
+                append_action: 'ADD_IF_ABSENT',
+              },
+            },
+          ],
+        },
+      },
+    },
+    {
+      name: 'envoy.filters.http.upstream_codec',
+      typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec' },
+    },
+  ];
 }
 
 /** The fallback chain as Envoy endpoint priorities: level n of the chain is priority n. */

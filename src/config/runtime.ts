@@ -45,6 +45,15 @@ export interface ModelRoute {
   readonly demo: boolean;
 }
 
+/**
+ * Whether Envoy runs the attempt processor for this model. With one target every retry goes
+ * to the same provider, so the router writes the provider's request once, in the request
+ * body reply, and the upstream filter (a second gRPC stream per request) is left out.
+ */
+export function hasAttemptProcessor(route: ModelRoute): boolean {
+  return route.targets.length > 1;
+}
+
 export interface RuntimeView {
   readonly configuration: Configuration;
   readonly providers: ReadonlyMap<string, ProviderRuntime>;

@@ -1,14 +1,14 @@
 import type { TargetRuntime } from '../config/runtime.js';
-import { CONTENT_LENGTH_METADATA_KEY, METADATA_NAMESPACE, REQUEST_ID_ATTRIBUTE, ROUTE_HEADER, TARGET_ATTRIBUTE } from '../config/render-envoy.js';
+import { CONTENT_LENGTH_METADATA_KEY, METADATA_NAMESPACE, REQUEST_ID_ATTRIBUTE, TARGET_ATTRIBUTE } from '../config/render-envoy.js';
 import type { RequestContext } from '../gateway/request-context.js';
 import { prepareUpstreamRequest } from '../gateway/prepare-upstream-request.js';
 import type { RequestStore } from '../gateway/request-store.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import { headerMutation } from './headers.js';
 import type { ProcessingRequest, ProcessingResponse } from './messages.js';
 import { toProtoStruct } from './proto-struct.js';
 import { replaceRequest } from './responses.js';
 import type { StreamProcessor } from './stream-processor.js';
+import { upstreamRequestMutation } from './upstream-request-mutation.js';
 
 export interface AttemptProcessorDependencies {
   store: RequestStore<RequestContext>;
@@ -44,27 +44,14 @@ export class AttemptProcessor implements StreamProcessor {
     const target = pickTarget(context, attributes?.[TARGET_ATTRIBUTE]?.stringValue);
     const upstream = context.prepared.get(target.id) ?? prepareUpstreamRequest(this.#dependencies.registry, context.request, target);
     context.attempts.push({ target, startedAt: this.#dependencies.now() });
-    // identity: metering must read plain bytes, and a provider may compress when no encoding is named.
-    // Envoy hands every attempt the header map the previous attempt left: a fallback to another provider
-    // would otherwise carry the previous provider's key. Clear every provider-owned header this attempt does not set.
-    const remove = [...UPSTREAM_HEADERS_REMOVED, ...PROVIDER_OWNED_HEADERS.filter((name) => !(name in upstream.headers))];
-    const mutation = headerMutation({ ':path': upstream.path, 'accept-encoding': 'identity', ...upstream.headers }, remove);
-    const reply = replaceRequest(mutation, upstream.body);
+    const reply = replaceRequest(upstreamRequestMutation(upstream), upstream.body);
+    // CONTINUE_AND_REPLACE drops content-length; the header_mutation upstream filter puts it back from this.
     reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { [CONTENT_LENGTH_METADATA_KEY]: String(upstream.body.length) } });
     return reply;
   }
 
   close(): void {}
 }
-
-/**
- * Removed from every attempt: the routing header, and proxy headers that would tell the
- * provider the client's address and the gateway's own host name.
- */
-const UPSTREAM_HEADERS_REMOVED = [ROUTE_HEADER, 'x-forwarded-for', 'x-forwarded-proto', 'x-envoy-original-host', 'x-envoy-expected-rq-timeout-ms'];
-
-/** Every header an adapter may set for its provider: credentials and API-version pins. */
-const PROVIDER_OWNED_HEADERS = ['authorization', 'x-api-key', 'api-key', 'x-goog-api-key', 'anthropic-version', 'anthropic-beta'];
 
 /** Which endpoint Envoy chose, from the endpoint metadata the renderer wrote. */
 function pickTarget(context: RequestContext, targetId: string | undefined): TargetRuntime {

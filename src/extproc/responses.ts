@@ -20,6 +20,13 @@ export function continueRequestBody(mutation?: HeaderMutation, clearRouteCache =
   return { request_body: { response } };
 }
 
+/** A buffered request body reply that replaces the body (and, while headers are still held, changes them). */
+export function replaceRequestBody(mutation: HeaderMutation, body: Buffer, clearRouteCache = false): ProcessingResponse {
+  const response: CommonResponse = { header_mutation: mutation, body_mutation: { body } };
+  if (clearRouteCache) response.clear_route_cache = true;
+  return { request_body: { response } };
+}
+
 export function replaceRequest(mutation: HeaderMutation, body: Buffer): ProcessingResponse {
   return { request_headers: { response: { status: 'CONTINUE_AND_REPLACE', header_mutation: mutation, body_mutation: { body } } } };
 }

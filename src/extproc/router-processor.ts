@@ -1,4 +1,4 @@
-import type { RuntimeView } from '../config/runtime.js';
+import { hasAttemptProcessor, type RuntimeView } from '../config/runtime.js';
 import { METADATA_NAMESPACE, REQUEST_ID_METADATA_KEY, ROUTE_HEADER } from '../config/render-envoy.js';
 import { toProtoStruct } from './proto-struct.js';
 import { asGatewayError, GatewayError } from '../errors.js';
@@ -29,9 +29,11 @@ import {
   continueResponseHeaders,
   errorImmediateResponse,
   jsonImmediateResponse,
+  replaceRequestBody,
   responseBody,
 } from './responses.js';
 import type { StreamEndReason, StreamProcessor } from './stream-processor.js';
+import { upstreamRequestMutation } from './upstream-request-mutation.js';
 
 export interface RouterProcessorDependencies {
   /** The current runtime view; read once per request so a reload never changes a request midway. */
@@ -52,6 +54,9 @@ export interface RouterProcessorDependencies {
 
 /** Provider response headers that describe the gateway's provider account, not the client's request. */
 const PROVIDER_RESPONSE_HEADERS = /^(openai-organization|openai-project|anthropic-organization-id|set-cookie|x-ratelimit-|cf-ray$|x-envoy-upstream)/;
+
+/** Envoy's count of tries (include_attempt_count_in_response), read by the router and not passed on. */
+const ATTEMPT_COUNT_HEADER = 'x-envoy-attempt-count';
 
 type Phase = 'request_headers' | 'request_body' | 'upstream' | 'response_body' | 'done';
 
@@ -261,9 +266,19 @@ export class RouterProcessor implements StreamProcessor {
     this.#phase = 'upstream';
     this.#dependencies.meter.start(context.route.alias);
     // The routing header only takes effect together with clear_route_cache (Envoy caches the route before ext_proc runs).
-    const reply = continueRequestBody(headerMutation({ [ROUTE_HEADER]: context.route.cluster }), true);
-    reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { [REQUEST_ID_METADATA_KEY]: context.id } });
-    return reply;
+    const route = { [ROUTE_HEADER]: context.route.cluster };
+    if (hasAttemptProcessor(context.route)) {
+      // Several targets: the attempt processor writes each try's provider request, finding it by this id.
+      const reply = continueRequestBody(headerMutation(route), true);
+      reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { [REQUEST_ID_METADATA_KEY]: context.id } });
+      return reply;
+    }
+    // One target: every try goes to the same provider, so its request is written here, once. Envoy
+    // keeps a content-length in a buffered body reply only if it matches the new body.
+    const target = context.route.targets[0]!;
+    const upstream = context.prepared.get(target.id)!;
+    context.attempts.push({ target, startedAt: this.#dependencies.now() });
+    return replaceRequestBody(upstreamRequestMutation(upstream, { ...route, 'content-length': String(upstream.body.length) }), upstream.body, true);
   }
 
   /** Gives back an admission that will not reach a provider (its reservation, its parallel slot). */
@@ -278,7 +293,7 @@ export class RouterProcessor implements StreamProcessor {
     const headers = readHeaders(message.headers);
     this.#status = Number(headers[':status'] ?? 0);
     const set: Record<string, string> = {};
-    const remove = Object.keys(headers).filter((name) => PROVIDER_RESPONSE_HEADERS.test(name));
+    const remove = Object.keys(headers).filter((name) => PROVIDER_RESPONSE_HEADERS.test(name) || name === ATTEMPT_COUNT_HEADER);
     if (context === undefined) {
       // Not a request this processor routed (Envoy's own reply): pass it on untouched.
       this.#phase = 'done';
@@ -286,6 +301,7 @@ export class RouterProcessor implements StreamProcessor {
     }
     set[REQUEST_ID_HEADER] = context.id;
     if (this.#admission !== undefined) Object.assign(set, this.#admission.headers);
+    if (!hasAttemptProcessor(context.route)) recordRetries(context, Number(headers[ATTEMPT_COUNT_HEADER]));
     const attempt = lastAttempt(context);
     this.#adapter = attempt ? this.#dependencies.registry.get(attempt.target.provider.kind) : undefined;
     this.#translation = {
@@ -461,6 +477,13 @@ export class RouterProcessor implements StreamProcessor {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** A single-target model's tries, as Envoy counted them: the same target, once per try. */
+function recordRetries(context: RequestContext, count: number): void {
+  const first = context.attempts[0];
+  if (first === undefined || !Number.isInteger(count)) return;
+  while (context.attempts.length < count) context.attempts.push(first);
+}
 const EVENT_END = Buffer.from('\n\n');
 
 /** Server-sent events in a chunk the translators wrote (they always end events with a blank line). */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { loadConfigurationFile, parseConfiguration } from '../../src/config/load.js';
-import { buildEnvoyBootstrap, renderEnvoyBootstrap, ROUTE_HEADER } from '../../src/config/render-envoy.js';
+import { buildEnvoyBootstrap, HEADERS_NOT_FORWARDED, renderEnvoyBootstrap, ROUTE_HEADER } from '../../src/config/render-envoy.js';
 import { buildRuntimeView } from '../../src/config/runtime.js';
 import { PACKAGE_ROOT } from '../support/gateway-harness.js';
 
@@ -43,6 +43,7 @@ providers:
 models:
   gpt: { provider: openai, model: gpt-4o }
   llama: { provider: local, model: llama3 }
+  chain: { fallback: [{ provider: openai, model: gpt-4o }, { provider: local, model: llama3 }] }
 `,
     {},
   );
@@ -58,7 +59,7 @@ models:
   });
 
   test('one cluster per model, plus the sidecar and the admin interface behind the metrics listener', () => {
-    assert.deepEqual(clusters.map((cluster) => cluster.name), ['gateway_sidecar', 'envoy_admin', 'model_gpt', 'model_llama']);
+    assert.deepEqual(clusters.map((cluster) => cluster.name), ['gateway_sidecar', 'envoy_admin', 'model_gpt', 'model_llama', 'model_chain']);
     const metrics = bootstrap.static_resources.listeners[1];
     assert.equal(metrics.address.socket_address.port_value, 9902);
     const routes = metrics.filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes;
@@ -147,11 +148,28 @@ resilience: { attempts_per_level: 3, max_attempts: 7, retry_on: [5xx, '429'] }
     assert.equal(cluster.circuit_breakers.thresholds[0].retry_budget.budget_percent.value, 25);
   });
 
-  test('each model cluster runs the attempt processor before the upstream codec', () => {
-    const filters = clusters[2].typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].http_filters;
+  test('a model with several targets runs the attempt processor before the upstream codec; one with a single target does not', () => {
+    const options = (name: string) => clusters.find((cluster) => cluster.name === name).typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'];
+    const filters = options('model_chain').http_filters;
     assert.deepEqual(filters.map((filter: any) => filter.name), ['envoy.filters.http.ext_proc', 'envoy.filters.http.header_mutation', 'envoy.filters.http.upstream_codec']);
     assert.equal(filters[0].typed_config.failure_mode_allow, false);
     assert.equal(filters[0].typed_config.processing_mode.request_body_mode, 'NONE');
+    // The router writes a single target's provider request itself: no second gRPC stream per request.
+    assert.equal(options('model_gpt').http_filters, undefined);
+    assert.equal(options('model_llama').http_filters, undefined);
+  });
+
+  test('the route removes the routing and proxy headers before any attempt; Envoy adds no x-envoy-* headers but the attempt count', () => {
+    const virtualHost = hcm.route_config.virtual_hosts[0];
+    assert.deepEqual(virtualHost.routes[0].request_headers_to_remove, HEADERS_NOT_FORWARDED);
+    assert.ok(HEADERS_NOT_FORWARDED.includes(ROUTE_HEADER));
+    assert.equal(virtualHost.include_attempt_count_in_response, true);
+    const router = hcm.http_filters.find((filter: any) => filter.name === 'envoy.filters.http.router');
+    assert.equal(router.typed_config.suppress_envoy_headers, true);
+  });
+
+  test('Envoy half-closes ext_proc streams (a reset per stream makes Node GOAWAY the connection under load)', () => {
+    assert.equal(bootstrap.layered_runtime.layers[0].static_layer['envoy.reloadable_features.ext_proc_graceful_grpc_close'], true);
   });
 
   test("Envoy's own refusals are rewritten to OpenAI JSON, the sidecar's are left alone", () => {

@@ -191,6 +191,23 @@ describe('resilience through Envoy', () => {
     assert.ok((line.prompt_tokens as number) >= 1);
   });
 
+  test('a single-target model (no attempt processor) is retried with the same provider request, and its tries are counted', async () => {
+    primary.respondWith(failWith(503));
+    const seen = primary.requests.length;
+    const completion = await ask('lonely');
+    assert.equal(completion.choices[0]?.message.content, MOCK_REPLY_WORDS.join(''));
+    const [first, second] = primary.requests.slice(seen);
+    assert.equal(primary.requests.length - seen, 2);
+    // Written once by the router, replayed by Envoy: identical, authenticated, with a correct length.
+    assert.equal(second!.body, first!.body);
+    assert.equal(second!.headers.authorization, `Bearer ${KEY_A}`);
+    assert.equal(second!.headers['content-length'], String(Buffer.byteLength(second!.body)));
+    assert.equal(second!.json?.model, 'model-a');
+    assert.equal(second!.headers['x-envoy-attempt-count'], undefined);
+    await waitFor('the log line', () => lastLog().model === 'lonely');
+    assert.deepEqual(lastLog().attempts, ['a/model-a', 'a/model-a']);
+  });
+
   test('retries, fallbacks and attempts are visible as metrics', async () => {
     primary.respondWith(failWith(503), failWith(503));
     await ask('metrics');

@@ -9,7 +9,7 @@ import { headers, processorDependencies, testView } from '../support/processor-f
 
 function setup(environment?: Record<string, string>) {
   const dependencies = processorDependencies(environment ? testView(environment) : undefined);
-  const route = dependencies.view().models.get('gpt')!;
+  const route = dependencies.view().models.get('chain')!;
   const context: RequestContext = {
     id: 'req-1',
     traceId: '0af7651916cd43dd8448eb211c80319c',
@@ -44,12 +44,8 @@ describe('AttemptProcessor', () => {
     assert.equal(set[':path'], '/v1/chat/completions');
     assert.equal(set.authorization, 'Bearer sk-provider-test');
     assert.equal(set['accept-encoding'], 'identity');
+    // The route removes the routing and proxy headers (HEADERS_NOT_FORWARDED); the attempt clears provider-owned ones.
     assert.deepEqual(response.header_mutation!.remove_headers, [
-      ROUTE_HEADER,
-      'x-forwarded-for',
-      'x-forwarded-proto',
-      'x-envoy-original-host',
-      'x-envoy-expected-rq-timeout-ms',
       // A previous attempt at another provider may have left its key; this attempt sets authorization itself.
       'x-api-key',
       'api-key',

@@ -43,20 +43,58 @@ describe('RouterProcessor', () => {
     assert.deepEqual(reply.request_headers?.response?.header_mutation?.remove_headers, ['authorization', 'x-gateway-route']);
   });
 
-  test('request body: routes the model and writes the routing header with clear_route_cache', () => {
+  test('request body, several targets: only the routing header, with clear_route_cache; the request id travels as dynamic metadata', () => {
     const dependencies = processorDependencies();
     const processor = new RouterProcessor(dependencies);
     step(processor, { request: 'request_headers', request_headers: chatHeaders });
-    const reply = step(processor, { request: 'request_body', request_body: body({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }], stream: true }) });
+    const reply = step(processor, { request: 'request_body', request_body: body({ model: 'chain', messages: [{ role: 'user', content: 'hi' }], stream: true }) });
     assert.equal(reply.request_body?.response?.clear_route_cache, true);
+    assert.equal(reply.request_body?.response?.body_mutation, undefined, 'each attempt writes its own provider body');
     const set = setHeaders(reply, 'request_body');
     assert.deepEqual(Object.keys(set), [ROUTE_HEADER], 'only the routing header is written; the request id travels as dynamic metadata');
-    assert.equal(set[ROUTE_HEADER], 'model_gpt');
+    assert.equal(set[ROUTE_HEADER], 'model_chain');
     const context = dependencies.store.get(requestIdOf(reply));
     assert.ok(context);
     assert.equal(context.stream, true);
     assert.equal(context.includeUsage, false);
-    assert.equal(context.route.alias, 'gpt');
+    assert.equal(context.route.alias, 'chain');
+    assert.equal(context.attempts.length, 0, 'attempts are recorded by the attempt processor');
+  });
+
+  test('request body, one target: the provider request is written at once (path, credential, body, content-length)', () => {
+    const dependencies = processorDependencies();
+    const processor = new RouterProcessor(dependencies);
+    step(processor, { request: 'request_headers', request_headers: chatHeaders });
+    const reply = step(processor, { request: 'request_body', request_body: body({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }], stream: true }) });
+    const response = reply.request_body!.response!;
+    assert.equal(response.clear_route_cache, true);
+    const set = setHeaders(reply, 'request_body');
+    assert.equal(set[ROUTE_HEADER], 'model_gpt');
+    assert.equal(set[':path'], '/v1/chat/completions');
+    assert.equal(set.authorization, 'Bearer sk-provider-test');
+    assert.equal(set['accept-encoding'], 'identity');
+    const sent = response.body_mutation!.body!;
+    assert.equal(set['content-length'], String(sent.length), 'Envoy keeps a content-length only if it matches the new body');
+    const json = JSON.parse(sent.toString());
+    assert.equal(json.model, 'gpt-4o', 'the alias is replaced by the provider model');
+    assert.deepEqual(json.stream_options, { include_usage: true }, 'usage is always requested upstream, for metering');
+    assert.deepEqual(response.header_mutation!.remove_headers, ['x-api-key', 'api-key', 'x-goog-api-key', 'anthropic-version', 'anthropic-beta']);
+    assert.equal(reply.dynamic_metadata, undefined, 'no attempt processor needs the request id');
+    assert.equal(dependencies.store.size, 1);
+  });
+
+  test("one target: Envoy's attempt count becomes the request's attempts, and the header is not passed on", () => {
+    const dependencies = processorDependencies();
+    const processor = new RouterProcessor(dependencies);
+    step(processor, { request: 'request_headers', request_headers: chatHeaders });
+    step(processor, { request: 'request_body', request_body: body({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }] }) });
+    const reply = step(processor, { request: 'response_headers', response_headers: headers({ ':status': '200', 'content-type': 'application/json', 'x-envoy-attempt-count': '3' }) });
+    assert.deepEqual(reply.response_headers?.response?.header_mutation?.remove_headers, ['x-envoy-attempt-count']);
+    const usage = { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 };
+    step(processor, { request: 'response_body', response_body: body({ id: 'x', object: 'chat.completion', model: 'gpt-4o', choices: [], usage }) });
+    const outcome = dependencies.meter.outcomes[0]!;
+    assert.equal(outcome.context.attempts.length, 3);
+    assert.ok(outcome.context.attempts.every((attempt) => attempt.target.model === 'gpt-4o'));
   });
 
   for (const [name, payload, status, code] of [
@@ -99,7 +137,10 @@ describe('RouterProcessor', () => {
     assert.equal(reply.immediate_response?.status.code, 200);
     assert.deepEqual(JSON.parse(reply.immediate_response!.body!.toString()), {
       object: 'list',
-      data: [{ id: 'gpt', object: 'model', created: 1_760_000_000, owned_by: 'openai' }],
+      data: [
+        { id: 'gpt', object: 'model', created: 1_760_000_000, owned_by: 'openai' },
+        { id: 'chain', object: 'model', created: 1_760_000_000, owned_by: 'openai' },
+      ],
     });
   });
 
@@ -107,7 +148,8 @@ describe('RouterProcessor', () => {
     const dependencies = processorDependencies();
     const processor = new RouterProcessor(dependencies);
     step(processor, { request: 'request_headers', request_headers: chatHeaders });
-    const request = { model: 'gpt', messages: [{ role: 'user', content: 'hi' }], stream, ...(includeUsage ? { stream_options: { include_usage: true } } : {}) };
+    // The chain model: the attempt is recorded here, as the attempt processor would.
+    const request = { model: 'chain', messages: [{ role: 'user', content: 'hi' }], stream, ...(includeUsage ? { stream_options: { include_usage: true } } : {}) };
     const id = requestIdOf(step(processor, { request: 'request_body', request_body: body(request) }));
     const context = dependencies.store.get(id)!;
     context.attempts.push({ target: context.route.targets[0]!, startedAt: dependencies.now() });

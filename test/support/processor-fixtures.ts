@@ -12,7 +12,10 @@ import { Governance } from '../../src/governance/governance.js';
 import { createKeyring } from '../../src/governance/keyring.js';
 import { fakeGovernanceStore } from './fake-governance-store.js';
 
-/** A small configuration and fake dependencies for driving the processors without Envoy. */
+/**
+ * A small configuration and fake dependencies for driving the processors without Envoy:
+ * `gpt` has one target (the router writes its provider request), `chain` two (the attempt processor does).
+ */
 export function testView(environment: Record<string, string> = { KEY: 'sk-provider-test' }): RuntimeView {
   const configuration = parseConfiguration(
     `
@@ -20,6 +23,7 @@ providers:
   openai: { kind: openai, base_url: https://api.openai.com/v1, credential: { env: KEY } }
 models:
   gpt: { provider: openai, model: gpt-4o }
+  chain: { fallback: [{ provider: openai, model: gpt-4o }, { provider: openai, model: gpt-4o-mini }] }
 `,
     {},
   );
