@@ -5,7 +5,9 @@ export type { Logger };
 /**
  * pino JSON logs, written asynchronously so a slow stdout never stalls the request path.
  * Redaction is a second line of defence: credentials are never passed to the logger in the
- * first place (they live in Secret objects that print as "[redacted]").
+ * first place (they live in Secret objects that print as "[redacted]"). Its paths are exact:
+ * a wildcard path (`*.authorization`) made every request line walk its fields, doubling the
+ * cost of the line (`make bench`).
  */
 export function createLogger(options: { level?: string; destination?: DestinationStream } = {}): Logger {
   return pino(
@@ -15,7 +17,7 @@ export function createLogger(options: { level?: string; destination?: Destinatio
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: {
-        paths: ['authorization', '*.authorization', 'headers.authorization', 'headers["x-api-key"]', 'credential', '*.credential', 'api_key', '*.api_key'],
+        paths: ['authorization', 'headers.authorization', 'headers["x-api-key"]', 'credential', 'api_key'],
         censor: '[redacted]',
       },
     },

@@ -205,10 +205,28 @@ function classify(data: string): ClassifiedEvent {
   if (value === null || typeof value !== 'object') return { kind: 'unreadable' };
   const type = (value as Record<string, unknown>).type;
   if (typeof type !== 'string' || !ANTHROPIC_STREAM_EVENT_TYPES.has(type)) return { kind: 'ignored' };
+  // Nearly every event of a stream is a text delta: checked by hand, it skips the schema (a third of
+  // this translator's time per event, `make bench`). Anything else, or anything odd, goes to the schema.
+  if (isTextDelta(value)) return { kind: 'event', event: value };
   const parsed = anthropicStreamEventSchema.safeParse(value);
   return parsed.success ? { kind: 'event', event: parsed.data } : { kind: 'unreadable' };
 }
 
+type TextDeltaEvent = Extract<AnthropicStreamEvent, { type: 'content_block_delta' }>;
+
+/** `{"type":"content_block_delta","index":n,"delta":{"type":"text_delta","text":"..."}}`, exactly what the schema accepts for it. */
+function isTextDelta(value: object): value is TextDeltaEvent {
+  const event = value as { type?: unknown; index?: unknown; delta?: { type?: unknown; text?: unknown } | null };
+  return (
+    event.type === 'content_block_delta' &&
+    Number.isInteger(event.index) &&
+    (event.index as number) >= 0 &&
+    typeof event.delta === 'object' &&
+    event.delta !== null &&
+    event.delta.type === 'text_delta' &&
+    typeof event.delta.text === 'string'
+  );
+}
 
 function toBuffer(text: string): Buffer {
   return text ? Buffer.from(text, 'utf8') : EMPTY;
