@@ -370,10 +370,12 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
             at: Date.now(),
           });
           let before: Counters | undefined;
-          let statsBefore: Promise<Map<string, number>> | undefined;
+          // Envoy's stats are read outside the measured phase: dumping them costs Envoy's main thread
+          // tens of milliseconds of CPU on this machine, which would land in the gateway's latencies
+          // and Envoy CPU (and the baseline is not read at all).
+          const statsBefore = side === 'gateway' ? await gatewayHarness.envoyStats() : undefined;
           const load = await runInWorker(jobFor(scenario, target, settings, profile), () => {
             before = read();
-            if (side === 'gateway') statsBefore = gatewayHarness.envoyStats();
           });
           const after = read();
           const sum = totals[side];
@@ -386,7 +388,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
           sum.systemBusy += after.system.busyMicros - before!.system.busyMicros;
           sum.steal += after.system.stealMicros - before!.system.stealMicros;
           if (side === 'gateway') {
-            const [start, end] = [sidecarConnectionCounters(await statsBefore!), sidecarConnectionCounters(await gatewayHarness.envoyStats())];
+            const [start, end] = [sidecarConnectionCounters(statsBefore!), sidecarConnectionCounters(await gatewayHarness.envoyStats())];
             for (const key of Object.keys(sum.connection) as (keyof SidecarConnection)[]) sum.connection[key] += end[key] - start[key];
           }
           log(`  ${scenario.id} ${side} (round ${round + 1}/${settings.rounds}): ${describeLoad(load)}`);
