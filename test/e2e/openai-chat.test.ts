@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { startGateway, type GatewayHarness } from '../support/gateway-harness.js';
+import { startGateway, waitFor, type GatewayHarness } from '../support/gateway-harness.js';
 import { gzipSync } from 'node:zlib';
 import { completion, MOCK_REPLY_WORDS, MOCK_USAGE, startMockOpenAIUpstream, streamEvents, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
 
@@ -239,8 +239,10 @@ describe('OpenAI-compatible chat through Envoy', () => {
     assert.match(metrics, /llm_gateway_requests_total\{gen_ai_request_model="gpt-test",gen_ai_response_model="gpt-upstream",gen_ai_provider_name="mock",http_response_status_code="200",gen_ai_streaming="true"\} 3/);
     assert.match(metrics, /gen_ai_client_token_usage_sum\{gen_ai_request_model="gpt-test",gen_ai_provider_name="mock",gen_ai_token_type="input"\} \d+/);
     assert.match(metrics, /llm_gateway_refusals_total\{reason="model_not_found"\} 1/);
-    const lines = gateway.sidecarLogLines().filter((line) => line.event === 'request');
-    assert.ok(lines.length >= 5);
+    // Log lines are written in batches, at most 100 ms late.
+    const requestLines = () => gateway.sidecarLogLines().filter((line) => line.event === 'request');
+    await waitFor('the request log lines', () => requestLines().length >= 5);
+    const lines = requestLines();
     const streamed = lines.find((line) => line.stream === true);
     assert.equal(streamed?.prompt_tokens, MOCK_USAGE.prompt_tokens);
     assert.equal(streamed?.completion_tokens, MOCK_USAGE.completion_tokens);
