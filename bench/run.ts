@@ -337,7 +337,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
   let gateway: GatewayHarness | undefined;
   let baseline: BaselineEnvoy | undefined;
   try {
-    gateway = await startGateway({ ...sections, environment: SIDECAR_ENVIRONMENT });
+    gateway = await startGateway({ ...sections, environment: SIDECAR_ENVIRONMENT, retainLogs: false });
     const sidecarPid = findChildByEnvironment(process.pid, 'GATEWAY_CONFIG', gateway.configPath);
     const gatewayEnvoyPid = findChildByCommandLine(process.pid, join(dirname(gateway.configPath), 'envoy.yaml'));
     if (sidecarPid === undefined || gatewayEnvoyPid === undefined) throw new Error('could not find the sidecar or the gateway Envoy process');
@@ -558,6 +558,7 @@ async function profileSidecar(
   const profiled = await startGateway({
     ...sections,
     environment: { ...SIDECAR_ENVIRONMENT, NODE_OPTIONS: `--import=${hook}`, BENCH_CPU_PROFILE_DIR: directory, BENCH_CPU_PROFILE_INTERVAL_US: String(intervalMicros) },
+    retainLogs: false,
   });
   const windows: ProfileWindow[] = [];
   try {

@@ -33,6 +33,12 @@ export interface HarnessOptions {
   governance?: Record<string, unknown>;
   keys?: Record<string, unknown>[];
   prices?: Record<string, unknown>;
+  /**
+   * Keep every line the sidecar and Envoy print (default), or only the last 64 KiB, for
+   * long benchmark runs: a log growing by hundreds of MB costs the benchmark process CPU
+   * that the gateway's side would pay for. Secrets are checked either way.
+   */
+  retainLogs?: boolean;
 }
 
 export interface GatewayHarness {
@@ -85,17 +91,18 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
   const bootstrapPath = join(directory, 'envoy.yaml');
   writeFileSync(bootstrapPath, renderEnvoyBootstrap(view, { header: 'test' }));
 
-  let sidecarOutput = '';
-  let envoyOutput = '';
+  const secrets = options.environment ?? {};
+  const sidecarLog = new ProcessOutput(options.retainLogs ?? true, secrets);
+  const envoyLog = new ProcessOutput(options.retainLogs ?? true, secrets);
   let sidecar: ChildProcess | undefined;
   const startSidecar = async () => {
     sidecar = spawn(process.execPath, [join(PACKAGE_ROOT, 'dist/src/main.js')], {
       env: { PATH: process.env.PATH ?? '', GATEWAY_CONFIG: configPath, LOG_LEVEL: 'debug', ...options.environment },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    sidecar.stdout!.on('data', (chunk: Buffer) => (sidecarOutput += chunk.toString()));
-    sidecar.stderr!.on('data', (chunk: Buffer) => (sidecarOutput += chunk.toString()));
-    await waitFor(`sidecar on :${sidecarAdminPort}`, async () => (await fetch(`http://127.0.0.1:${sidecarAdminPort}/healthz`)).ok, () => sidecarOutput);
+    sidecar.stdout!.on('data', (chunk: Buffer) => sidecarLog.append(chunk));
+    sidecar.stderr!.on('data', (chunk: Buffer) => sidecarLog.append(chunk));
+    await waitFor(`sidecar on :${sidecarAdminPort}`, async () => (await fetch(`http://127.0.0.1:${sidecarAdminPort}/healthz`)).ok, () => sidecarLog.text);
   };
   const killSidecar = async (signal: NodeJS.Signals = 'SIGKILL') => {
     const child = sidecar;
@@ -110,10 +117,10 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
   const envoyPath = envoyBinary();
   await startSidecar();
   const envoy = spawn(envoyPath, ['-c', bootstrapPath, '--disable-hot-restart', '--log-level', process.env.TEST_ENVOY_LOG_LEVEL ?? 'warn', '--concurrency', '1', '--file-flush-interval-msec', '100'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  envoy.stdout.on('data', (chunk: Buffer) => (envoyOutput += chunk.toString()));
-  envoy.stderr.on('data', (chunk: Buffer) => (envoyOutput += chunk.toString()));
+  envoy.stdout.on('data', (chunk: Buffer) => envoyLog.append(chunk));
+  envoy.stderr.on('data', (chunk: Buffer) => envoyLog.append(chunk));
   try {
-    await waitFor(`envoy on :${envoyAdminPort}`, async () => (await fetch(`http://127.0.0.1:${envoyAdminPort}/ready`)).ok, () => envoyOutput);
+    await waitFor(`envoy on :${envoyAdminPort}`, async () => (await fetch(`http://127.0.0.1:${envoyAdminPort}/ready`)).ok, () => envoyLog.text);
   } catch (error) {
     envoy.kill('SIGKILL');
     await killSidecar();
@@ -127,10 +134,10 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
     envoyAdminPort,
     envoyMetricsPort,
     configPath,
-    sidecarLogs: () => sidecarOutput,
-    envoyLogs: () => envoyOutput,
+    sidecarLogs: () => sidecarLog.text,
+    envoyLogs: () => envoyLog.text,
     sidecarLogLines: () =>
-      sidecarOutput
+      sidecarLog.text
         .split('\n')
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as Record<string, unknown>),
@@ -157,9 +164,50 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
       });
       await killSidecar('SIGTERM');
       // Every e2e suite ends here: no configured secret (provider keys, the admin key, a Redis password) may be in any log line.
-      assertNoSecretInLogs(sidecarOutput + envoyOutput, options.environment ?? {});
+      sidecarLog.assertNoSecret();
+      envoyLog.assertNoSecret();
     },
   };
+}
+
+/** A child process's output: all of it, or the tail, with every chunk checked for secrets as it arrives. */
+export class ProcessOutput {
+  static readonly TAIL = 64 * 1024;
+  /** Longer than any secret: a secret split across two chunks is still seen whole. */
+  static readonly OVERLAP = 1024;
+  readonly #retain: boolean;
+  readonly #secrets: Record<string, string>;
+  #text = '';
+  #leak: Error | undefined;
+
+  constructor(retain: boolean, secrets: Record<string, string>) {
+    this.#retain = retain;
+    this.#secrets = secrets;
+  }
+
+  get text(): string {
+    return this.#text;
+  }
+
+  append(chunk: Buffer): void {
+    const added = chunk.toString();
+    if (this.#retain) {
+      this.#text += added;
+      return;
+    }
+    const window = this.#text.slice(-ProcessOutput.OVERLAP) + added;
+    try {
+      assertNoSecretInLogs(window, this.#secrets);
+    } catch (error) {
+      this.#leak ??= error as Error;
+    }
+    this.#text = (this.#text + added).slice(-ProcessOutput.TAIL);
+  }
+
+  assertNoSecret(): void {
+    if (this.#leak) throw this.#leak;
+    assertNoSecretInLogs(this.#text, this.#secrets);
+  }
 }
 
 /** Throws naming the variable whose value appears in the logs. */
