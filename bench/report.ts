@@ -93,15 +93,16 @@ export function renderMarkdown(report: BenchReport): string {
     '',
     '## Run conditions',
     '',
-    'Steal: CPU the hypervisor gave to other guests; other: CPU used by processes outside the benchmark. Both in percent of all cores, during the measured phase. Sidecar connection: from the gateway Envoy\'s stats for the gateway_sidecar cluster.',
+    'Steal: CPU the hypervisor gave to other guests; other: CPU used by processes outside the benchmark. Both in percent of all cores, during the measured phase. Sidecar connection: from the gateway Envoy\'s stats for the gateway_sidecar cluster. Sidecar GC: collections during the gateway\'s runs (warm-up included), from its own metrics; a major collection pauses every request in flight.',
     '',
-    '| scenario | steal % (base / gw) | other % (base / gw) | sidecar connections lost / opened | ext_proc streams failed | ext_proc streams reset by Envoy |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| scenario | steal % (base / gw) | other % (base / gw) | sidecar connections lost / opened | ext_proc streams failed | ext_proc streams reset by Envoy | sidecar GC: minor n (ms) / major n (ms) |',
+    '|---|---:|---:|---:|---:|---:|---:|',
   );
   for (const scenario of report.scenarios) {
     const connection = scenario.gateway.sidecarConnection;
+    const gc = scenario.gateway.sidecarGc;
     push(
-      `| ${scenario.title} | ${scenario.baseline.noise.stealPercent} / ${scenario.gateway.noise.stealPercent} | ${scenario.baseline.noise.otherProcessesPercent} / ${scenario.gateway.noise.otherProcessesPercent} | ${connection ? `${connection.connectionsLost} / ${connection.connectionsOpened}` : '-'} | ${connection?.streamsFailed ?? '-'} | ${connection?.streamsReset ?? '-'} |`,
+      `| ${scenario.title} | ${scenario.baseline.noise.stealPercent} / ${scenario.gateway.noise.stealPercent} | ${scenario.baseline.noise.otherProcessesPercent} / ${scenario.gateway.noise.otherProcessesPercent} | ${connection ? `${connection.connectionsLost} / ${connection.connectionsOpened}` : '-'} | ${connection?.streamsFailed ?? '-'} | ${connection?.streamsReset ?? '-'} | ${gc ? `${gc.minorCount} (${gc.minorMs}) / ${gc.majorCount} (${gc.majorMs})` : '-'} |`,
     );
   }
 

@@ -108,6 +108,8 @@ export interface SideResult {
   sidecarCpu?: CpuUse;
   sidecarRssMiB?: number;
   sidecarConnection?: SidecarConnection;
+  /** The sidecar's garbage collections during the run (its own nodejs_gc_duration_seconds, read outside the measured phase). */
+  sidecarGc?: GcActivity;
   mockCpu: CpuUse;
   noise: Noise;
 }
@@ -268,6 +270,34 @@ function sidecarConnectionCounters(stats: Map<string, number>): SidecarConnectio
   };
 }
 
+export interface GcActivity {
+  minorCount: number;
+  minorMs: number;
+  majorCount: number;
+  majorMs: number;
+}
+
+/** GC counts and time by kind from the sidecar's Prometheus exposition (prom-client's default metrics). */
+export function gcActivity(exposition: string): GcActivity {
+  const read = (what: 'sum' | 'count', kind: string) => Number(new RegExp(`^nodejs_gc_duration_seconds_${what}\\{kind="${kind}"\\} (\\S+)$`, 'm').exec(exposition)?.[1] ?? 0);
+  return {
+    minorCount: read('count', 'minor'),
+    minorMs: read('sum', 'minor') * 1000,
+    // Incremental marking steps belong to the major collection they prepare.
+    majorCount: read('count', 'major'),
+    majorMs: (read('sum', 'major') + read('sum', 'incremental')) * 1000,
+  };
+}
+
+function gcDelta(before: GcActivity, after: GcActivity): GcActivity {
+  return {
+    minorCount: after.minorCount - before.minorCount,
+    minorMs: after.minorMs - before.minorMs,
+    majorCount: after.majorCount - before.majorCount,
+    majorMs: after.majorMs - before.majorMs,
+  };
+}
+
 /** One side of a scenario, summed over its rounds. */
 interface Totals {
   rounds: LoadResult[];
@@ -279,10 +309,26 @@ interface Totals {
   systemBusy: number;
   steal: number;
   connection: SidecarConnection;
+  gc: GcActivity;
 }
 
 function emptyTotals(): Totals {
-  return { rounds: [], envoy: 0, mock: 0, sidecar: 0, ours: 0, systemTotal: 0, systemBusy: 0, steal: 0, connection: { connectionsLost: 0, connectionsOpened: 0, streamsFailed: 0, streamsReset: 0 } };
+  return {
+    rounds: [],
+    envoy: 0,
+    mock: 0,
+    sidecar: 0,
+    ours: 0,
+    systemTotal: 0,
+    systemBusy: 0,
+    steal: 0,
+    connection: { connectionsLost: 0, connectionsOpened: 0, streamsFailed: 0, streamsReset: 0 },
+    gc: { minorCount: 0, minorMs: 0, majorCount: 0, majorMs: 0 },
+  };
+}
+
+function roundGc(gc: GcActivity): GcActivity {
+  return { minorCount: gc.minorCount, minorMs: round(gc.minorMs, 1), majorCount: gc.majorCount, majorMs: round(gc.majorMs, 1) };
 }
 
 function round(value: number, digits = 3): number {
@@ -374,6 +420,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
           // tens of milliseconds of CPU on this machine, which would land in the gateway's latencies
           // and Envoy CPU (and the baseline is not read at all).
           const statsBefore = side === 'gateway' ? await gatewayHarness.envoyStats() : undefined;
+          const gcBefore = side === 'gateway' ? gcActivity(await gatewayHarness.sidecarMetrics()) : undefined;
           const load = await runInWorker(jobFor(scenario, target, settings, profile), () => {
             before = read();
           });
@@ -390,6 +437,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
           if (side === 'gateway') {
             const [start, end] = [sidecarConnectionCounters(statsBefore!), sidecarConnectionCounters(await gatewayHarness.envoyStats())];
             for (const key of Object.keys(sum.connection) as (keyof SidecarConnection)[]) sum.connection[key] += end[key] - start[key];
+            const gc = gcDelta(gcBefore!, gcActivity(await gatewayHarness.sidecarMetrics()));
+            for (const key of Object.keys(sum.gc) as (keyof GcActivity)[]) sum.gc[key] += gc[key];
           }
           log(`  ${scenario.id} ${side} (round ${round + 1}/${settings.rounds}): ${describeLoad(load)}`);
         }
@@ -409,7 +458,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
             otherProcessesPercent: sum.systemTotal > 0 ? round((Math.max(0, sum.systemBusy - sum.ours) / sum.systemTotal) * 100, 1) : 0,
           },
           ...(side === 'gateway'
-            ? { sidecarCpu: cpuUse(sum.sidecar, requests, chunks), sidecarRssMiB: round(memory(sidecarPid).rssBytes / 2 ** 20, 1), sidecarConnection: sum.connection }
+            ? { sidecarCpu: cpuUse(sum.sidecar, requests, chunks), sidecarRssMiB: round(memory(sidecarPid).rssBytes / 2 ** 20, 1), sidecarConnection: sum.connection, sidecarGc: roundGc(sum.gc) }
             : {}),
         };
       }
