@@ -44,13 +44,17 @@ const APIS: { api: Api; label: string }[] = [
 export const MAX_CONNECTIONS = 32;
 export const STREAM_CONCURRENCY = 4;
 
-export const SCENARIOS: ScenarioSpec[] = APIS.flatMap(({ api, label }) => [
-  { id: `${api}-json-100rps`, api, kind: 'paced', rate: 100, connections: 16, title: `${label}, JSON, 100 req/s` },
-  { id: `${api}-json-250rps`, api, kind: 'paced', rate: 250, connections: 16, title: `${label}, JSON, 250 req/s` },
-  { id: `${api}-json-500rps`, api, kind: 'paced', rate: 500, connections: 16, title: `${label}, JSON, 500 req/s` },
-  { id: `${api}-json-max`, api, kind: 'max', connections: MAX_CONNECTIONS, title: `${label}, JSON, maximum throughput (${MAX_CONNECTIONS} connections)` },
-  { id: `${api}-sse-20`, api, kind: 'stream', concurrency: STREAM_CONCURRENCY, title: `${label}, SSE, 20 chunks, ${STREAM_CONCURRENCY} concurrent streams` },
-]);
+// Saturation runs come last: the garbage a sidecar promotes at full load is collected by major GCs
+// during whatever runs next, which would land in the fixed-rate latencies.
+export const SCENARIOS: ScenarioSpec[] = [
+  ...APIS.flatMap(({ api, label }): ScenarioSpec[] => [
+    { id: `${api}-json-100rps`, api, kind: 'paced', rate: 100, connections: 16, title: `${label}, JSON, 100 req/s` },
+    { id: `${api}-json-250rps`, api, kind: 'paced', rate: 250, connections: 16, title: `${label}, JSON, 250 req/s` },
+    { id: `${api}-json-500rps`, api, kind: 'paced', rate: 500, connections: 16, title: `${label}, JSON, 500 req/s` },
+    { id: `${api}-sse-20`, api, kind: 'stream', concurrency: STREAM_CONCURRENCY, title: `${label}, SSE, 20 chunks, ${STREAM_CONCURRENCY} concurrent streams` },
+  ]),
+  ...APIS.map(({ api, label }): ScenarioSpec => ({ id: `${api}-json-max`, api, kind: 'max', connections: MAX_CONNECTIONS, title: `${label}, JSON, maximum throughput (${MAX_CONNECTIONS} connections)` })),
+];
 
 export const SCENARIO_IDS = SCENARIOS.map((scenario) => scenario.id);
 
