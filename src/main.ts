@@ -22,6 +22,7 @@ import { createAdminServer } from './observability/admin-server.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createProviderRegistry } from './providers/registry.js';
+import { tuneGarbageCollector } from './tune-garbage-collector.js';
 
 /**
  * The composition root: configuration, dependencies, the gRPC and admin servers, signals.
@@ -43,6 +44,7 @@ export interface StartOptions {
 }
 
 export async function startGateway(options: StartOptions): Promise<GatewayHandle> {
+  tuneGarbageCollector();
   const logger = options.logger ?? createLogger({ level: options.environment.LOG_LEVEL ?? 'info' });
   const configuration = loadConfigurationFile(options.configPath, options.environment);
   const view = buildRuntimeView(configuration, { environment: options.environment });
