@@ -138,8 +138,11 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
       await server.shutdown(graceMs);
       clearInterval(sweeper);
       await new Promise<void>((resolve) => admin.close(() => resolve()));
-      await governanceStore.close();
+      // Before the store: a cut-short stream still waiting for its token count is metered (with the
+      // rough count, if the worker is gone) and settles against an open store.
       await tokenCounter.close();
+      await new Promise((resolve) => setImmediate(resolve));
+      await governanceStore.close();
       logger.flush();
     },
   };

@@ -477,6 +477,7 @@ export class RouterProcessor implements StreamProcessor {
 }
 
 const EMPTY = Buffer.alloc(0);
+const EVENT_END = Buffer.from('\n\n');
 
 /** A single-target model's tries, as Envoy counted them: the same target, once per try. */
 function recordRetries(context: RequestContext, count: number): void {
@@ -484,7 +485,6 @@ function recordRetries(context: RequestContext, count: number): void {
   if (first === undefined || !Number.isInteger(count)) return;
   while (context.attempts.length < count) context.attempts.push(first);
 }
-const EVENT_END = Buffer.from('\n\n');
 
 /** Server-sent events in a chunk the translators wrote (they always end events with a blank line). */
 function countEvents(chunk: Buffer): number {
