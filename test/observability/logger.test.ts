@@ -31,3 +31,11 @@ test('credential fields are censored as a second line of defence', () => {
   for (const secret of ['sk-1', 'sk-2', 'sk-3', 'sk-4', 'sk-5']) assert.ok(!text.includes(secret), `${secret} was logged`);
   assert.equal((lines[0]!.headers as Record<string, string>).accept, 'json');
 });
+
+test('stdout lines are batched, yet a line logged just before the process exits is written', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const logger = new URL('../../src/observability/logger.js', import.meta.url).href;
+  const script = `import(${JSON.stringify(logger)}).then(({ createLogger }) => { createLogger().info({ event: 'last' }, 'before exit'); process.exit(0); });`;
+  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(JSON.parse(output.trim()).event, 'last');
+});
