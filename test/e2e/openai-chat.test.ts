@@ -160,6 +160,8 @@ describe('OpenAI-compatible chat through Envoy', () => {
     assert.equal(sent.headers['x-envoy-upstream-rq-timeout-ms'], undefined);
     assert.equal(sent.headers['x-envoy-max-retries'], undefined);
     assert.ok(!JSON.stringify(sent.headers).includes('forged-id'));
+    // Neither the client's address nor Envoy's own control headers reach a provider.
+    for (const name of Object.keys(sent.headers)) assert.ok(!/^(x-envoy-|x-forwarded-|x-gateway-)/.test(name), `${name} reached the provider`);
   });
 
   describe('refusals are OpenAI errors the SDK understands', () => {

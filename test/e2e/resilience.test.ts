@@ -240,6 +240,7 @@ describe('resilience through Envoy', () => {
     await ask('retry');
     for (const request of [...primary.requests, ...secondary.requests, ...ejectable.requests]) {
       assert.match(String(request.headers.authorization), /^Bearer sk-(primary-a|secondary-b|ejectable-e)$/);
+      for (const name of Object.keys(request.headers)) assert.ok(!/^(x-envoy-|x-forwarded-|x-gateway-)/.test(name), `${name} reached a provider`);
     }
   });
 
