@@ -6,7 +6,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
+# tsconfig compiles tests and the benchmark too (one build); only dist/src reaches the image.
 COPY test ./test
+COPY bench ./bench
 RUN npx tsc -p tsconfig.json && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
