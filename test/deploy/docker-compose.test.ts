@@ -77,4 +77,12 @@ describe('Dockerfile', () => {
     assert.match(dockerfile, /HEALTHCHECK/);
     assert.match(dockerfile, /npm prune --omit=dev/);
   });
+
+  test('the build stage copies every folder tsconfig compiles (tests import the benchmark, so one missing fails the build)', () => {
+    const tsconfig = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'tsconfig.json'), 'utf8')) as { include: string[] };
+    const build = dockerfile.split(/^FROM /m)[1]!;
+    for (const root of new Set(tsconfig.include.map((pattern) => pattern.split('/')[0]!))) {
+      assert.match(build, new RegExp(`^COPY ${root} \\./${root}$`, 'm'), `the build stage does not copy ${root}/`);
+    }
+  });
 });
