@@ -494,8 +494,6 @@ function attemptFilters(): Record<string, unknown>[] {
         },
         request_attributes: [TARGET_ATTRIBUTE, REQUEST_ID_ATTRIBUTE],
         message_timeout: '5s',
-        // allow_envoy: the attempt removes x-envoy-* headers the provider has no business seeing.
-        mutation_rules: { allow_all_routing: true, allow_envoy: true },
         metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE] } },
       },
     },

@@ -14,16 +14,11 @@ export function continueRequestHeaders(mutation?: HeaderMutation): ProcessingRes
   return { request_headers: { response: common(mutation) } };
 }
 
-export function continueRequestBody(mutation?: HeaderMutation, clearRouteCache = false): ProcessingResponse {
+/** The reply to a buffered request body; with `body`, it replaces the body (header changes still apply: the headers are held). */
+export function continueRequestBody(mutation?: HeaderMutation, clearRouteCache = false, body?: Buffer): ProcessingResponse {
   const response = common(mutation);
   if (clearRouteCache) response.clear_route_cache = true;
-  return { request_body: { response } };
-}
-
-/** A buffered request body reply that replaces the body (and, while headers are still held, changes them). */
-export function replaceRequestBody(mutation: HeaderMutation, body: Buffer, clearRouteCache = false): ProcessingResponse {
-  const response: CommonResponse = { header_mutation: mutation, body_mutation: { body } };
-  if (clearRouteCache) response.clear_route_cache = true;
+  if (body !== undefined) response.body_mutation = { body };
   return { request_body: { response } };
 }
 

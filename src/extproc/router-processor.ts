@@ -29,7 +29,6 @@ import {
   continueResponseHeaders,
   errorImmediateResponse,
   jsonImmediateResponse,
-  replaceRequestBody,
   responseBody,
 } from './responses.js';
 import type { StreamEndReason, StreamProcessor } from './stream-processor.js';
@@ -278,7 +277,7 @@ export class RouterProcessor implements StreamProcessor {
     const target = context.route.targets[0]!;
     const upstream = context.prepared.get(target.id)!;
     context.attempts.push({ target, startedAt: this.#dependencies.now() });
-    return replaceRequestBody(upstreamRequestMutation(upstream, { ...route, 'content-length': String(upstream.body.length) }), upstream.body, true);
+    return continueRequestBody(upstreamRequestMutation(upstream, { ...route, 'content-length': String(upstream.body.length) }), true, upstream.body);
   }
 
   /** Gives back an admission that will not reach a provider (its reservation, its parallel slot). */
