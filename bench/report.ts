@@ -1,6 +1,6 @@
 import type { LatencySummary, RequestRunResult, StreamRunResult } from './load.js';
 import type { WindowAnalysis } from './profile.js';
-import type { BenchReport, ScenarioResult } from './run.js';
+import type { BenchReport } from './run.js';
 
 /** bench/results/latest.md, from the report alone (so it can be redrawn from latest.json). */
 export function renderMarkdown(report: BenchReport): string {

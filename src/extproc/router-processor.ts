@@ -57,8 +57,6 @@ const PROVIDER_RESPONSE_HEADERS = /^(openai-organization|openai-project|anthropi
 /** Envoy's count of tries (include_attempt_count_in_response), read by the router and not passed on. */
 const ATTEMPT_COUNT_HEADER = 'x-envoy-attempt-count';
 
-type Phase = 'request_headers' | 'request_body' | 'upstream' | 'response_body' | 'done';
-
 /**
  * The router-level processor: one per client request, in the HCM filter chain.
  * Request headers: classify the endpoint, strip credentials and internal headers.
@@ -69,7 +67,6 @@ type Phase = 'request_headers' | 'request_body' | 'upstream' | 'response_body' |
 export class RouterProcessor implements StreamProcessor {
   readonly #dependencies: RouterProcessorDependencies;
   readonly #startedAt: number;
-  #phase: Phase = 'request_headers';
   #method = '';
   #path = '';
   /** The client's :path as received; attempts rewrite :path in the header map Envoy shares with its access log. */
@@ -152,7 +149,6 @@ export class RouterProcessor implements StreamProcessor {
       }
       this.#dependencies.store.delete(this.#context.id);
     }
-    this.#phase = 'done';
   }
 
   #onRequestHeaders(message: HttpHeaders): ProcessingResponse {
@@ -177,7 +173,6 @@ export class RouterProcessor implements StreamProcessor {
     } catch (thrown) {
       return this.#refuse(asGatewayError(thrown));
     }
-    this.#phase = 'request_body';
     // W3C trace context: a client's traceparent passes on to the provider; without one the gateway starts a trace.
     const set: Record<string, string> = {};
     const traceparent = parseTraceparent(headers.traceparent);
@@ -210,7 +205,6 @@ export class RouterProcessor implements StreamProcessor {
     const view = this.#view!;
     const created = Math.floor(this.#dependencies.clock() / 1000);
     const id = decodeURIComponent(this.#path.replace(/\/+$/, '').slice('/v1/models/'.length));
-    this.#phase = 'done';
     if (this.#path.replace(/\/+$/, '') === '/v1/models') return jsonImmediateResponse(200, listModels(view, created));
     const route = resolveRoute(view, id);
     return jsonImmediateResponse(200, modelObject(route.alias, route.demo ? `${route.ownedBy} (demo)` : route.ownedBy, created));
@@ -262,7 +256,6 @@ export class RouterProcessor implements StreamProcessor {
       );
     }
     this.#context = context;
-    this.#phase = 'upstream';
     this.#dependencies.meter.start(context.route.alias);
     // The routing header only takes effect together with clear_route_cache (Envoy caches the route before ext_proc runs).
     const route = { [ROUTE_HEADER]: context.route.cluster };
@@ -295,7 +288,6 @@ export class RouterProcessor implements StreamProcessor {
     const remove = Object.keys(headers).filter((name) => PROVIDER_RESPONSE_HEADERS.test(name) || name === ATTEMPT_COUNT_HEADER);
     if (context === undefined) {
       // Not a request this processor routed (Envoy's own reply): pass it on untouched.
-      this.#phase = 'done';
       return continueResponseHeaders(headerMutation(set, remove));
     }
     set[REQUEST_ID_HEADER] = context.id;
@@ -309,7 +301,6 @@ export class RouterProcessor implements StreamProcessor {
       model: attempt?.target.model ?? context.route.alias,
       includeUsage: context.includeUsage,
     };
-    this.#phase = 'response_body';
     const eventStream = (headers['content-type'] ?? '').startsWith('text/event-stream');
     // Translation and metering need plain bytes: undo compression, and say so to the client.
     this.#encoding = contentEncodingOf(headers['content-encoding']);
@@ -424,7 +415,6 @@ export class RouterProcessor implements StreamProcessor {
   #finish(status: number, cutShort: boolean): void {
     if (this.#metered || this.#context === undefined) return;
     this.#metered = true;
-    this.#phase = 'done';
     const context = this.#context;
     const usage = this.#usage;
     const served = lastAttempt(context)?.target;
@@ -465,7 +455,6 @@ export class RouterProcessor implements StreamProcessor {
   }
 
   #refuse(error: GatewayError, model?: string): ProcessingResponse {
-    this.#phase = 'done';
     this.#dependencies.meter.refuse(error, { method: this.#method, path: this.#path, model });
     const reply = errorImmediateResponse(error);
     // The access log names the refusal too. The model is the client's input: only a configured alias is written.
