@@ -56,3 +56,46 @@ export function delayed(milliseconds: number): Responder {
     await succeed(request, response);
   };
 }
+
+/** A latch a test opens when it is ready: responders wait on it instead of on a clock. */
+export interface Gate {
+  readonly opened: Promise<void>;
+  open(): void;
+}
+
+export function gate(): Gate {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+/** Answers normally once the gate opens, so a test can hold many requests in flight for as long as it needs. */
+export function heldUntil(latch: Gate): Responder {
+  return async (request, response) => {
+    await latch.opened;
+    await succeed(request, response);
+  };
+}
+
+/** Streams the first event, then the rest once the gate opens: the stream is in flight until the test says. */
+export function streamHeldUntil(latch: Gate): Responder {
+  return async (request, response) => {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    const [first, ...rest] = streamEvents(String(request.json?.model), true);
+    response.write(first);
+    await latch.opened;
+    if (!response.destroyed) response.end(rest.join(''));
+  };
+}
+
+/**
+ * A promise's outcome as Promise.allSettled reports it, handled at once (so a refusal that
+ * arrives while the test still waits for others is never an unhandled rejection), with a
+ * callback when it is known.
+ */
+export function settled<T>(promise: Promise<T>, onSettled: () => void = () => {}): Promise<PromiseSettledResult<T>> {
+  return promise.then(
+    (value): PromiseSettledResult<T> => (onSettled(), { status: 'fulfilled', value }),
+    (reason: unknown): PromiseSettledResult<T> => (onSettled(), { status: 'rejected', reason }),
+  );
+}
