@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { hashKeySecret } from '../../src/governance/key-secret.js';
 import { freePort } from '../support/free-port.js';
-import { delayed } from '../support/faults.js';
+import { gate, heldUntil, settled } from '../support/faults.js';
 import { startGateway, waitFor, type GatewayHarness } from '../support/gateway-harness.js';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
@@ -65,9 +65,15 @@ describe('two gateways sharing one Redis', () => {
 
   test('one budget: 30 concurrent requests split over both replicas, a budget that holds 6, exactly 6 reach the upstream', async () => {
     const before = upstream.requests.length;
-    upstream.respondWith(...Array.from({ length: 30 }, () => delayed(400)));
+    // Admitted requests wait at the upstream until all 30 are decided: no settlement frees room early.
+    const latch = gate();
+    upstream.respondWith(...Array.from({ length: 30 }, () => heldUntil(latch)));
+    let decided = 0;
     // max_tokens 1000 at $0.001 reserves exactly $1.00 a request.
-    const results = await Promise.allSettled(Array.from({ length: 30 }, (_, index) => ask(gateways[index % 2]!, secrets.budget, 1000)));
+    const pending = Array.from({ length: 30 }, (_, index) => settled(ask(gateways[index % 2]!, secrets.budget, 1000), () => (decided += 1)));
+    await waitFor('every request to be refused or forwarded', () => decided + (upstream.requests.length - before) === 30);
+    latch.open();
+    const results = await Promise.all(pending);
     assert.equal(results.filter((result) => result.status === 'fulfilled').length, 6);
     assert.equal(upstream.requests.length - before, 6);
     for (const result of results) {
@@ -114,8 +120,14 @@ describe('Redis unreachable', () => {
   });
 
   test('allow: requests with a declared key are served without limits', async () => {
-    const completion = await new OpenAI({ apiKey: secrets.rated, baseURL: allowing.baseURL, maxRetries: 0 }).chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'x' }] });
-    assert.ok(completion.choices.length > 0);
+    // The key allows 4 requests a minute; with the store unreachable and the policy allow, nothing counts them.
+    const client = new OpenAI({ apiKey: secrets.rated, baseURL: allowing.baseURL, maxRetries: 0 });
+    const before = upstream.requests.length;
+    for (let index = 0; index < 6; index += 1) {
+      const completion = await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'x' }] });
+      assert.ok(completion.choices.length > 0);
+    }
+    assert.equal(upstream.requests.length - before, 6);
   });
 
   test('no credential appears in any log line, the Redis password included', async () => {

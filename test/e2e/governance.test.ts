@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { hashKeySecret } from '../../src/governance/key-secret.js';
-import { delayed, slowStream } from '../support/faults.js';
+import { gate, heldUntil, settled, streamHeldUntil } from '../support/faults.js';
 import { startGateway, waitFor, type GatewayHarness } from '../support/gateway-harness.js';
 import { MOCK_USAGE, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
+import { seriesValue } from '../support/prometheus-text.js';
 
 /**
  * Virtual keys, model access, rate limits, parallel limits and budgets, enforced before any
@@ -132,13 +133,15 @@ describe('governance through Envoy (memory store)', () => {
   });
 
   test('max parallel requests: a second request while one streams is refused; after it ends, one passes', async () => {
-    upstream.respondWith(slowStream(30));
+    const latch = gate();
+    upstream.respondWith(streamHeldUntil(latch));
     const stream = await client(secrets.parallel).chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'slow' }], stream: true });
     await assert.rejects(ask(secrets.parallel), (error: unknown) => {
       assert.ok(error instanceof OpenAI.RateLimitError);
       assert.equal(error.code, 'too_many_parallel_requests');
       return true;
     });
+    latch.open();
     for await (const chunk of stream) void chunk;
     await waitFor('the slot to be released', async () => {
       try {
@@ -152,8 +155,15 @@ describe('governance through Envoy (memory store)', () => {
 
   test('50 parallel requests against a budget that holds 10: exactly 10 reach the upstream, the rest get a 402 naming the budget', async () => {
     const before = upstream.requests.length;
-    upstream.respondWith(...Array.from({ length: 50 }, () => delayed(400)));
-    const results = await Promise.allSettled(Array.from({ length: 50 }, () => ask(secrets.budget, { max_tokens: 1000 })));
+    // Admitted requests are held at the upstream until every one of the 50 has been decided, so
+    // no reservation can be settled (and its room reused) while others are still being admitted.
+    const latch = gate();
+    upstream.respondWith(...Array.from({ length: 50 }, () => heldUntil(latch)));
+    let decided = 0;
+    const pending = Array.from({ length: 50 }, () => settled(ask(secrets.budget, { max_tokens: 1000 }), () => (decided += 1)));
+    await waitFor('every request to be refused or forwarded', () => decided + (upstream.requests.length - before) === 50);
+    latch.open();
+    const results = await Promise.all(pending);
     const admitted = results.filter((result) => result.status === 'fulfilled');
     const refused = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
     assert.equal(admitted.length, 10);
@@ -217,17 +227,25 @@ describe('governance through Envoy (memory store)', () => {
   });
 
   test('metrics: spend and tokens by key and model, refusals by reason, remaining budget', async () => {
-    // Only the gateway's own series: a failure then prints something readable.
-    const metrics = (await gateway.sidecarMetrics())
-      .split('\n')
-      .filter((line) => line.startsWith('llm_gateway_'))
-      .join('\n')
-      .concat('\n');
-    assert.match(metrics, /llm_gateway_spend_usd_total\{key_alias="budget",gen_ai_request_model="gpt-test"\} 0\.07\d*\n/);
-    assert.match(metrics, /llm_gateway_key_tokens_total\{key_alias="budget",gen_ai_request_model="gpt-test"\} 180\n/);
-    assert.match(metrics, /llm_gateway_refusals_total\{reason="budget_exceeded"\} 40\n/);
-    assert.match(metrics, /llm_gateway_refusals_total\{reason="missing_api_key"\} 1\n/);
-    assert.match(metrics, /llm_gateway_budget_remaining_usd\{key_alias="budget"\} 9\.93/);
+    const before = await gateway.sidecarMetrics();
+    await ask(secrets.open);
+    await assert.rejects(ask(undefined), (error: unknown) => error instanceof OpenAI.AuthenticationError);
+    await waitFor('the request to be metered', async () =>
+      seriesValue(await gateway.sidecarMetrics(), 'llm_gateway_key_tokens_total', { key_alias: 'open' }) > seriesValue(before, 'llm_gateway_key_tokens_total', { key_alias: 'open' }),
+    );
+    const after = await gateway.sidecarMetrics();
+    const delta = (name: string, labels: Record<string, string>) => seriesValue(after, name, labels) - seriesValue(before, name, labels);
+    const open = { key_alias: 'open', gen_ai_request_model: 'gpt-test' };
+    assert.ok(Math.abs(delta('llm_gateway_spend_usd_total', open) - MOCK_USAGE.completion_tokens * OUTPUT_USD_PER_TOKEN) < 1e-9);
+    assert.equal(delta('llm_gateway_key_tokens_total', open), MOCK_USAGE.total_tokens);
+    assert.equal(delta('llm_gateway_refusals_total', { reason: 'missing_api_key' }), 1);
+    // After a budgeted request settles, the gauge says what the admin API says is left of the key's daily budget.
+    await ask(secrets.budget, { max_tokens: 10 });
+    await waitFor('the remaining budget gauge to match the store', async () => {
+      const inspect = (await (await admin('GET', '/admin/keys/config:budget')).json()) as any;
+      const gauge = seriesValue(await gateway.sidecarMetrics(), 'llm_gateway_budget_remaining_usd', { key_alias: 'budget' });
+      return inspect.usage.budget.reservedUsd === 0 && Math.abs(gauge - inspect.usage.budget.remainingUsd) < 1e-9 && gauge < 10;
+    });
     const logs = gateway.sidecarLogs() + gateway.envoyLogs();
     for (const secret of [...Object.values(secrets), ADMIN_KEY, PROVIDER_KEY]) assert.ok(!logs.includes(secret), 'a secret is in a log line');
   });
