@@ -542,6 +542,10 @@ function outlierDetection(resilience: ResilienceConfiguration): Record<string, u
     max_ejection_percent: detection.max_ejection_percent,
     // Connection failures count as gateway failures without waiting for a 5xx.
     split_external_local_origin_errors: false,
+    // Targets are actively health-checked against the sidecar (does the provider have a key?), which
+    // always passes for a target that keeps failing; by default a passing check un-ejects the host,
+    // which cut every ejection short to the check interval.
+    successful_active_health_check_uneject_host: false,
   };
 }
 

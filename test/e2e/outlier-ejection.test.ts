@@ -25,9 +25,11 @@ async function ejectingGateway(baseEjectionTime: string): Promise<{ gateway: Gat
     },
     models: { ejecting: { fallback: [{ provider: 'e', model: 'model-e' }, { provider: 'b', model: 'model-b' }] } },
     environment: { KEY_E, KEY_B },
+    // One try per level: a request never retries the failing endpoint itself, so no retry can
+    // race Envoy's ejection (which its main thread applies a moment after the failure counts).
     resilience: {
-      attempts_per_level: 2,
-      max_attempts: 4,
+      attempts_per_level: 1,
+      max_attempts: 2,
       backoff_base: '10ms',
       backoff_max: '50ms',
       outlier_detection: { consecutive_5xx: 3, consecutive_gateway_failure: 3, interval: '200ms', base_ejection_time: baseEjectionTime },
@@ -50,22 +52,20 @@ describe('outlier detection through Envoy', () => {
     const { gateway, ejectable, backup } = await ejectingGateway('300s');
     stops.push(() => gateway.stop(), () => ejectable.close(), () => backup.close());
     ejectable.respondWith(failWith(503), failWith(503), failWith(503));
-    await ask(gateway); // e fails twice, falls back to b
-    await ask(gateway); // e fails a third time: ejected; b answers
+    for (let index = 0; index < 3; index += 1) await ask(gateway); // e fails, b answers; the third failure ejects e
     assert.equal(ejectable.requests.length, 3);
     // Envoy ejects on its main thread once the third failure is counted.
     await waitFor('the ejection', async () => (await gateway.envoyStats()).get('cluster.model_ejecting.outlier_detection.ejections_active') === 1);
     for (let index = 0; index < 3; index += 1) await ask(gateway);
     assert.equal(ejectable.requests.length, 3, 'an ejected endpoint gets no traffic');
-    assert.equal(backup.requests.length, 5);
+    assert.equal(backup.requests.length, 6);
   });
 
   test('an ejected endpoint comes back after the ejection time', async () => {
     const { gateway, ejectable, backup } = await ejectingGateway('1s');
     stops.push(() => gateway.stop(), () => ejectable.close(), () => backup.close());
     ejectable.respondWith(failWith(503), failWith(503), failWith(503));
-    await ask(gateway);
-    await ask(gateway);
+    for (let index = 0; index < 3; index += 1) await ask(gateway);
     await waitFor('the ejection', async () => ((await gateway.envoyStats()).get('cluster.model_ejecting.outlier_detection.ejections_enforced_consecutive_5xx') ?? 0) >= 1);
     const seen = ejectable.requests.length;
     await waitFor(
