@@ -15,6 +15,8 @@ import { Governance } from './governance/governance.js';
 import { hashKeySecret } from './governance/key-secret.js';
 import { createKeyring, declaredKey } from './governance/keyring.js';
 import { createGovernanceStore } from './stores/create-governance-store.js';
+import type { GovernanceStore } from './stores/governance-store.js';
+import { decideAccess } from './governance/access-mode.js';
 import { createPricing, DEFAULT_PRICE_TABLE_PATH, loadPriceTableFile } from './pricing/create-pricing.js';
 import { readCredential } from './config/read-credential.js';
 import { createTokenCounter } from './gateway/token-counter.js';
@@ -56,10 +58,18 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   const meter = createMeter({ metrics, logger });
   const governanceStore = createGovernanceStore(configuration, options.environment);
   const pricing = createPricing(loadPriceTableFile(options.priceTablePath ?? DEFAULT_PRICE_TABLE_PATH), configuration, view);
+  const adminKey = readCredential(configuration.governance.admin_key, options.environment);
+  const access = decideAccess({
+    configuredMode: configuration.governance.mode,
+    declaredKeys: configuration.keys.length,
+    adminApiEnabled: adminKey !== undefined,
+    sharedStore: configuration.governance.store === 'redis',
+    storedKeys: configuration.governance.mode === 'open' ? await countStoredKeys(governanceStore) : 0,
+  });
   const keyring = createKeyring({
     declared: configuration.keys,
     store: governanceStore,
-    requireKeys: configuration.governance.require_keys,
+    requireKeys: !access.open,
     // A key changed or revoked through another replica's admin API is seen here within this long.
     cacheTtlMs: 5000,
   });
@@ -96,7 +106,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   const { sidecar } = configuration;
   const grpcPort = await server.listen(`${sidecar.bind_address}:${sidecar.grpc_port}`);
   let healthy = true;
-  const adminKey = readCredential(configuration.governance.admin_key, options.environment);
+  metrics.openAccess.set(access.open ? 1 : 0);
   const admin = createAdminServer({
     registry: metrics.registry,
     adminApi: createAdminApi({
@@ -107,6 +117,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
       clock: Date.now,
     }),
     isHealthy: () => healthy,
+    access: access.open ? 'open' : 'closed',
     targetHealthPath: TARGET_HEALTH_PATH,
     isTargetUsable: (targetId) => {
       const target = view.targets.get(targetId);
@@ -119,8 +130,10 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     if (provider.unavailableReason) logger.warn({ provider: provider.name }, `provider ${provider.name} is disabled: ${provider.unavailableReason}`);
     if (provider.demo) logger.warn({ provider: provider.name }, `provider ${provider.name} is a DEMO stand-in, not a real model`);
   }
-  if (!keyring.required) {
-    logger.warn('no virtual keys are configured and governance.require_keys is false: the gateway is OPEN to any client that reaches its listener');
+  if (access.open) {
+    logger.warn('governance.mode is open and no key can exist: the gateway is OPEN to any client that reaches its listener (/healthz and llm_gateway_open_access say so)');
+  } else if (access.overriddenBy.length > 0) {
+    logger.warn({ reasons: access.overriddenBy }, `governance.mode is open, but the gateway is closed because ${access.overriddenBy.join('; ')}`);
   }
   if (adminKey === undefined) logger.info('the admin API is disabled (set governance.admin_key to enable it)');
   logger.info(
@@ -146,6 +159,15 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
       logger.flush();
     },
   };
+}
+
+/** How many keys the store holds, or undefined when it cannot say (it is unreachable): then keys may exist. */
+async function countStoredKeys(store: GovernanceStore): Promise<number | undefined> {
+  try {
+    return (await store.listKeys()).length;
+  } catch {
+    return undefined;
+  }
 }
 
 function listenHttp(server: HttpServer, host: string, port: number): Promise<number> {

@@ -75,6 +75,9 @@ function crossReferenceProblems(configuration: Configuration): string[] {
     aliases.add(key.alias);
     hashes.add(key.hash);
   });
+  if (configuration.governance.require_keys !== undefined) {
+    problems.push('governance.require_keys: replaced by governance.mode, which is "closed" (every request needs a key) unless set to "open"');
+  }
   if (configuration.resilience.max_attempts < configuration.resilience.attempts_per_level) {
     problems.push('resilience.max_attempts: must be at least attempts_per_level');
   }

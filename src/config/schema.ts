@@ -145,8 +145,14 @@ export const keySchema = z.strictObject({
 });
 
 export const governanceSchema = z.strictObject({
-  /** Refuse requests without a valid key even when no key is declared here (keys then come from the admin API). */
-  require_keys: z.boolean().default(false),
+  /**
+   * closed (the default): every request needs a valid key. open: clients without a key are
+   * served too, but only while no key can exist (none declared, the admin API off, a store of
+   * this replica's own that holds none); otherwise the gateway stays closed and says why.
+   */
+  mode: z.enum(['closed', 'open']).default('closed'),
+  /** Replaced by `mode`; kept only to explain the change to a configuration that still sets it. */
+  require_keys: z.boolean().optional(),
   /** Enables the admin API on the sidecar's admin port; requests must send it as a bearer token. */
   admin_key: credentialSchema.optional(),
   /** Where limits, budgets, spend and run-time keys live: this process, or Redis shared by every replica. */

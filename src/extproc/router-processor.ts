@@ -9,12 +9,14 @@ import type { Meter } from '../gateway/meter.js';
 import type { TokenCounter } from '../gateway/token-counter.js';
 import { credentialFrom } from '../governance/authenticate.js';
 import type { Admission, Governance } from '../governance/governance.js';
+import { modelAllowed } from '../governance/model-pattern.js';
+import type { VirtualKey } from '../governance/virtual-key.js';
 import type { Pricing } from '../governance/pricing.js';
 import { parseChatRequest } from '../gateway/parse-chat-request.js';
 import { prepareUpstreamRequest } from '../gateway/prepare-upstream-request.js';
 import { lastAttempt, type RequestContext } from '../gateway/request-context.js';
 import type { RequestStore } from '../gateway/request-store.js';
-import { resolveRoute } from '../gateway/resolve-route.js';
+import { modelNotFound, resolveRoute } from '../gateway/resolve-route.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProviderAdapter, StreamTranslator, TranslationContext } from '../providers/provider-adapter.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -151,7 +153,7 @@ export class RouterProcessor implements StreamProcessor {
     }
   }
 
-  #onRequestHeaders(message: HttpHeaders): ProcessingResponse {
+  #onRequestHeaders(message: HttpHeaders): ProcessingResponse | Promise<ProcessingResponse> {
     const headers = readHeaders(message.headers);
     this.#method = headers[':method'] ?? '';
     this.#clientPath = headers[':path'] ?? '';
@@ -162,9 +164,12 @@ export class RouterProcessor implements StreamProcessor {
     const endpoint = this.#classify();
     try {
       if (endpoint === 'models') {
-        const reply = this.#answerModels();
-        reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { path: this.#clientPath } });
-        return reply;
+        const caller = this.#dependencies.governance.identify(this.#credential);
+        if (caller === undefined) return this.#answerModels(undefined);
+        return caller.then(
+          (key) => this.#answerModels(key),
+          (thrown: unknown) => this.#refuse(asGatewayError(thrown)),
+        );
       }
       if (endpoint !== 'chat') throw endpoint;
       if (message.end_of_stream) {
@@ -201,13 +206,27 @@ export class RouterProcessor implements StreamProcessor {
     });
   }
 
-  #answerModels(): ProcessingResponse {
-    const view = this.#view!;
-    const created = Math.floor(this.#dependencies.clock() / 1000);
-    const id = decodeURIComponent(this.#path.replace(/\/+$/, '').slice('/v1/models/'.length));
-    if (this.#path.replace(/\/+$/, '') === '/v1/models') return jsonImmediateResponse(200, listModels(view, created));
-    const route = resolveRoute(view, id);
-    return jsonImmediateResponse(200, modelObject(route.alias, route.demo ? `${route.ownedBy} (demo)` : route.ownedBy, created));
+  /** GET /v1/models and /v1/models/{model}: the models the caller may use (every model for an anonymous client of an open gateway). */
+  #answerModels(key: VirtualKey | undefined): ProcessingResponse {
+    try {
+      const view = this.#view!;
+      const created = Math.floor(this.#dependencies.clock() / 1000);
+      const allowed = (alias: string) => key === undefined || modelAllowed(key.models, alias);
+      let reply: ProcessingResponse;
+      if (this.#path.replace(/\/+$/, '') === '/v1/models') {
+        reply = jsonImmediateResponse(200, listModels(view, created, allowed));
+      } else {
+        const id = decodeURIComponent(this.#path.replace(/\/+$/, '').slice('/v1/models/'.length));
+        // A model the key may not use is as absent for it as one that does not exist.
+        if (!allowed(id)) throw modelNotFound(id);
+        const route = resolveRoute(view, id);
+        reply = jsonImmediateResponse(200, modelObject(route.alias, route.demo ? `${route.ownedBy} (demo)` : route.ownedBy, created));
+      }
+      reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { path: this.#clientPath, key_alias: key?.alias ?? null } });
+      return reply;
+    } catch (thrown) {
+      return this.#refuse(asGatewayError(thrown));
+    }
   }
 
   #onRequestBody(message: HttpBody): ProcessingResponse | Promise<ProcessingResponse> {

@@ -4,10 +4,12 @@ import { availableModels, type RuntimeView } from '../config/runtime.js';
  * The body of GET /v1/models (openai-openapi `ListModelsResponse`): the aliases this
  * gateway serves right now. Demo models say so in owned_by.
  */
-export function listModels(view: RuntimeView, created: number): Record<string, unknown> {
+export function listModels(view: RuntimeView, created: number, allowed: (alias: string) => boolean = () => true): Record<string, unknown> {
   return {
     object: 'list',
-    data: availableModels(view).map((route) => modelObject(route.alias, route.demo ? `${route.ownedBy} (demo)` : route.ownedBy, created)),
+    data: availableModels(view)
+      .filter((route) => allowed(route.alias))
+      .map((route) => modelObject(route.alias, route.demo ? `${route.ownedBy} (demo)` : route.ownedBy, created)),
   };
 }
 

@@ -4,15 +4,7 @@ import { GatewayError } from '../errors.js';
 /** The client's model name -> the route that serves it, or a 404 that says why not. */
 export function resolveRoute(view: RuntimeView, model: string): ModelRoute {
   const route = view.models.get(model);
-  if (route === undefined) {
-    throw new GatewayError({
-      status: 404,
-      code: 'model_not_found',
-      param: 'model',
-      message: `The model '${truncate(model)}' does not exist on this gateway. GET /v1/models lists the models it serves.`,
-      retryable: false,
-    });
-  }
+  if (route === undefined) throw modelNotFound(model);
   const usable = route.targets.filter((target) => target.provider.unavailableReason === undefined);
   if (usable.length === 0) {
     const target = route.targets[0]!;
@@ -25,6 +17,17 @@ export function resolveRoute(view: RuntimeView, model: string): ModelRoute {
     });
   }
   return route;
+}
+
+/** The 404 for a model this gateway does not serve (or, to a key, one it may not use). */
+export function modelNotFound(model: string): GatewayError {
+  return new GatewayError({
+    status: 404,
+    code: 'model_not_found',
+    param: 'model',
+    message: `The model '${truncate(model)}' does not exist on this gateway. GET /v1/models lists the models it serves.`,
+    retryable: false,
+  });
 }
 
 function truncate(text: string): string {

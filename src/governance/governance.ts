@@ -73,17 +73,31 @@ export class Governance {
     return this.#admit(input);
   }
 
-  async #admit(input: AdmissionInput): Promise<Admission | undefined> {
-    const { keyring, store, onStoreUnavailable, clock } = this.#dependencies;
-    const now = clock();
-    let key: VirtualKey | undefined;
+  /**
+   * Who is calling, for requests that use no limits (GET /v1/models): the key, undefined for
+   * an anonymous client of an open gateway (synchronously when no store lookup is needed), or
+   * the same 401/503 an admission would give.
+   */
+  identify(credential: string | undefined): Promise<VirtualKey | undefined> | undefined {
+    const { keyring } = this.#dependencies;
+    if (!keyring.required && (credential === undefined || !keyring.mightKnow(credential))) return undefined;
+    return this.#authenticate(credential, this.#dependencies.clock());
+  }
+
+  async #authenticate(credential: string | undefined, now: number): Promise<VirtualKey | undefined> {
     try {
-      key = await authenticate(input.credential, keyring, now);
+      return await authenticate(credential, this.#dependencies.keyring, now);
     } catch (error) {
       // A key that cannot be looked up cannot be trusted, whatever the policy for limits says.
       if (error instanceof StoreUnavailableError) throw this.#storeUnavailable('keys', error);
       throw error;
     }
+  }
+
+  async #admit(input: AdmissionInput): Promise<Admission | undefined> {
+    const { store, onStoreUnavailable, clock } = this.#dependencies;
+    const now = clock();
+    const key = await this.#authenticate(input.credential, now);
     if (key === undefined) return undefined;
     if (!modelAllowed(key.models, input.route.alias)) {
       throw new GatewayError({

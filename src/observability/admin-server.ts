@@ -9,6 +9,8 @@ export interface AdminServerOptions {
   registry: Registry;
   /** False once the sidecar is draining, so Envoy and orchestrators stop sending new work. */
   isHealthy: () => boolean;
+  /** Whether clients without a key are served; shown by /healthz so nobody runs an open gateway unknowingly. */
+  access: 'open' | 'closed';
   /** Whether a target can take requests (its provider has a credential); undefined for an unknown target. */
   isTargetUsable: (targetId: string) => boolean | undefined;
   /** The path Envoy health-checks targets on; the target id comes in the Host header. */
@@ -23,7 +25,7 @@ export function createAdminServer(options: AdminServerOptions): Server {
     if (request.method === 'GET' && path === '/healthz') {
       const healthy = options.isHealthy();
       response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ status: healthy ? 'ok' : 'draining' }));
+      response.end(JSON.stringify({ status: healthy ? 'ok' : 'draining', access: options.access }));
       return;
     }
     if (request.method === 'GET' && path === options.targetHealthPath) {

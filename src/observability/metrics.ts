@@ -22,6 +22,8 @@ export interface GatewayMetrics {
   readonly keyTokens: Counter<'key_alias' | 'gen_ai_request_model'>;
   readonly budgetRemaining: Gauge<'key_alias'>;
   readonly activeStreams: Gauge<'phase'>;
+  /** 1 while the gateway serves clients without a key (governance.mode open and no key can exist). */
+  readonly openAccess: Gauge;
 }
 
 export function createMetrics(options: { collectProcessMetrics?: boolean } = {}): GatewayMetrics {
@@ -115,6 +117,11 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
       name: 'llm_gateway_active_ext_proc_streams',
       help: 'ext_proc streams Envoy holds open to this sidecar, by processor.',
       labelNames: ['phase'],
+      registers: [registry],
+    }),
+    openAccess: new Gauge({
+      name: 'llm_gateway_open_access',
+      help: '1 while the gateway serves clients that bring no key (governance.mode open, and no key can exist); 0 when every request needs a key.',
       registers: [registry],
     }),
   };

@@ -31,6 +31,14 @@ describe('parseConfiguration', () => {
     assert.equal(configuration.envoy.request_timeout, '0s');
   });
 
+  test('the gateway is closed unless the configuration opens it; the old require_keys says what replaced it', () => {
+    assert.equal(parseConfiguration(minimal, {}).governance.mode, 'closed');
+    assert.equal(parseConfiguration(`${minimal}governance: { mode: open }\n`, {}).governance.mode, 'open');
+    assert.deepEqual(problemsOf(`${minimal}governance: { require_keys: false }\n`), [
+      'governance.require_keys: replaced by governance.mode, which is "closed" (every request needs a key) unless set to "open"',
+    ]);
+  });
+
   test('every problem names its path', () => {
     const problems = problemsOf(`
 listener: { port: 70000, colour: blue }

@@ -29,6 +29,7 @@ describe('make run serves the demo model out of the box', () => {
         listener: { port: listener },
         sidecar: { grpc_port: grpc, admin_port: admin },
         envoy: { admin_port: envoyAdmin, metrics_port: envoyMetrics },
+        governance: { mode: 'open' },
         providers: {
           demo: { kind: 'openai', base_url: `http://127.0.0.1:${demo}/v1`, demo: true },
           openai: { kind: 'openai', base_url: 'https://api.openai.com/v1', credential: { env: 'OPENAI_API_KEY' } },

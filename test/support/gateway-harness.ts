@@ -78,7 +78,8 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
     sidecar: { address: '127.0.0.1', bind_address: '127.0.0.1', grpc_port: grpcPort, admin_port: sidecarAdminPort },
     envoy: { admin_port: envoyAdminPort, metrics_port: envoyMetricsPort },
     ...(options.resilience ? { resilience: options.resilience } : {}),
-    ...(options.governance ? { governance: options.governance } : {}),
+    // Most tests are about something else than keys: they open the gateway on purpose, as an operator would.
+    governance: { mode: 'open', ...(options.governance ?? {}) },
     ...(options.keys ? { keys: options.keys } : {}),
     ...(options.prices ? { prices: options.prices } : {}),
     providers: options.providers,
