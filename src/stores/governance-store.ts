@@ -72,8 +72,12 @@ export interface Settlement {
   costUsd: number;
   /** Metered prompt + completion tokens, counted into the tokens-per-minute window. */
   tokens: number;
-  /** The model alias asked for, for spend by model and day. */
-  model: string;
+  /**
+   * The model alias asked for, for spend by model and day; undefined for a release: the
+   * request never reached a provider, so its hold is freed and nothing is recorded (no
+   * spend row, no request, no tokens).
+   */
+  model: string | undefined;
 }
 
 /** A virtual key created through the admin API; the secret itself is never stored, only its hash. */
@@ -102,7 +106,10 @@ export interface SpendRecord {
 
 export interface GovernanceStore {
   admit(request: AdmissionRequest): Promise<AdmissionResult>;
-  /** Releases the reservation, records the cost and tokens. Settling the same reservation twice records once. */
+  /**
+   * Releases the reservation and records the cost and tokens (nothing but the release when
+   * `model` is undefined). Settling the same reservation twice records once.
+   */
   settle(settlement: Settlement): Promise<void>;
   /** The current limit state without changing it (admin API, response headers). */
   state(keyId: string, limits: KeyLimits, now: number): Promise<LimitState>;

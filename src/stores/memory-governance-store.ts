@@ -145,6 +145,7 @@ class KeyCounters {
     this.#settled.set(reservationId, now + retention.settledMarkerMs);
     const reservation = this.#reservations.get(reservationId);
     if (reservation) this.#release(reservationId, reservation, now);
+    if (settlement.model === undefined) return;
     const costMicroUsd = toMicroUsd(settlement.costUsd);
     const tokens = Math.round(settlement.tokens);
     if (limits.budget) {

@@ -118,7 +118,8 @@ return readCounters()
 /**
  * KEYS: settled marker, reservations, holds, budget period of now, tokens current window, spend day.
  * ARGV: reservation id, budget prefix, cost (micro-dollars), tokens, model, '1' when the key has a budget,
- * budget period TTL ms (0: never), '1' when the key has a tokens limit, window TTL ms, spend TTL s, marker TTL ms.
+ * budget period TTL ms (0: never), '1' when the key has a tokens limit, window TTL ms, spend TTL s, marker TTL ms,
+ * '1' for a release (the hold is freed, nothing is recorded).
  * Returns 1 when recorded, 0 when this reservation was settled before.
  */
 export const settleScript = `${releaseHold}
@@ -130,6 +131,7 @@ if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[11]) then return 0 end
 
 releaseHold(KEYS[3], ARGV[2], reservationId)
 redis.call('ZREM', KEYS[2], reservationId)
+if ARGV[12] == '1' then return 1 end
 if ARGV[6] == '1' then
   redis.call('HINCRBY', KEYS[4], 'spent', costMicroUsd)
   local budgetTtlMs = tonumber(ARGV[7])

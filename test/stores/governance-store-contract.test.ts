@@ -191,6 +191,22 @@ function governanceStoreContract(name: string, open: () => Promise<{ store: Gove
       assert.deepEqual(await store.spend(keyId, '2026-11-23', '2026-11-23'), [{ day: '2026-11-23', model: 'gpt-4o', usd: 0.5, tokens: 10, requests: 1 }]);
     });
 
+    test('a release frees the hold and the parallel slot, records no spend, and counts once', async () => {
+      const keyId = randomUUID();
+      const limits: KeyLimits = { budget: { usd: 5, period: 'total' }, tokensPerMinute: 1000, maxParallel: 1 };
+      const reservationId = randomUUID();
+      await admit(keyId, limits, start, 1, reservationId);
+      await store.settle({ keyId, now: start + second, limits, reservationId, costUsd: 0, tokens: 0, model: undefined });
+      await settle(keyId, limits, start + 2 * second, reservationId, 0.5, 10);
+      const state = await store.state(keyId, limits, start + 2 * second);
+      assert.equal(state.budget?.spentUsd, 0, 'a settle after the release records nothing: it was the same reservation');
+      assert.equal(state.budget?.reservedUsd, 0);
+      assert.equal(state.parallel?.active, 0);
+      assert.equal(state.tokens?.remaining, 1000);
+      assert.deepEqual(await store.spend(keyId, '2026-11-23', '2026-11-23'), [], 'no spend row, not even one with no model');
+      assert.equal((await admit(keyId, limits, start + 3 * second, 1)).admitted, true, 'the parallel slot is free again');
+    });
+
     test('a settle for a reservation the store never admitted records the spend and releases nothing', async () => {
       const keyId = randomUUID();
       const limits: KeyLimits = { budget: { usd: 5, period: 'total' }, maxParallel: 3 };
