@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { hasAttemptProcessor, type ModelRoute, type RuntimeView, type TargetRuntime } from './runtime.js';
+import { durationMilliseconds } from './duration.js';
 import type { ResilienceConfiguration } from './schema.js';
 
 /**
@@ -597,12 +598,6 @@ export function envoyDuration(value: string): string {
   return `${durationMilliseconds(value) / 1000}s`;
 }
 
-export function durationMilliseconds(value: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value);
-  if (!match) throw new Error(`not a duration: ${value}`);
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
-  return Number(match[1]) * factor;
-}
 
 function socketAddress(address: string, port: number): Record<string, unknown> {
   return { socket_address: { address, port_value: port } };

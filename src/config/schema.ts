@@ -164,6 +164,10 @@ export const governanceSchema = z.strictObject({
       key_prefix: z.string().default('llmgw:'),
       /** What to do when Redis cannot be reached: refuse requests (deny) or serve them without limits (allow). */
       on_unavailable: z.enum(['deny', 'allow']).default('deny'),
+      /** How long one command may take before the request is handled as if Redis were unreachable. */
+      command_timeout: duration.default('500ms'),
+      /** How long one connection attempt may take (and a request waits for one under way). */
+      connect_timeout: duration.default('500ms'),
     })
     .prefault({}),
   /** Output tokens assumed for a budget reservation when neither the request nor the price table gives a maximum. */

@@ -1,5 +1,6 @@
 import type { Environment } from '../config/runtime.js';
 import type { Configuration } from '../config/schema.js';
+import { durationMilliseconds } from '../config/duration.js';
 import type { GovernanceStore } from './governance-store.js';
 import { createMemoryGovernanceStore } from './memory-governance-store.js';
 import { createRedisGovernanceStore } from './redis-governance-store.js';
@@ -9,5 +10,10 @@ export function createGovernanceStore(configuration: Configuration, environment:
   const { governance } = configuration;
   if (governance.store === 'memory') return createMemoryGovernanceStore();
   const url = governance.redis.url ?? environment.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  return createRedisGovernanceStore({ url, keyPrefix: governance.redis.key_prefix });
+  return createRedisGovernanceStore({
+    url,
+    keyPrefix: governance.redis.key_prefix,
+    commandTimeoutMs: durationMilliseconds(governance.redis.command_timeout),
+    connectTimeoutMs: durationMilliseconds(governance.redis.connect_timeout),
+  });
 }
