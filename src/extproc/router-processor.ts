@@ -8,7 +8,8 @@ import { estimateCutShortUsage } from '../gateway/estimate-usage.js';
 import type { Meter } from '../gateway/meter.js';
 import type { TokenCounter } from '../gateway/token-counter.js';
 import { credentialFrom } from '../governance/authenticate.js';
-import type { Admission, Governance } from '../governance/governance.js';
+import type { Governance } from '../governance/governance.js';
+import { RequestLifecycle } from '../pipeline/request-lifecycle.js';
 import { modelAllowed } from '../governance/model-pattern.js';
 import type { VirtualKey } from '../governance/virtual-key.js';
 import type { Pricing } from '../governance/pricing.js';
@@ -79,7 +80,7 @@ export class RouterProcessor implements StreamProcessor {
   /** Facts for Envoy's access log, attached to the reply that ends the response. */
   #accessLogFacts: ProtoStruct | undefined;
   #context: RequestContext | undefined;
-  #admission: Admission | undefined;
+  readonly #lifecycle: RequestLifecycle;
   #status = 0;
   #adapter: ProviderAdapter | undefined;
   #translation: TranslationContext | undefined;
@@ -98,6 +99,7 @@ export class RouterProcessor implements StreamProcessor {
   constructor(dependencies: RouterProcessorDependencies) {
     this.#dependencies = dependencies;
     this.#startedAt = dependencies.now();
+    this.#lifecycle = new RequestLifecycle(dependencies.governance);
   }
 
   handle(request: ProcessingRequest): ProcessingResponse | Promise<ProcessingResponse> {
@@ -122,35 +124,38 @@ export class RouterProcessor implements StreamProcessor {
   close(_reason: StreamEndReason): void {
     if (this.#closed) return;
     this.#closed = true;
-    // Admitted, but the stream ended before the request was handed on (Envoy gave up): release the hold.
-    if (this.#context === undefined) this.#release();
-    if (this.#context !== undefined) {
-      // Envoy ended the stream before the response finished (client gone, upstream reset):
-      // the request was cut short, and is metered with what was delivered.
-      if (!this.#metered) {
-        // 499: nginx's "client closed request", the customary code for a request that ended without a status.
-        const status = this.#status || 499;
-        const translator = this.#translator;
-        if (translator === undefined) {
-          this.#finish(status, true);
-        } else {
-          this.#servedModel = translator.model;
-          // The role chunk carries no output token.
-          const contentEvents = Math.max(0, this.#deliveredEvents - 1);
-          // Counting the prompt may wait for the tokenizer's thread; #finish still runs exactly once.
-          estimateCutShortUsage(this.#context.request, translator.usage, contentEvents, this.#dependencies.tokenCounter)
-            .then(
-              (usage) => {
-                this.#usage = usage;
-                this.#usageEstimated = true;
-              },
-              (error: unknown) => this.#dependencies.logger.warn({ err: error, request_id: this.#context?.id }, 'usage of a cut-short stream could not be estimated'),
-            )
-            .finally(() => this.#finish(status, true));
-        }
-      }
-      this.#dependencies.store.delete(this.#context.id);
+    // An admission still being asked for, or one that was never used, is released by the lifecycle.
+    if (this.#lifecycle.cancel() === 'cut-short') this.#meterCutShort();
+    if (this.#context !== undefined) this.#dependencies.store.delete(this.#context.id);
+  }
+
+  /**
+   * Envoy ended the stream before the response finished (client gone, upstream reset, Envoy
+   * restarted): the request was cut short, and is metered and settled with what was delivered.
+   */
+  #meterCutShort(): void {
+    const context = this.#context;
+    if (context === undefined || this.#metered) return;
+    // 499: nginx's "client closed request", the customary code for a request that ended without a status.
+    const status = this.#status || 499;
+    const translator = this.#translator;
+    if (translator === undefined) {
+      this.#finish(status, true);
+      return;
     }
+    this.#servedModel = translator.model;
+    // The role chunk carries no output token.
+    const contentEvents = Math.max(0, this.#deliveredEvents - 1);
+    // Counting the prompt may wait for the tokenizer's thread; #finish still runs exactly once.
+    estimateCutShortUsage(context.request, translator.usage, contentEvents, this.#dependencies.tokenCounter)
+      .then(
+        (usage) => {
+          this.#usage = usage;
+          this.#usageEstimated = true;
+        },
+        (error: unknown) => this.#dependencies.logger.warn({ err: error, request_id: context.id }, 'usage of a cut-short stream could not be estimated'),
+      )
+      .finally(() => this.#finish(status, true));
   }
 
   #onRequestHeaders(message: HttpHeaders): ProcessingResponse | Promise<ProcessingResponse> {
@@ -253,9 +258,11 @@ export class RouterProcessor implements StreamProcessor {
         prepared,
       };
       if (admission === undefined) return this.#forward(context);
+      this.#lifecycle.admitting();
       return admission.then(
         (admitted) => {
-          this.#admission = admitted;
+          // The stream may have ended while the store was asked: then the admission is released, and nothing goes on.
+          if (!this.#lifecycle.admitted(admitted)) return continueRequestBody();
           return this.#forward(context);
         },
         (thrown: unknown) => this.#refuse(asGatewayError(thrown), model),
@@ -268,13 +275,13 @@ export class RouterProcessor implements StreamProcessor {
   /** Hands the request to Envoy's router: the routing header, and the request id as dynamic metadata. */
   #forward(context: RequestContext): ProcessingResponse {
     if (!this.#dependencies.store.put(context.id, context)) {
-      this.#release();
       return this.#refuse(
         new GatewayError({ status: 503, code: 'gateway_overloaded', message: 'The gateway has too many requests in flight; retry shortly.', headers: { 'retry-after': '1' } }),
         context.route.alias,
       );
     }
     this.#context = context;
+    this.#lifecycle.forwarded();
     this.#dependencies.meter.start(context.route.alias);
     // The routing header only takes effect together with clear_route_cache (Envoy caches the route before ext_proc runs).
     const route = { [ROUTE_HEADER]: context.route.cluster };
@@ -292,13 +299,6 @@ export class RouterProcessor implements StreamProcessor {
     return continueRequestBody(upstreamRequestMutation(upstream, { ...route, 'content-length': String(upstream.body.length) }), true, upstream.body);
   }
 
-  /** Gives back an admission that will not reach a provider (its reservation, its parallel slot). */
-  #release(): void {
-    const admission = this.#admission;
-    this.#admission = undefined;
-    if (admission !== undefined) void this.#dependencies.governance.settle(admission, '', 0, 0);
-  }
-
   #onResponseHeaders(message: HttpHeaders): ProcessingResponse {
     const context = this.#context;
     const headers = readHeaders(message.headers);
@@ -309,8 +309,10 @@ export class RouterProcessor implements StreamProcessor {
       // Not a request this processor routed (Envoy's own reply): pass it on untouched.
       return continueResponseHeaders(headerMutation(set, remove));
     }
+    if (this.#lifecycle.state === 'forwarded') this.#lifecycle.responding();
     set[REQUEST_ID_HEADER] = context.id;
-    if (this.#admission !== undefined) Object.assign(set, this.#admission.headers);
+    const admission = this.#lifecycle.admission;
+    if (admission !== undefined) Object.assign(set, admission.headers);
     if (!hasAttemptProcessor(context.route)) recordRetries(context, Number(headers[ATTEMPT_COUNT_HEADER]));
     const attempt = lastAttempt(context);
     this.#adapter = attempt ? this.#dependencies.registry.get(attempt.target.provider.kind) : undefined;
@@ -438,11 +440,10 @@ export class RouterProcessor implements StreamProcessor {
     const usage = this.#usage;
     const served = lastAttempt(context)?.target;
     const costUsd = usage !== undefined && served !== undefined ? this.#dependencies.pricing.cost(served, usage) : undefined;
-    const admission = this.#admission;
-    if (admission !== undefined) {
-      this.#admission = undefined;
-      void this.#dependencies.governance.settle(admission, context.route.alias, costUsd ?? 0, usage?.totalTokens ?? 0);
-    }
+    const admission = this.#lifecycle.admission;
+    const settlement = { model: context.route.alias, costUsd, tokens: usage?.totalTokens ?? 0 };
+    if (cutShort && this.#lifecycle.state === 'cancelled') this.#lifecycle.settleCutShort(settlement);
+    else this.#lifecycle.finished(settlement);
     this.#accessLogFacts = toProtoStruct({
       [METADATA_NAMESPACE]: {
         request_id: context.id,
@@ -474,6 +475,7 @@ export class RouterProcessor implements StreamProcessor {
   }
 
   #refuse(error: GatewayError, model?: string): ProcessingResponse {
+    this.#lifecycle.refused();
     this.#dependencies.meter.refuse(error, { method: this.#method, path: this.#path, model });
     const reply = errorImmediateResponse(error);
     // The access log names the refusal too. The model is the client's input: only a configured alias is written.

@@ -126,15 +126,28 @@ export class Governance {
     return { key, reservationId, reservationUsd, headers: rateLimitHeaders(result.state), unchecked: false };
   }
 
-  /** Records what the request cost; never throws (a failed write is logged, and the reservation expires). */
-  async settle(admission: Admission, model: string, costUsd: number, tokens: number): Promise<void> {
+  /**
+   * Gives back an admission whose request never reached a provider: its reservation and
+   * parallel slot are freed, and no spend is recorded. Never throws.
+   */
+  release(admission: Admission): Promise<void> {
+    return this.settle(admission, undefined, 0, 0);
+  }
+
+  /**
+   * Records what the request cost (model undefined: a release, recording nothing); never
+   * throws (a failed write is logged, and the reservation expires).
+   */
+  async settle(admission: Admission, model: string | undefined, costUsd: number, tokens: number): Promise<void> {
     if (admission.unchecked) return;
     const { store, clock } = this.#dependencies;
     const now = clock();
     const limits = admission.key.limits;
     try {
       await store.settle({ keyId: admission.key.id, now, limits, reservationId: admission.reservationId, costUsd, tokens, model });
-      if (this.#dependencies.onState && limits.budget) this.#dependencies.onState(admission.key, await store.state(admission.key.id, limits, now));
+      if (this.#dependencies.onState && (limits.budget || limits.maxParallel !== undefined)) {
+        this.#dependencies.onState(admission.key, await store.state(admission.key.id, limits, now));
+      }
     } catch (error) {
       this.#dependencies.onStoreError('settle', error);
     }

@@ -5,7 +5,11 @@ import { METADATA_NAMESPACE, REQUEST_ID_METADATA_KEY, ROUTE_HEADER } from '../..
 import { fromProtoStruct } from '../../src/extproc/proto-struct.js';
 import type { ProcessingRequest, ProcessingResponse } from '../../src/extproc/messages.js';
 import { RouterProcessor } from '../../src/extproc/router-processor.js';
-import { headers, processorDependencies } from '../support/processor-fixtures.js';
+import { Governance } from '../../src/governance/governance.js';
+import { hashKeySecret } from '../../src/governance/key-secret.js';
+import { createKeyring } from '../../src/governance/keyring.js';
+import { fakeGovernanceStore } from '../support/fake-governance-store.js';
+import { headers, processorDependencies, recordingMeter } from '../support/processor-fixtures.js';
 
 /** The processor answers synchronously on every path these tests take (no compressed bodies). */
 function step(processor: RouterProcessor, message: ProcessingRequest): ProcessingResponse {
@@ -237,3 +241,79 @@ describe('RouterProcessor', () => {
     assert.equal(dependencies.meter.outcomes[0]!.usage?.totalTokens, 3);
   });
 });
+
+describe('RouterProcessor with keys: every ending releases or settles exactly once', () => {
+  const secret = 'sk-team-secret-123';
+
+  function keyed(delayAdmissions: boolean) {
+    const dependencies = processorDependencies();
+    const store = fakeGovernanceStore();
+    const answers: Array<() => void> = [];
+    if (delayAdmissions) {
+      // The store answers only when told, as Redis does after a round trip.
+      const admit = store.admit.bind(store);
+      store.admit = (request) => new Promise((resolve) => answers.push(() => resolve(admit(request))));
+    }
+    const keyring = createKeyring({ declared: [{ alias: 'team', hash: hashKeySecret(secret), max_parallel: 1 }], store, requireKeys: true, cacheTtlMs: 1000 });
+    const governance = new Governance({
+      keyring,
+      store,
+      pricing: dependencies.pricing,
+      onStoreUnavailable: 'deny',
+      clock: () => 1_760_000_000_000,
+      newId: () => 'reservation-1',
+      reservationTtlMs: 3_600_000,
+      onStoreError: () => undefined,
+    });
+    const processor = new RouterProcessor({ ...dependencies, governance });
+    const requestHeaders = headers({ ':method': 'POST', ':path': '/v1/chat/completions', authorization: `Bearer ${secret}` });
+    return { dependencies, store, answers, processor, requestHeaders };
+  }
+
+  const chat = { body: Buffer.from('{"model":"gpt","messages":[{"role":"user","content":"hi"}]}'), end_of_stream: true };
+
+  test('the stream cut while the store is asked: the admission is released, nothing is forwarded or held', async () => {
+    const { dependencies, store, answers, processor, requestHeaders } = keyed(true);
+    await processor.handle({ request: 'request_headers', request_headers: requestHeaders });
+    const pending = processor.handle({ request: 'request_body', request_body: chat });
+    await waitUntil(() => answers.length === 1);
+    processor.close('cancelled');
+    answers[0]!();
+    await pending;
+    await waitUntil(() => store.settlements.length === 1);
+    assert.equal(store.admissions.length, 1);
+    assert.equal(store.settlements[0]!.model, undefined, 'a release, not a spend row');
+    assert.equal(store.settlements[0]!.reservationId, store.admissions[0]!.reservationId);
+    assert.equal(dependencies.store.size, 0, 'no request state is left behind');
+    assert.equal((dependencies.meter as ReturnType<typeof recordingMeter>).outcomes.length, 0, 'nothing reached a provider, so nothing is metered');
+  });
+
+  test('the stream cut after forwarding, before any answer: settled once as cut short', async () => {
+    const { dependencies, store, processor, requestHeaders } = keyed(false);
+    await processor.handle({ request: 'request_headers', request_headers: requestHeaders });
+    await processor.handle({ request: 'request_body', request_body: chat });
+    processor.close('cancelled');
+    processor.close('cancelled');
+    await waitUntil(() => store.settlements.length === 1);
+    assert.equal(store.settlements[0]!.model, 'gpt');
+    const outcomes = (dependencies.meter as ReturnType<typeof recordingMeter>).outcomes;
+    assert.equal(outcomes.length, 1);
+    assert.equal(outcomes[0]!.cutShort, true);
+    assert.equal(dependencies.store.size, 0);
+  });
+
+  test('a refusal after admission (no room for the request state) releases the hold', async () => {
+    const { dependencies, store, processor, requestHeaders } = keyed(false);
+    for (let index = 0; index < 100; index += 1) dependencies.store.put(`filler-${index}`, {} as never);
+    await processor.handle({ request: 'request_headers', request_headers: requestHeaders });
+    const reply = await processor.handle({ request: 'request_body', request_body: chat });
+    assert.equal(reply.immediate_response?.status.code, 503);
+    await waitUntil(() => store.settlements.length === 1);
+    assert.equal(store.settlements[0]!.model, undefined);
+  });
+});
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let turn = 0; turn < 1000 && !condition(); turn += 1) await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(condition(), 'the condition never held');
+}
