@@ -54,7 +54,9 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   for (const provider of view.providers.values()) {
     if (!registry.has(provider.kind)) throw new Error(`provider ${provider.name}: kind ${provider.kind} is not supported yet`);
   }
-  const metrics = createMetrics();
+  // Long generations can stream for many minutes; entries normally go when the request ends.
+  const store = new RequestStore<RequestContext>({ ttlMs: 60 * 60 * 1000, maxEntries: 100_000, now: () => performance.now() });
+  const metrics = createMetrics({ requestStateEntries: () => store.size });
   const meter = createMeter({ metrics, logger });
   const governanceStore = createGovernanceStore(configuration, options.environment);
   const pricing = createPricing(loadPriceTableFile(options.priceTablePath ?? DEFAULT_PRICE_TABLE_PATH), configuration, view);
@@ -84,11 +86,13 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     // The error's message only: a store error can carry a connection string.
     onStoreError: (operation, error) => logger.error({ operation, error: (error as Error)?.message }, 'governance store failed'),
     onState: (key, state) => {
-      if (state.budget) metrics.budgetRemaining.set({ key_alias: key.alias }, Math.max(0, state.budget.limitUsd - state.budget.spentUsd - state.budget.reservedUsd));
+      if (state.budget) {
+        metrics.budgetRemaining.set({ key_alias: key.alias }, Math.max(0, state.budget.limitUsd - state.budget.spentUsd - state.budget.reservedUsd));
+        metrics.budgetHeld.set({ key_alias: key.alias }, state.budget.reservedUsd);
+      }
+      if (state.parallel) metrics.keyRequestsInFlight.set({ key_alias: key.alias }, state.parallel.active);
     },
   });
-  // Long generations can stream for many minutes; entries normally go when the request ends.
-  const store = new RequestStore<RequestContext>({ ttlMs: 60 * 60 * 1000, maxEntries: 100_000, now: () => performance.now() });
   const sweeper = setInterval(() => store.sweep(), 60_000);
   sweeper.unref();
 

@@ -21,12 +21,25 @@ export interface GatewayMetrics {
   readonly spend: Counter<'key_alias' | 'gen_ai_request_model'>;
   readonly keyTokens: Counter<'key_alias' | 'gen_ai_request_model'>;
   readonly budgetRemaining: Gauge<'key_alias'>;
+  /** USD held by reservations of requests in flight, per key with a budget. */
+  readonly budgetHeld: Gauge<'key_alias'>;
+  /** Requests in flight per key with a parallel limit, as the store counts them (reservations not yet settled). */
+  readonly keyRequestsInFlight: Gauge<'key_alias'>;
+  /** Requests whose state the sidecar keeps (shared by the router and attempt streams); read when scraped. */
+  readonly requestStateEntries: Gauge;
   readonly activeStreams: Gauge<'phase'>;
   /** 1 while the gateway serves clients without a key (governance.mode open and no key can exist). */
   readonly openAccess: Gauge;
 }
 
-export function createMetrics(options: { collectProcessMetrics?: boolean } = {}): GatewayMetrics {
+export interface MetricsOptions {
+  collectProcessMetrics?: boolean;
+  /** How many requests' state the sidecar holds, read when Prometheus scrapes. */
+  requestStateEntries?: () => number;
+}
+
+export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
+  const requestStateEntries = options.requestStateEntries ?? (() => 0);
   const registry = new Registry();
   if (options.collectProcessMetrics ?? true) collectDefaultMetrics({ register: registry });
   return {
@@ -118,6 +131,26 @@ export function createMetrics(options: { collectProcessMetrics?: boolean } = {})
       help: 'ext_proc streams Envoy holds open to this sidecar, by processor.',
       labelNames: ['phase'],
       registers: [registry],
+    }),
+    budgetHeld: new Gauge({
+      name: 'llm_gateway_budget_held_usd',
+      help: 'USD held against a key\'s budget by reservations of requests in flight (released or settled when each ends).',
+      labelNames: ['key_alias'],
+      registers: [registry],
+    }),
+    keyRequestsInFlight: new Gauge({
+      name: 'llm_gateway_key_requests_in_flight',
+      help: 'Requests in flight for a key with a parallel limit, as the governance store counts them.',
+      labelNames: ['key_alias'],
+      registers: [registry],
+    }),
+    requestStateEntries: new Gauge({
+      name: 'llm_gateway_request_state_entries',
+      help: 'Requests whose state the sidecar holds in memory; 0 when nothing is in flight.',
+      registers: [registry],
+      collect() {
+        this.set(requestStateEntries());
+      },
     }),
     openAccess: new Gauge({
       name: 'llm_gateway_open_access',

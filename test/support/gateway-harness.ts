@@ -54,6 +54,10 @@ export interface GatewayHarness {
   /** All sidecar log lines parsed as JSON. */
   sidecarLogLines(): Record<string, unknown>[];
   killSidecar(signal?: NodeJS.Signals): Promise<void>;
+  /** Kills Envoy (SIGKILL by default: a crash, every ext_proc stream reset) and waits for it to exit. */
+  killEnvoy(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts Envoy again with the same bootstrap and waits until it is ready. */
+  startEnvoy(): Promise<void>;
   /** Sends a signal without waiting for the sidecar to exit. */
   signalSidecar(signal: NodeJS.Signals): void;
   /** Resolves when the sidecar process has exited (after a signal). */
@@ -117,13 +121,25 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
   // Resolved first: a missing binary must fail the test, not leave a started sidecar keeping it alive.
   const envoyPath = envoyBinary();
   await startSidecar();
-  const envoy = spawn(envoyPath, ['-c', bootstrapPath, '--disable-hot-restart', '--log-level', process.env.TEST_ENVOY_LOG_LEVEL ?? 'warn', '--concurrency', '1', '--file-flush-interval-msec', '100'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  envoy.stdout.on('data', (chunk: Buffer) => envoyLog.append(chunk));
-  envoy.stderr.on('data', (chunk: Buffer) => envoyLog.append(chunk));
-  try {
+  let envoy: ChildProcess;
+  const startEnvoy = async () => {
+    envoy = spawn(envoyPath, ['-c', bootstrapPath, '--disable-hot-restart', '--log-level', process.env.TEST_ENVOY_LOG_LEVEL ?? 'warn', '--concurrency', '1', '--file-flush-interval-msec', '100'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    envoy.stdout!.on('data', (chunk: Buffer) => envoyLog.append(chunk));
+    envoy.stderr!.on('data', (chunk: Buffer) => envoyLog.append(chunk));
     await waitFor(`envoy on :${envoyAdminPort}`, async () => (await fetch(`http://127.0.0.1:${envoyAdminPort}/ready`)).ok, () => envoyLog.text);
+  };
+  const killEnvoy = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    const child = envoy;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolveExit) => {
+      child.once('exit', () => resolveExit());
+      child.kill(signal);
+    });
+  };
+  try {
+    await startEnvoy();
   } catch (error) {
-    envoy.kill('SIGKILL');
+    envoy!.kill('SIGKILL');
     await killSidecar();
     throw error;
   }
@@ -144,6 +160,8 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
         .map((line) => JSON.parse(line) as Record<string, unknown>),
     killSidecar,
     startSidecar,
+    killEnvoy,
+    startEnvoy,
     signalSidecar: (signal) => void sidecar?.kill(signal),
     sidecarExited: () =>
       new Promise((resolveExit) => {
@@ -158,11 +176,7 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
     },
     sidecarMetrics: async () => (await fetch(`http://127.0.0.1:${sidecarAdminPort}/metrics`)).text(),
     async stop() {
-      await new Promise<void>((resolveExit) => {
-        if (envoy.exitCode !== null) return resolveExit();
-        envoy.once('exit', () => resolveExit());
-        envoy.kill('SIGTERM');
-      });
+      await killEnvoy('SIGTERM');
       await killSidecar('SIGTERM');
       // Every e2e suite ends here: no configured secret (provider keys, the admin key, a Redis password) may be in any log line.
       sidecarLog.assertNoSecret();
