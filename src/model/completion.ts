@@ -1,4 +1,5 @@
 import type { FinishReason } from './finish-reason.js';
+import type { TokenLogprob } from './token-logprob.js';
 import type { Usage } from './usage.js';
 
 /**
@@ -11,11 +12,21 @@ export interface Completion {
   id?: string | undefined;
   /** The model the provider says answered. */
   model?: string | undefined;
+  /**
+   * One per generated alternative (OpenAI's n, Gemini's candidateCount), by index; nearly
+   * always exactly one. Client formats without alternatives (Anthropic) use the first.
+   */
+  choices: CompletionChoice[];
+  usage?: Usage | undefined;
+}
+
+export interface CompletionChoice {
+  index: number;
   /** In the order the provider produced them. */
   content: ContentBlock[];
   finishReason: FinishReason;
   stopSequence?: string | undefined;
-  usage?: Usage | undefined;
+  logprobs?: TokenLogprob[] | undefined;
 }
 
 export type ContentBlock =

@@ -1,4 +1,5 @@
 import type { FinishReason } from './finish-reason.js';
+import type { TokenLogprob } from './token-logprob.js';
 import type { UpstreamFailure } from './upstream-failure.js';
 import type { Usage } from './usage.js';
 
@@ -14,6 +15,9 @@ import type { Usage } from './usage.js';
  * reports it (each value cumulative: the latest wins); `finish` once at the end; or `error`
  * instead of `finish`, after which nothing follows. A stream that just stops has neither:
  * it was cut off, and writers must not pretend otherwise.
+ *
+ * `choice` is the alternative a part belongs to when the client asked for several (OpenAI's
+ * n, Gemini's candidateCount); absent means 0. Parts of different choices may interleave.
  */
 export type StreamPart =
   | StartPart
@@ -25,6 +29,7 @@ export type StreamPart =
   | ToolCallDeltaPart
   | ToolCallEndPart
   | UsagePart
+  | LogprobsPart
   | FinishPart
   | ErrorPart;
 
@@ -37,29 +42,34 @@ export interface StartPart {
 }
 
 export interface TextDeltaPart {
+  choice?: number | undefined;
   type: 'text-delta';
   text: string;
 }
 
 /** Visible reasoning ("thinking") text. */
 export interface ReasoningDeltaPart {
+  choice?: number | undefined;
   type: 'reasoning-delta';
   text: string;
 }
 
 /** Anthropic's signature over the thinking just streamed; a client must send it back with the thinking block. */
 export interface ReasoningSignaturePart {
+  choice?: number | undefined;
   type: 'reasoning-signature';
   signature: string;
 }
 
 /** Reasoning the provider returns only encrypted (Anthropic redacted_thinking); passed back verbatim. */
 export interface RedactedReasoningPart {
+  choice?: number | undefined;
   type: 'redacted-reasoning';
   data: string;
 }
 
 export interface ToolCallStartPart {
+  choice?: number | undefined;
   type: 'tool-call-start';
   /** 0, 1, 2 ... in the order the calls started: the OpenAI tool_calls index. */
   index: number;
@@ -69,14 +79,23 @@ export interface ToolCallStartPart {
 
 /** A fragment of the call's JSON arguments; the fragments concatenated are the arguments. */
 export interface ToolCallDeltaPart {
+  choice?: number | undefined;
   type: 'tool-call-delta';
   index: number;
   argumentsDelta: string;
 }
 
 export interface ToolCallEndPart {
+  choice?: number | undefined;
   type: 'tool-call-end';
   index: number;
+}
+
+/** Log probabilities of the tokens just streamed for a choice. */
+export interface LogprobsPart {
+  type: 'logprobs';
+  choice?: number | undefined;
+  logprobs: TokenLogprob[];
 }
 
 export interface UsagePart {
@@ -85,6 +104,7 @@ export interface UsagePart {
 }
 
 export interface FinishPart {
+  choice?: number | undefined;
   type: 'finish';
   reason: FinishReason;
   /** The stop sequence that ended the generation, when the provider says which. */
