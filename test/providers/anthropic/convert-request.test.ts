@@ -129,6 +129,7 @@ describe('convertRequestToAnthropic', () => {
       messages: [
         ...hello,
         { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'current_time', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: 'toolu_1', content: '12:00' },
       ],
     });
     assert.deepEqual((body.messages as unknown[])[1], { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'current_time', input: {} }] });
@@ -211,7 +212,6 @@ describe('convertRequestToAnthropic', () => {
       presence_penalty: 0,
       store: false,
       service_tier: 'auto',
-      reasoning_effort: 'low',
       parallel_tool_calls: true,
     });
     assert.deepEqual(body, {
@@ -222,6 +222,7 @@ describe('convertRequestToAnthropic', () => {
       top_p: 0.9,
       stop_sequences: ['END'],
       metadata: { user_id: 'user-42' },
+      service_tier: 'auto',
       stream: true,
     });
     assert.deepEqual(convert({ messages: hello, max_tokens: 100, stop: ['a', 'b'], temperature: 1 }).stop_sequences, ['a', 'b']);
