@@ -34,6 +34,11 @@ export const anthropicContentBlockSchema = z.looseObject({
   id: optional(z.string()),
   name: optional(z.string()),
   input: optional(z.unknown()),
+  /** A thinking block's text and the signature that must come back with it unchanged. */
+  thinking: optional(z.string()),
+  signature: optional(z.string()),
+  /** A redacted_thinking block's encrypted thinking. */
+  data: optional(z.string()),
 });
 
 /** A whole Message, as a non-streamed response and inside message_start (with empty content). */
@@ -76,6 +81,8 @@ export const anthropicDeltaSchema = z.looseObject({
   type: z.string(),
   text: optional(z.string()),
   partial_json: optional(z.string()),
+  thinking: optional(z.string()),
+  signature: optional(z.string()),
 });
 
 /** The stream events the gateway understands; the JSON `type` repeats the SSE event name. */

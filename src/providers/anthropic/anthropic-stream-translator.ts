@@ -20,6 +20,12 @@ const EMPTY = Buffer.alloc(0);
 /** What one SSE event turned out to be. */
 type ClassifiedEvent = { kind: 'event'; event: AnthropicStreamEvent } | { kind: 'unreadable' } | { kind: 'ignored' };
 
+/** An open thinking block, keyed by Anthropic's block index: its text so far and its signature. */
+interface OpenThinking {
+  thinking: string;
+  signature: string;
+}
+
 /** An open tool_use block, keyed by Anthropic's block index. */
 interface OpenToolCall {
   /** OpenAI's tool_calls[].index: the count of tool calls before this one. */
@@ -44,9 +50,11 @@ interface OpenToolCall {
  *   from 0; Anthropic's block index counts text blocks too and cannot be used. A tool
  *   without arguments streams only `partial_json: ""`, so at its content_block_stop the
  *   arguments "{}" are sent, giving the client valid JSON to parse.
- * - thinking_delta and signature_delta are dropped, like thinking blocks in whole responses
- *   (see convertResponseFromAnthropic); the gateway never asks for thinking. citations_delta
- *   and block kinds other than text and tool_use are dropped too.
+ * - thinking_delta: `delta.reasoning_content`, never `content` (see convertResponseFromAnthropic).
+ *   At a thinking block's content_block_stop, the whole block with its signature (from
+ *   signature_delta) is sent once as `delta.thinking_blocks`, so a client can send it back; a
+ *   redacted_thinking block is sent that way at its start. citations_delta and block kinds
+ *   other than text, thinking and tool_use are dropped.
  * - message_delta: stop_reason and usage are recorded. Its usage is cumulative and may
  *   revise any count, input_tokens included (vercel/ai fixture
  *   anthropic-message-delta-input-tokens), so the last value of each field wins.
@@ -65,6 +73,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   readonly #decoder = new SseDecoder();
   readonly #context: TranslationContext;
   readonly #openToolCalls = new Map<number, OpenToolCall>();
+  readonly #openThinking = new Map<number, OpenThinking>();
   #started = false;
   /** message_stop or an error was seen: nothing more is sent. */
   #ended = false;
@@ -117,6 +126,16 @@ export class AnthropicStreamTranslator implements StreamTranslator {
       case 'content_block_delta': {
         const { delta } = event;
         if (delta.type === 'text_delta' && delta.text) return this.#start() + this.#chunk({ content: delta.text });
+        if (delta.type === 'thinking_delta' && delta.thinking) {
+          const thinking = this.#openThinking.get(event.index);
+          if (thinking) thinking.thinking += delta.thinking;
+          return this.#start() + this.#chunk({ reasoning_content: delta.thinking });
+        }
+        if (delta.type === 'signature_delta' && delta.signature) {
+          const thinking = this.#openThinking.get(event.index);
+          if (thinking) thinking.signature += delta.signature;
+          return '';
+        }
         if (delta.type === 'input_json_delta' && delta.partial_json) {
           const toolCall = this.#openToolCalls.get(event.index);
           if (!toolCall) return '';
@@ -126,6 +145,11 @@ export class AnthropicStreamTranslator implements StreamTranslator {
         return '';
       }
       case 'content_block_stop': {
+        const thinking = this.#openThinking.get(event.index);
+        if (thinking) {
+          this.#openThinking.delete(event.index);
+          return this.#chunk({ thinking_blocks: [{ type: 'thinking', thinking: thinking.thinking, signature: thinking.signature }] });
+        }
         const toolCall = this.#openToolCalls.get(event.index);
         if (!toolCall) return '';
         this.#openToolCalls.delete(event.index);
@@ -157,6 +181,11 @@ export class AnthropicStreamTranslator implements StreamTranslator {
 
   #blockStart(index: number, block: AnthropicContentBlock): string {
     if (block.type === 'text') return block.text ? this.#chunk({ content: block.text }) : '';
+    if (block.type === 'thinking') {
+      this.#openThinking.set(index, { thinking: block.thinking ?? '', signature: block.signature ?? '' });
+      return block.thinking ? this.#chunk({ reasoning_content: block.thinking }) : '';
+    }
+    if (block.type === 'redacted_thinking') return block.data ? this.#chunk({ thinking_blocks: [{ type: 'redacted_thinking', data: block.data }] }) : '';
     if (block.type !== 'tool_use') return '';
     const toolCall: OpenToolCall = { openAIIndex: this.#toolCallCount++, sentArguments: false };
     this.#openToolCalls.set(index, toolCall);

@@ -16,9 +16,13 @@ import { unreadableResponse as unreadable } from '../unreadable-upstream.js';
  *   a refusal that produced nothing or a reply that only calls tools).
  * - tool_use blocks are tool_calls; their parsed `input` is serialized back to the JSON
  *   string OpenAI's `arguments` is.
- * - thinking and redacted_thinking blocks are left out: OpenAI's message has no field for
- *   them, and the gateway never asks for thinking. Their tokens still count (usage).
- *   Other block kinds (server tool use and results) are left out too.
+ * - thinking blocks never reach `content`: their text, concatenated, is `reasoning_content`
+ *   (the field DeepSeek and LiteLLM use for reasoning text in Chat Completions), and the
+ *   blocks themselves, signature included, are `thinking_blocks`, which a client sends back
+ *   on the assistant message to continue a tool loop with thinking on (see
+ *   convertMessagesToAnthropic). redacted_thinking blocks are in `thinking_blocks` only.
+ *   Their tokens count in usage either way. Other block kinds (server tool use and results)
+ *   are left out.
  */
 export function convertResponseFromAnthropic(response: UpstreamResponse, context: TranslationContext): TranslatedResponse {
   const parsed = anthropicMessageSchema.safeParse(parseJson(response.body));
@@ -44,15 +48,24 @@ export function convertResponseFromAnthropic(response: UpstreamResponse, context
 
 function convertMessage(message: AnthropicMessage): Record<string, unknown> {
   let text: string | null = null;
+  let reasoning: string | undefined;
   const toolCalls: Record<string, unknown>[] = [];
+  const thinkingBlocks: Record<string, unknown>[] = [];
   for (const block of message.content ?? []) {
     if (block.type === 'text' && typeof block.text === 'string') {
       text = (text ?? '') + block.text;
     } else if (block.type === 'tool_use' && block.id && block.name) {
       toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } });
+    } else if (block.type === 'thinking' && typeof block.thinking === 'string') {
+      reasoning = (reasoning ?? '') + block.thinking;
+      thinkingBlocks.push({ type: 'thinking', thinking: block.thinking, signature: block.signature ?? '' });
+    } else if (block.type === 'redacted_thinking' && typeof block.data === 'string') {
+      thinkingBlocks.push({ type: 'redacted_thinking', data: block.data });
     }
   }
   const converted: Record<string, unknown> = { role: 'assistant', content: text, refusal: null, annotations: [] };
+  if (reasoning !== undefined) converted.reasoning_content = reasoning;
+  if (thinkingBlocks.length > 0) converted.thinking_blocks = thinkingBlocks;
   if (toolCalls.length > 0) converted.tool_calls = toolCalls;
   return converted;
 }

@@ -98,10 +98,25 @@ describe('anthropicAdapter.translateResponse', () => {
     assert.deepEqual(json(translate(200, fixture('max-tokens.json'))), completion('claude-3-5-haiku-20241022', { content: 'Once upon a' }, 'length', openAIUsage(14, 5)));
   });
 
-  test('cache reads and writes count in the prompt; thinking is left out of the content but its tokens are reasoning tokens', () => {
+  test('cache reads and writes count in the prompt; thinking is reasoning_content and thinking_blocks, never content, and its tokens are reasoning tokens', () => {
     const translated = translate(200, fixture('cache-and-thinking.json'));
     // prompt = 12 input + 1500 cache creation + 3200 cache read.
-    assert.deepEqual(json(translated), completion('claude-opus-4-1-20250805', { content: 'Section 4 covers termination.' }, 'stop', openAIUsage(4712, 140, 3200, 1500, 118)));
+    assert.deepEqual(
+      json(translated),
+      completion(
+        'claude-opus-4-1-20250805',
+        {
+          content: 'Section 4 covers termination.',
+          reasoning_content: "The contract's termination clause is in section 4.",
+          thinking_blocks: [
+            { type: 'thinking', thinking: "The contract's termination clause is in section 4.", signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxJbcBh0Hp3k+gJMBQiMGiI2BRYlUZc3GwXyv0XxHs4h0lMI0W6vHg=' },
+            { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/LafPsn4aDFIT2Xlxh0L5L8rLVyIwxtE3rAFBa8cr3qpP' },
+          ],
+        },
+        'stop',
+        openAIUsage(4712, 140, 3200, 1500, 118),
+      ),
+    );
     assert.deepEqual(translated.usage, { promptTokens: 4712, completionTokens: 140, totalTokens: 4852, cachedTokens: 3200, cacheWriteTokens: 1500, reasoningTokens: 118 });
   });
 

@@ -192,7 +192,7 @@ describe('AnthropicStreamTranslator', () => {
     assert.deepEqual(result.usage, usage(4712, 9, { cachedTokens: 3200, cacheWriteTokens: 1500 }));
   });
 
-  test('long transcript: thinking dropped, unknown event types skipped, multi-byte text intact, thinking tokens reported', () => {
+  test('long transcript: thinking as reasoning_content and one whole thinking block, unknown event types skipped, multi-byte text intact, thinking tokens reported', () => {
     const result = run([fixture('long.sse')]);
     const parsed = events(result.output);
     const text = parsed.map((event) => ((event as any).choices?.[0]?.delta?.content as string | undefined) ?? '').join('');
@@ -200,7 +200,13 @@ describe('AnthropicStreamTranslator', () => {
       text,
       'Vagues d’argent — 海の歌 — 🌊 the sea hums low,\nsalt on the wind, «ébène» and snow;\r\nwhere "quoted" gulls and \\backslashes\\ go,\nthe tide keeps time: ebb, flow, 🐚 … so.',
     );
-    assert.ok(!result.output.includes('The user wants'), 'thinking text is not sent');
+    assert.ok(!text.includes('The user wants'), 'thinking text is never content');
+    const reasoning = parsed.map((event) => ((event as any).choices?.[0]?.delta?.reasoning_content as string | undefined) ?? '').join('');
+    assert.equal(reasoning, 'The user wants a short poem about the sea, then the tide table.');
+    const blocks = parsed.flatMap((event) => ((event as any).choices?.[0]?.delta?.thinking_blocks as unknown[] | undefined) ?? []);
+    assert.deepEqual(blocks, [
+      { type: 'thinking', thinking: 'The user wants a short poem about the sea, then the tide table.', signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxJbcBh0Hp3k+gJMBQiMGiI2BRYlUZc3GwXyv0XxHs4h0lMI0W6vHg=' },
+    ]);
     const argumentsText = parsed.map((event) => ((event as any).choices?.[0]?.delta?.tool_calls?.[0]?.function?.arguments as string | undefined) ?? '').join('');
     assert.deepEqual(JSON.parse(argumentsText), { port: 'Saint-Malo', days: 3, units: 'métres ✓' });
     assert.deepEqual(parsed.slice(-3), [
@@ -209,6 +215,40 @@ describe('AnthropicStreamTranslator', () => {
       '[DONE]',
     ]);
     assert.equal(result.output, wire(parsed));
+  });
+
+  test('thinking then a tool call: reasoning_content deltas, the signed block once at its end, a redacted block at its start, tool call indices from 0', () => {
+    const sse = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+    const transcript = Buffer.from(
+      [
+        sse('message_start', { message: { model: 'claude-sonnet-4-5', content: [], usage: { input_tokens: 10, output_tokens: 1 } } }),
+        sse('content_block_start', { index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }),
+        sse('content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking: 'List the ' } }),
+        sse('content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking: 'directory.' } }),
+        sse('content_block_delta', { index: 0, delta: { type: 'signature_delta', signature: 'sig==' } }),
+        sse('content_block_stop', { index: 0 }),
+        sse('content_block_start', { index: 1, content_block: { type: 'redacted_thinking', data: 'enc==' } }),
+        sse('content_block_stop', { index: 1 }),
+        sse('content_block_start', { index: 2, content_block: { type: 'tool_use', id: 'toolu_1', name: 'list_files', input: {} } }),
+        sse('content_block_delta', { index: 2, delta: { type: 'input_json_delta', partial_json: '{"dir":"."}' } }),
+        sse('content_block_stop', { index: 2 }),
+        sse('message_delta', { delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 40, output_tokens_details: { thinking_tokens: 25 } } }),
+        sse('message_stop', {}),
+      ].join(''),
+    );
+    const model = 'claude-sonnet-4-5';
+    assertStream(run([transcript], false).output, [
+      chunk(model, ROLE),
+      chunk(model, { reasoning_content: 'List the ' }),
+      chunk(model, { reasoning_content: 'directory.' }),
+      chunk(model, { thinking_blocks: [{ type: 'thinking', thinking: 'List the directory.', signature: 'sig==' }] }),
+      chunk(model, { thinking_blocks: [{ type: 'redacted_thinking', data: 'enc==' }] }),
+      chunk(model, { tool_calls: [{ index: 0, id: 'toolu_1', type: 'function', function: { name: 'list_files', arguments: '' } }] }),
+      chunk(model, { tool_calls: [{ index: 0, function: { arguments: '{"dir":"."}' } }] }),
+      chunk(model, {}, 'tool_calls'),
+      '[DONE]',
+    ]);
+    assert.equal(run([transcript]).usage?.reasoningTokens, 25);
   });
 
   test('cut short (no message_stop): nothing invented, usage still reported', () => {
