@@ -1,5 +1,10 @@
-import { GatewayError } from '../../errors.js';
+import { checkToolCallPairing } from '../check-tool-call-pairing.js';
 import type { ChatCompletionRequest, ChatMessage } from '../openai/openai-api.js';
+import type { AttemptTarget } from '../provider-adapter.js';
+import { CHAT_COMPLETION_REQUEST_FIELDS, refuseFieldsWithoutCounterpart } from '../refuse-fields-without-counterpart.js';
+import { invalidValue as invalid, refuseUnknownFields, unsupportedParameter as unsupported } from '../translation-errors.js';
+import { convertReasoningEffort } from './convert-reasoning-effort.js';
+import { toGeminiFunctionName } from './gemini-function-name.js';
 
 /**
  * The documented placeholder for a functionCall part whose thought signature the gateway
@@ -20,28 +25,32 @@ interface GeminiContent {
 /**
  * An OpenAI Chat Completions request as a Gemini `GenerateContentRequest` body
  * (https://ai.google.dev/api/generate-content#request-body). The model is not part of the
- * body: it goes in the path. What Gemini cannot honour is refused with a 400 naming the
- * parameter, rather than dropped, so a client never gets an answer to a different question.
+ * body: it goes in the path. Every request field is mapped, or refused with a 400 naming it
+ * when Gemini cannot honour the value asked for, so a client never gets an answer to a
+ * different question (the README's table lists each).
  *
- * Mapping choices:
- * - system and developer messages, wherever they stand, become `systemInstruction` parts.
- * - assistant becomes role "model"; tool results are "user" contents holding functionResponse
- *   parts. Gemini wants a function response to name its function, and OpenAI's tool message
- *   carries only the call id, so the name is looked up in the assistant tool calls earlier in
- *   the history.
- * - consecutive contents of one role are merged, as Gemini expects turns to alternate.
+ * Gemini's rules on contents hold by construction (convertMessages lists them). Mapping choices:
  * - tool call ids are not sent: recorded Gemini traffic carries none, and the gateway's
  *   synthesized ids mean nothing to Gemini; it pairs calls and responses by order and name.
  * - tool parameters go in `parametersJsonSchema`, not `parameters`: OpenAI tools carry JSON
  *   Schema (often with `additionalProperties`, which the OpenAPI-subset `parameters` field
  *   rejects), and `parametersJsonSchema` takes JSON Schema as is
  *   (https://ai.google.dev/api/caching#FunctionDeclaration).
- * - `reasoning_effort` is not mapped: Gemini 2.5 takes a token budget and Gemini 3 a level,
- *   which depends on the model; the model's default thinking applies.
+ * - function names are fitted to Gemini's rule, reversibly for declared ones (toGeminiFunctionName).
+ * - `reasoning_effort` becomes `thinkingConfig` (convertReasoningEffort).
+ * - Left out, as they change neither the answer nor its cost: `user` and `safety_identifier`
+ *   (Gemini has no end-user id), `metadata`, `prompt_cache_key`, `service_tier` "auto" or
+ *   "default" (Gemini's standard tier), `stream_options.include_obfuscation`.
  */
-export function convertRequestToGemini(request: ChatCompletionRequest): Record<string, unknown> {
+export function convertRequestToGemini(request: ChatCompletionRequest, target: Pick<AttemptTarget, 'model'>): Record<string, unknown> {
+  refuseUnknownFields(request, CHAT_COMPLETION_REQUEST_FIELDS, 'Gemini');
+  refuseFieldsWithoutCounterpart(request, 'Gemini');
+  const serviceTier = (request as Record<string, unknown>).service_tier;
+  if (serviceTier != null && serviceTier !== 'auto' && serviceTier !== 'default') throw unsupported('service_tier', 'Gemini models take service_tier "auto" or "default" only.');
+
   const body: Record<string, unknown> = {};
   const { contents, systemParts } = convertMessages(request.messages);
+  checkToolCallPairing(request.messages);
   body.contents = contents;
   if (systemParts.length > 0) body.systemInstruction = { parts: systemParts };
 
@@ -61,11 +70,35 @@ export function convertRequestToGemini(request: ChatCompletionRequest): Record<s
   }
 
   const generationConfig = convertGenerationConfig(request);
+  const thinkingConfig = convertReasoningEffort(request.reasoning_effort, target.model);
+  if (thinkingConfig) generationConfig.thinkingConfig = thinkingConfig;
   if (Object.keys(generationConfig).length > 0) body.generationConfig = generationConfig;
   return body;
 }
 
-function convertMessages(messages: ChatMessage[]): { contents: GeminiContent[]; systemParts: GeminiPart[] } {
+/**
+ * OpenAI messages as Gemini `contents` and `systemInstruction`
+ * (https://ai.google.dev/api/generate-content#request-body). Gemini's rules, each met here:
+ * 1. Roles are "user" and "model" only: system and developer messages, wherever they stand,
+ *    become `systemInstruction` parts; assistant becomes "model"; tool results are "user"
+ *    contents of functionResponse parts.
+ * 2. No content has empty `parts`, and no text part is empty (Gemini answers 400 to both):
+ *    empty text is left out, and a message left with nothing is dropped.
+ * 3. Turns alternate: consecutive contents of one role are merged.
+ * 4. A function response names its function and answers a call of the model turn just
+ *    before it, one response per call ("the number of function response parts is equal to
+ *    the number of function call parts"): OpenAI's tool message carries only the call id,
+ *    so the name is looked up among that turn's calls; checkToolCallPairing refuses
+ *    histories where a call goes unanswered.
+ * 5. Function names follow Gemini's rule (toGeminiFunctionName), the same in calls,
+ *    responses and declarations.
+ * 6. "A function call turn comes immediately after a user turn or after a function response
+ *    turn": a model turn that calls functions cannot open the conversation (refused, as
+ *    there is no user turn to put before it without inventing one).
+ * 7. There is at least one content ("contents is not specified").
+ * 8. Every replayed functionCall carries a thought signature (SKIP_THOUGHT_SIGNATURE).
+ */
+function convertMessages(messages: readonly ChatMessage[]): { contents: GeminiContent[]; systemParts: GeminiPart[] } {
   const contents: GeminiContent[] = [];
   const systemParts: GeminiPart[] = [];
   const toolNames = new Map<string, string>();
@@ -89,21 +122,20 @@ function convertMessages(messages: ChatMessage[]): { contents: GeminiContent[]; 
       case 'assistant': {
         const parts = textParts(message.content ?? null);
         (message.tool_calls ?? []).forEach((toolCall, callIndex) => {
-          toolNames.set(toolCall.id, toolCall.function.name);
+          const name = toGeminiFunctionName(toolCall.function.name);
+          toolNames.set(toolCall.id, name);
           const args = parseArguments(toolCall.function.arguments, `messages[${messageIndex}].tool_calls[${callIndex}].function.arguments`);
-          parts.push({ functionCall: { name: toolCall.function.name, args }, thoughtSignature: SKIP_THOUGHT_SIGNATURE });
+          parts.push({ functionCall: { name, args }, thoughtSignature: SKIP_THOUGHT_SIGNATURE });
         });
+        if (parts.some((part) => part.functionCall) && contents.length === 0) {
+          throw invalid(`messages[${messageIndex}]`, 'Gemini needs a user message before the first assistant message that calls tools.');
+        }
         append('model', parts);
         return;
       }
       case 'tool': {
-        const name = toolNames.get(message.tool_call_id);
-        if (name === undefined) {
-          throw invalid(
-            `messages[${messageIndex}].tool_call_id`,
-            `No earlier assistant message has a tool call with id "${message.tool_call_id}"; Gemini needs the function name of every tool result.`,
-          );
-        }
+        // checkToolCallPairing has made sure the call precedes its result.
+        const name = toolNames.get(message.tool_call_id) ?? toGeminiFunctionName(message.tool_call_id);
         append('user', [{ functionResponse: { name, response: { result: toolResult(joinText(message.content)) } } }]);
         return;
       }
@@ -115,6 +147,7 @@ function convertMessages(messages: ChatMessage[]): { contents: GeminiContent[]; 
       }
     }
   });
+  if (contents.length === 0) throw invalid('messages', 'Gemini models need at least one user or assistant message with content.');
   return { contents, systemParts };
 }
 
@@ -238,7 +271,7 @@ function convertTools(request: ChatCompletionRequest): Record<string, unknown>[]
   const functionDeclarations = request.tools.map((tool, toolIndex) => {
     if (tool.type !== 'function' || !('function' in tool)) throw unsupported(`tools[${toolIndex}]`, 'Gemini supports only tools of type "function".');
     const definition = tool.function as { name: string; description?: string; parameters?: Record<string, unknown> };
-    const declaration: Record<string, unknown> = { name: definition.name };
+    const declaration: Record<string, unknown> = { name: toGeminiFunctionName(definition.name) };
     if (definition.description !== undefined) declaration.description = definition.description;
     if (definition.parameters !== undefined) declaration.parametersJsonSchema = definition.parameters;
     return declaration;
@@ -254,7 +287,7 @@ function convertToolChoice(toolChoice: ChatCompletionRequest['tool_choice']): Re
   if (toolChoice === 'required') return { functionCallingConfig: { mode: 'ANY' } };
   if (toolChoice.type === 'function' && 'function' in toolChoice) {
     const name = (toolChoice.function as { name: string }).name;
-    return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [name] } };
+    return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [toGeminiFunctionName(name)] } };
   }
   throw unsupported('tool_choice', 'Gemini supports tool_choice "none", "auto", "required" or a named function.');
 }
@@ -273,9 +306,6 @@ function convertGenerationConfig(request: ChatCompletionRequest): Record<string,
   if (request.presence_penalty != null) config.presencePenalty = request.presence_penalty;
   if (request.frequency_penalty != null) config.frequencyPenalty = request.frequency_penalty;
 
-  if (request.logit_bias != null && Object.keys(request.logit_bias).length > 0) {
-    throw unsupported('logit_bias', 'Gemini has no logit bias.');
-  }
   if (request.logprobs) {
     config.responseLogprobs = true;
     if (request.top_logprobs != null) config.logprobs = request.top_logprobs;
@@ -293,14 +323,4 @@ function convertGenerationConfig(request: ChatCompletionRequest): Record<string,
     if (schema !== undefined) config.responseJsonSchema = schema;
   }
   return config;
-}
-
-/** A parameter Gemini has no equivalent for. */
-function unsupported(param: string, message: string): GatewayError {
-  return new GatewayError({ status: 400, code: 'unsupported_parameter', message, param, type: 'invalid_request_error' });
-}
-
-/** A value the gateway cannot translate (it would be just as wrong for any provider). */
-function invalid(param: string, message: string): GatewayError {
-  return new GatewayError({ status: 400, code: 'invalid_value', message, param, type: 'invalid_request_error' });
 }

@@ -9,8 +9,8 @@ import { usageFromGemini } from './usage-from-gemini.js';
 
 /**
  * A whole Gemini GenerateContentResponse as an OpenAI `chat.completion`
- * (openai-openapi `CreateChatCompletionResponse`). One choice per candidate; the id and
- * creation time are the gateway's, as Gemini's responseId is not in OpenAI's format.
+ * (openai-openapi `CreateChatCompletionResponse`). One choice per candidate, its thought
+ * summaries as `reasoning_content` (readGeminiParts); the id and creation time are the gateway's, as Gemini's responseId is not in OpenAI's format.
  * When the prompt itself was blocked (promptFeedback.blockReason, no candidates,
  * https://ai.google.dev/api/generate-content#PromptFeedback) the answer is one empty choice
  * finished by "content_filter", which is how OpenAI reports withheld output.
@@ -26,6 +26,7 @@ export function convertResponseFromGemini(response: GenerateContentResponse, con
       function: { name: functionCall.name, arguments: JSON.stringify(functionCall.args ?? {}) },
     }));
     const message: Record<string, unknown> = { role: 'assistant', content: reply.text ?? null, refusal: null, annotations: [] };
+    if (reply.reasoning !== undefined) message.reasoning_content = reply.reasoning;
     if (toolCalls.length > 0) message.tool_calls = toolCalls;
     return {
       index: candidate.index ?? position,

@@ -30,7 +30,7 @@ export const geminiAdapter: ProviderAdapter = {
     const path = request.stream ? `${model}:streamGenerateContent?alt=sse` : `${model}:generateContent`;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (target.credential !== undefined) headers['x-goog-api-key'] = target.credential;
-    return { path, headers, body: Buffer.from(JSON.stringify(convertRequestToGemini(request))) };
+    return { path, headers, body: Buffer.from(JSON.stringify(convertRequestToGemini(request, target))) };
   },
 
   translateResponse(response: UpstreamResponse, context: TranslationContext): TranslatedResponse {

@@ -45,7 +45,7 @@ interface ChoiceState {
  *   cut off, and no `[DONE]` is sent, so the client can tell.
  * - An error event (`{"error":{...}}`, Gemini's way of failing mid-stream) becomes OpenAI's
  *   `data: {"error":{...}}` (openai-node raises it) and nothing is sent after it.
- * - Thought parts are dropped (see readGeminiParts).
+ * - Thought parts are `delta.reasoning_content`, never `content` (see readGeminiParts).
  */
 export class GeminiStreamTranslator implements StreamTranslator {
   readonly #decoder = new SseDecoder();
@@ -128,6 +128,7 @@ export class GeminiStreamTranslator implements StreamTranslator {
     }
     const reply = readGeminiParts(candidate.content?.parts);
     const delta: Record<string, unknown> = {};
+    if (reply.reasoning) delta.reasoning_content = reply.reasoning;
     if (reply.text) delta.content = reply.text;
     if (reply.functionCalls.length > 0) {
       delta.tool_calls = reply.functionCalls.map((functionCall) => ({

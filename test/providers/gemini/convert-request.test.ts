@@ -5,8 +5,8 @@ import { convertRequestToGemini, SKIP_THOUGHT_SIGNATURE } from '../../../src/pro
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../../../src/providers/openai/openai-api.js';
 
 /** Requests go through the gateway's own inbound schema first, as in production. */
-function convert(request: Record<string, unknown>): Record<string, unknown> {
-  return convertRequestToGemini(chatCompletionRequestSchema.parse({ model: 'gemini', ...request }) as ChatCompletionRequest);
+function convert(request: Record<string, unknown>, model = 'gemini-2.5-flash'): Record<string, unknown> {
+  return convertRequestToGemini(chatCompletionRequestSchema.parse({ model: 'gemini', ...request }) as ChatCompletionRequest, { model });
 }
 
 function assertRefused(request: Record<string, unknown>, param: string, code = 'unsupported_parameter'): void {

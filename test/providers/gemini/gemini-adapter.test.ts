@@ -117,10 +117,20 @@ describe('geminiAdapter.translateResponse', () => {
     assert.equal(completion.usage, undefined);
   });
 
-  test('thought summaries are left out; thoughts count as reasoning, tool-use prompt as prompt, cache as cached', () => {
+  test('a function name escaped for Gemini comes back as the client declared it', () => {
+    const sent = JSON.parse(geminiAdapter.buildRequest(request({ tools: [{ type: 'function', function: { name: '3d_render' } }] }), target).body.toString('utf8'));
+    const geminiName = sent.tools[0].functionDeclarations[0].name;
+    assert.notEqual(geminiName, '3d_render', 'Gemini names begin with a letter or "_"');
+    const body = Buffer.from(JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ functionCall: { name: geminiName, args: { scene: 'cube' } } }] }, finishReason: 'STOP' }] }));
+    const completion = parsed(geminiAdapter.translateResponse({ status: 200, headers: {}, body }, context)) as any;
+    assert.equal(completion.choices[0].message.tool_calls[0].function.name, '3d_render');
+  });
+
+  test('thought summaries are reasoning_content, never content; thoughts count as reasoning, tool-use prompt as prompt, cache as cached', () => {
     const result = translate('thinking.json');
     const completion = parsed(result) as any;
     assert.equal(completion.choices[0].message.content, '2 + 3 + 5 + 7 = 17.');
+    assert.equal(completion.choices[0].message.reasoning_content, '**Weighing the primes**\n\nI list the primes below 10 and add them.');
     assert.deepEqual(completion.usage, {
       prompt_tokens: 4140,
       completion_tokens: 132,

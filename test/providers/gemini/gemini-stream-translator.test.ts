@@ -131,6 +131,16 @@ describe('GeminiStreamTranslator', () => {
     ]);
   });
 
+  test('a function name escaped for Gemini comes back as the client declared it', () => {
+    const event = Buffer.from(`data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ functionCall: { name: '_.3d_render', args: {} } }] }, finishReason: 'STOP', index: 0 }], modelVersion: G25 })}\r\n\r\n`);
+    assertStream(run([event], false).output, [
+      chunk(G25, ROLE),
+      chunk(G25, { tool_calls: [{ index: 0, id: 'call_test123_0', type: 'function', function: { name: '3d_render', arguments: '{}' } }] }),
+      chunk(G25, {}, 'tool_calls'),
+      '[DONE]',
+    ]);
+  });
+
   test('SAFETY mid-answer finishes with content_filter', () => {
     assertStream(run([fixture('safety.sse')]).output, [chunk(G25, ROLE), chunk(G25, { content: 'Here is how' }), chunk(G25, {}, 'content_filter'), usageChunk(G25, 14, 3), '[DONE]']);
   });
@@ -163,11 +173,22 @@ describe('GeminiStreamTranslator', () => {
     assertStream(run([cut]).output, [chunk(G3, ROLE), chunk(G3, { content: 'Bonjour ! ' }), chunk(G3, { content: 'Ça va très bien, merci 👋' })]);
   });
 
-  test('thought parts are not sent; an unreadable event is reported as an error', () => {
+  test('thought parts are reasoning_content, never content; an unreadable event is reported as an error', () => {
     const thought = Buffer.from(
-      'data: {"candidates":[{"content":{"parts":[{"text":"Let me think","thought":true},{"text":"42"}],"role":"model"},"finishReason":"STOP","index":0}],"modelVersion":"gemini-2.5-pro"}\r\n\r\n',
+      [
+        '{"candidates":[{"content":{"parts":[{"text":"Let me think","thought":true}],"role":"model"},"index":0}],"modelVersion":"gemini-2.5-pro"}',
+        '{"candidates":[{"content":{"parts":[{"text":" harder.","thought":true},{"text":"42"}],"role":"model"},"finishReason":"STOP","index":0}],"modelVersion":"gemini-2.5-pro"}',
+      ]
+        .map((event) => `data: ${event}\r\n\r\n`)
+        .join(''),
     );
-    assertStream(run([thought], false).output, [chunk('gemini-2.5-pro', ROLE), chunk('gemini-2.5-pro', { content: '42' }), chunk('gemini-2.5-pro', {}, 'stop'), '[DONE]']);
+    assertStream(run([thought], false).output, [
+      chunk('gemini-2.5-pro', ROLE),
+      chunk('gemini-2.5-pro', { reasoning_content: 'Let me think' }),
+      chunk('gemini-2.5-pro', { reasoning_content: ' harder.', content: '42' }),
+      chunk('gemini-2.5-pro', {}, 'stop'),
+      '[DONE]',
+    ]);
     assertStream(run([Buffer.from('data: {"candidates": [\r\n\r\n')], true).output, [
       { error: { message: 'The upstream provider sent a stream event the gateway could not read.', type: 'server_error', param: null, code: 'bad_upstream_response' } },
     ]);
