@@ -24,6 +24,9 @@ export interface MockAnthropicUpstream {
 }
 
 export const ANTHROPIC_USAGE = { input_tokens: 21, cache_creation_input_tokens: 4, cache_read_input_tokens: 8, output_tokens: 9 };
+/** The output tokens of a thinking block the mock writes, and the signature it carries. */
+export const ANTHROPIC_THINKING_TOKENS = 30;
+export const ANTHROPIC_THINKING_SIGNATURE = 'EqMockSignature==';
 
 export async function startMockAnthropicUpstream(options: { expectedKey: string }): Promise<MockAnthropicUpstream> {
   const requests: AnthropicRecordedRequest[] = [];
@@ -48,7 +51,10 @@ export async function startMockAnthropicUpstream(options: { expectedKey: string 
         return anthropicError(response, 400, 'invalid_request_error', problem);
       }
       const content = answer(body);
-      if (body.stream === true) return stream(response, body.model, content);
+      const thinks = body.thinking?.type === 'enabled' || body.thinking?.type === 'adaptive';
+      if (thinks) content.unshift({ type: 'thinking', thinking: `Thinking about: ${lastUserText(body)}`, signature: ANTHROPIC_THINKING_SIGNATURE });
+      const usage = thinks ? { ...ANTHROPIC_USAGE, output_tokens: ANTHROPIC_USAGE.output_tokens + ANTHROPIC_THINKING_TOKENS, output_tokens_details: { thinking_tokens: ANTHROPIC_THINKING_TOKENS } } : ANTHROPIC_USAGE;
+      if (body.stream === true) return stream(response, body.model, content, usage);
       const json = {
         id: 'msg_01MockNonStream',
         type: 'message',
@@ -57,7 +63,7 @@ export async function startMockAnthropicUpstream(options: { expectedKey: string 
         content,
         stop_reason: content.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn',
         stop_sequence: null,
-        usage: ANTHROPIC_USAGE,
+        usage,
       };
       sendJson(response, 200, json);
     });
@@ -76,6 +82,16 @@ export async function startMockAnthropicUpstream(options: { expectedKey: string 
   };
 }
 
+const TOOL_USE_ID = /^[a-zA-Z0-9_-]+$/;
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/** Anthropic's messages for text blocks it refuses (docs.claude.com/en/api/messages; recorded error bodies). */
+function textProblem(where: string, text: unknown): string | undefined {
+  if (typeof text !== 'string' || text === '') return `${where}: text content blocks must be non-empty`;
+  if (text.trim() === '') return `${where}: text content blocks must contain non-whitespace text`;
+  return undefined;
+}
+
 function validate(path: string, headers: IncomingHttpHeaders, body: any): string | undefined {
   if (path !== '/v1/messages') return `unexpected path ${path}`;
   if (headers['anthropic-version'] !== '2023-06-01') return 'anthropic-version header: expected 2023-06-01';
@@ -86,8 +102,25 @@ function validate(path: string, headers: IncomingHttpHeaders, body: any): string
   if (!Number.isInteger(body.max_tokens)) return 'max_tokens: Field required';
   if (!Array.isArray(body.messages) || body.messages.length === 0) return 'messages: at least one message is required';
   if (body.system !== undefined && typeof body.system !== 'string' && !Array.isArray(body.system)) return 'system: expected string or text blocks';
+  for (const block of Array.isArray(body.system) ? body.system : []) {
+    const problem = textProblem('system', block.text);
+    if (problem) return problem;
+  }
+  for (const sequence of body.stop_sequences ?? []) {
+    if (typeof sequence !== 'string' || sequence.trim() === '') return 'stop_sequences: each stop sequence must contain non-whitespace';
+  }
+  const thinking = body.thinking?.type === 'enabled';
+  if (thinking) {
+    const budget = body.thinking.budget_tokens;
+    if (!Number.isInteger(budget) || budget < 1024) return 'thinking.enabled.budget_tokens: Input should be greater than or equal to 1024';
+    if (budget >= body.max_tokens) return '`max_tokens` must be greater than `thinking.budget_tokens`';
+    if (body.temperature !== undefined && body.temperature !== 1) return '`temperature` may only be set to 1 when thinking is enabled';
+    if (body.top_p !== undefined && body.top_p < 0.95) return '`top_p` must be greater than or equal to 0.95 when thinking is enabled';
+    if (body.tool_choice?.type === 'any' || body.tool_choice?.type === 'tool') return 'Thinking may not be enabled when tool_choice forces tool use.';
+  }
   const toolUseIds = new Set<string>();
   let previousRole: string | undefined;
+  let unanswered = new Set<string>();
   for (const [index, message] of body.messages.entries()) {
     if (message.role !== 'user' && message.role !== 'assistant') return `messages.${index}.role: Input should be 'user' or 'assistant'`;
     if (message.role === previousRole) return `messages.${index}: roles must alternate between "user" and "assistant"`;
@@ -95,23 +128,67 @@ function validate(path: string, headers: IncomingHttpHeaders, body: any): string
     previousRole = message.role;
     const blocks = typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
     if (!Array.isArray(blocks)) return `messages.${index}.content: expected string or blocks`;
-    for (const block of blocks) {
+    if (message.role === 'assistant' && unanswered.size > 0) return `messages.${index - 1}: tool_use ids were found without tool_result blocks immediately after: ${[...unanswered].join(', ')}`;
+    const answerable = message.role === 'user' ? unanswered : new Set<string>();
+    let seenOther = false;
+    for (const [blockIndex, block] of blocks.entries()) {
+      const where = `messages.${index}.content.${blockIndex}`;
       if (block.type === 'tool_use') {
-        if (typeof block.id !== 'string' || typeof block.name !== 'string' || typeof block.input !== 'object') return `messages.${index}: malformed tool_use`;
+        if (typeof block.id !== 'string' || typeof block.name !== 'string' || typeof block.input !== 'object') return `${where}: malformed tool_use`;
+        if (!TOOL_USE_ID.test(block.id)) return `${where}.tool_use.id: String should match pattern '^[a-zA-Z0-9_-]+$'`;
+        if (!TOOL_NAME.test(block.name)) return `${where}.tool_use.name: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'`;
+        if (toolUseIds.has(block.id)) return `${where}: \`tool_use\` ids must be unique`;
         toolUseIds.add(block.id);
       } else if (block.type === 'tool_result') {
-        if (!toolUseIds.has(block.tool_use_id)) return `messages.${index}: tool_result ${block.tool_use_id} has no matching tool_use`;
+        if (seenOther) return `${where}: tool_result blocks must come first in the user message`;
+        if (!answerable.delete(block.tool_use_id)) return `${where}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${block.tool_use_id}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
+        for (const part of Array.isArray(block.content) ? block.content : []) {
+          const problem = part.type === 'text' ? textProblem(where, part.text) : undefined;
+          if (problem) return problem;
+        }
+      } else if (block.type === 'text') {
+        const problem = textProblem(where, block.text);
+        if (problem) return problem;
+      } else if (block.type === 'thinking' || block.type === 'redacted_thinking') {
+        if (message.role !== 'assistant' || seenOther) return `${where}: thinking blocks must come first in an assistant message`;
+        continue;
       } else if (block.type === 'image') {
-        if (block.source?.type !== 'base64' && block.source?.type !== 'url') return `messages.${index}: image source`;
-      } else if (block.type !== 'text') {
-        return `messages.${index}: unexpected block type ${block.type}`;
+        if (block.source?.type !== 'base64' && block.source?.type !== 'url') return `${where}: image source`;
+      } else if (block.type !== 'document') {
+        return `${where}: unexpected block type ${block.type}`;
       }
+      if (block.type !== 'tool_result') seenOther = true;
+    }
+    if (message.role === 'user') {
+      if (unanswered.size > 0) return `messages.${index - 1}: tool_use ids were found without tool_result blocks immediately after: ${[...unanswered].join(', ')}`;
+    } else {
+      unanswered = new Set(blocks.filter((block: any) => block.type === 'tool_use').map((block: any) => block.id));
+    }
+  }
+  const last = body.messages.at(-1);
+  if (last.role === 'assistant') {
+    const lastBlock = Array.isArray(last.content) ? last.content.at(-1) : { type: 'text', text: last.content };
+    if (lastBlock?.type === 'text' && /\s$/.test(lastBlock.text)) return 'messages: final assistant content cannot end with trailing whitespace';
+    if (thinking) return 'messages: prefill is not compatible with thinking';
+  } else if (thinking && body.messages.length > 1 && last.content.some?.((block: any) => block.type === 'tool_result')) {
+    const first = body.messages.at(-2).content[0];
+    if (first?.type !== 'thinking' && first?.type !== 'redacted_thinking') {
+      return 'messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` is enabled, a final `assistant` message must start with a thinking block.';
     }
   }
   if (body.tools !== undefined) {
-    for (const tool of body.tools) if (typeof tool.name !== 'string' || typeof tool.input_schema !== 'object') return 'tools: each tool needs name and input_schema';
+    for (const tool of body.tools) {
+      if (typeof tool.name !== 'string' || typeof tool.input_schema !== 'object') return 'tools: each tool needs name and input_schema';
+      if (!TOOL_NAME.test(tool.name)) return `tools.name: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'`;
+    }
   }
   return undefined;
+}
+
+function lastUserText(body: any): string {
+  const last = body.messages.at(-1);
+  const blocks = typeof last.content === 'string' ? [{ type: 'text', text: last.content }] : last.content;
+  return blocks.filter((block: any) => block.type === 'text').map((block: any) => block.text).join(' ');
 }
 
 function answer(body: any): any[] {
@@ -132,7 +209,7 @@ function answer(body: any): any[] {
   return [{ type: 'text', text: `Echo: ${text}` }];
 }
 
-async function stream(response: ServerResponse, model: string, content: any[]): Promise<void> {
+async function stream(response: ServerResponse, model: string, content: any[], usage: Record<string, unknown>): Promise<void> {
   response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': 'req_mock' });
   const send = async (type: string, data: object) => {
     response.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
@@ -146,6 +223,10 @@ async function stream(response: ServerResponse, model: string, content: any[]): 
     if (block.type === 'text') {
       await send('content_block_start', { index, content_block: { type: 'text', text: '' } });
       for (const piece of block.text.match(/.{1,5}/g) ?? []) await send('content_block_delta', { index, delta: { type: 'text_delta', text: piece } });
+    } else if (block.type === 'thinking') {
+      await send('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } });
+      for (const piece of block.thinking.match(/.{1,8}/g) ?? []) await send('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: piece } });
+      await send('content_block_delta', { index, delta: { type: 'signature_delta', signature: block.signature } });
     } else {
       await send('content_block_start', { index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } });
       const json = JSON.stringify(block.input);
@@ -155,7 +236,7 @@ async function stream(response: ServerResponse, model: string, content: any[]): 
     await send('content_block_stop', { index });
   }
   const stopReason = content.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn';
-  await send('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: ANTHROPIC_USAGE });
+  await send('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage });
   await send('message_stop', {});
   response.end();
 }

@@ -6,8 +6,12 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
  * `:streamGenerateContent?alt=sse`, key in x-goog-api-key, camelCase JSON, cumulative
  * usageMetadata on every stream chunk and no [DONE]. It refuses what the real API
  * refuses (a "system" or "assistant" role, a functionResponse without a name, empty
- * contents) and answers like the Anthropic mock: a function call for weather questions
- * when tools are offered, a sentence using a function response, an echo otherwise.
+ * contents, parts or text, function names outside Gemini's rule, a function call turn that
+ * follows no user turn, function responses that do not match the calls before them, and
+ * thinking settings the model does not take) and answers like the Anthropic mock: a function
+ * call for weather questions when tools are offered, a sentence using a function response,
+ * an echo otherwise. It thinks unless thinkingBudget is 0, and sends its thought summary
+ * first when includeThoughts asks for it.
  */
 export interface GeminiRecordedRequest {
   path: string;
@@ -49,11 +53,21 @@ export async function startMockGeminiUpstream(options: { expectedKey: string }):
         return geminiError(response, 400, 'INVALID_ARGUMENT', problem);
       }
       const model = decodeURIComponent(match![1]!);
-      const parts = answer(body);
-      if (match![2] === 'generateContent') {
-        return sendJson(response, 200, { candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }], usageMetadata: GEMINI_USAGE, modelVersion: `${model}-001`, responseId: 'resp-mock' });
+      const thinkingProblem = validateThinking(model, body.generationConfig?.thinkingConfig);
+      if (thinkingProblem) {
+        problems.push(thinkingProblem);
+        return geminiError(response, 400, 'INVALID_ARGUMENT', thinkingProblem);
       }
-      void stream(response, model, parts);
+      const parts = answer(body);
+      const thinkingConfig = body.generationConfig?.thinkingConfig;
+      if (thinkingConfig?.includeThoughts === true) parts.unshift({ text: `Thinking about: ${lastUserText(body)}`, thought: true });
+      // Thinking off: no thought tokens, as on the real API with thinkingBudget 0.
+      const usage =
+        thinkingConfig?.thinkingBudget === 0 ? { ...GEMINI_USAGE, thoughtsTokenCount: 0, totalTokenCount: GEMINI_USAGE.totalTokenCount - GEMINI_USAGE.thoughtsTokenCount } : GEMINI_USAGE;
+      if (match![2] === 'generateContent') {
+        return sendJson(response, 200, { candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }], usageMetadata: usage, modelVersion: `${model}-001`, responseId: 'resp-mock' });
+      }
+      void stream(response, model, parts, usage);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -70,21 +84,67 @@ export async function startMockGeminiUpstream(options: { expectedKey: string }):
   };
 }
 
+/** https://ai.google.dev/api/caching#FunctionDeclaration */
+const FUNCTION_NAME = /^[a-zA-Z_][a-zA-Z0-9_.:-]{0,127}$/;
+
 function validate(headers: IncomingHttpHeaders, body: any): string | undefined {
   if (headers.authorization) return 'an Authorization header reached Gemini';
   if (!String(headers['content-type']).startsWith('application/json')) return 'content-type must be application/json';
   if (body === undefined || !Array.isArray(body.contents) || body.contents.length === 0) return '* GenerateContentRequest.contents: contents is not specified';
   if (body.model !== undefined) return 'Invalid JSON payload received. Unknown name "model"';
+  let previous: any;
   for (const [index, content] of body.contents.entries()) {
     if (content.role !== 'user' && content.role !== 'model') return `* GenerateContentRequest.contents[${index}].role: Please use a valid role: user, model.`;
     if (!Array.isArray(content.parts) || content.parts.length === 0) return `* GenerateContentRequest.contents[${index}].parts: contents.parts must not be empty.`;
+    const calls = content.parts.filter((part: any) => part.functionCall).length;
+    const responses = content.parts.filter((part: any) => part.functionResponse).length;
+    if (calls > 0 && previous?.role !== 'user') {
+      return 'Please ensure that function call turn comes immediately after a user turn or after a function response turn.';
+    }
+    if (responses > 0) {
+      const asked = previous?.role === 'model' ? previous.parts.filter((part: any) => part.functionCall).length : 0;
+      if (asked !== responses) return 'Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn.';
+    }
     for (const part of content.parts) {
+      if (typeof part.text === 'string' && part.text === '') return 'Unable to submit request because it has an empty text parameter. Add a value to the parameter and try again.';
       if (part.functionResponse && typeof part.functionResponse.name !== 'string') return `* GenerateContentRequest.contents[${index}].parts.function_response.name: Name cannot be empty.`;
       if (part.functionCall && typeof part.functionCall.name !== 'string') return `contents[${index}]: functionCall.name required`;
+      const name = part.functionCall?.name ?? part.functionResponse?.name;
+      if (name !== undefined && !FUNCTION_NAME.test(name)) return `* GenerateContentRequest.contents[${index}]: Invalid function name. Must start with a letter or an underscore.`;
     }
+    previous = content;
   }
   if (body.systemInstruction !== undefined && !Array.isArray(body.systemInstruction.parts)) return 'systemInstruction.parts required';
+  for (const declaration of body.tools?.[0]?.functionDeclarations ?? []) {
+    if (!FUNCTION_NAME.test(declaration.name)) return `* GenerateContentRequest.tools[0].function_declarations[0].name: Invalid function name. Must start with a letter or an underscore. Must be alphameric (a-z, A-Z, 0-9), underscores (_), dots (.), colons (:) or dashes (-), with a maximum length of 128.`;
+  }
+  for (const name of body.toolConfig?.functionCallingConfig?.allowedFunctionNames ?? []) {
+    if (!FUNCTION_NAME.test(name)) return '* GenerateContentRequest.tool_config.function_calling_config.allowed_function_names: Invalid function name.';
+  }
   return undefined;
+}
+
+/** What the thinking page says each model takes (ai.google.dev/gemini-api/docs/thinking). */
+function validateThinking(model: string, config: any): string | undefined {
+  if (config === undefined) return undefined;
+  if (config.thinkingBudget !== undefined && config.thinkingLevel !== undefined) return 'thinking_budget and thinking_level are not supported together.';
+  const budget = config.thinkingBudget;
+  if (/gemini-2\.5/.test(model)) {
+    if (config.thinkingLevel !== undefined) return 'Thinking level is not supported for this model.';
+    if (budget === undefined || budget === -1) return undefined;
+    if (/gemini-2\.5-pro/.test(model) && budget === 0) return 'Budget 0 is invalid. This model only works in thinking mode.';
+    const [min, max] = /gemini-2\.5-pro/.test(model) ? [128, 32768] : /flash-lite/.test(model) ? [512, 24576] : [0, 24576];
+    if (budget !== 0 && (budget < min || budget > max)) return `The thinking budget ${budget} is invalid. Please choose a value between ${min} and ${max}.`;
+    return undefined;
+  }
+  if (/gemini-3(\.0)?-pro/.test(model) && config.thinkingLevel !== undefined && !['LOW', 'HIGH'].includes(config.thinkingLevel)) {
+    return `Thinking level ${config.thinkingLevel} is not supported for this model. Please retry with other thinking level`;
+  }
+  return undefined;
+}
+
+function lastUserText(body: any): string {
+  return body.contents.at(-1).parts.filter((part: any) => typeof part.text === 'string').map((part: any) => part.text).join(' ');
 }
 
 function answer(body: any): any[] {
@@ -97,12 +157,14 @@ function answer(body: any): any[] {
   return [{ text: `Echo: ${text}` }];
 }
 
-async function stream(response: ServerResponse, model: string, parts: any[]): Promise<void> {
+async function stream(response: ServerResponse, model: string, parts: any[], finalUsage: Record<string, number>): Promise<void> {
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  const pieces = parts.flatMap((part) => (typeof part.text === 'string' ? (part.text.match(/.{1,6}/g) ?? []).map((text: string) => ({ text })) : [part]));
+  const pieces = parts.flatMap((part) =>
+    typeof part.text === 'string' ? (part.text.match(/.{1,6}/g) ?? []).map((text: string) => (part.thought ? { text, thought: true } : { text })) : [part],
+  );
   for (const [index, piece] of pieces.entries()) {
     const last = index === pieces.length - 1;
-    const usage = last ? GEMINI_USAGE : { promptTokenCount: GEMINI_USAGE.promptTokenCount, candidatesTokenCount: index + 1, totalTokenCount: GEMINI_USAGE.promptTokenCount + index + 1 };
+    const usage = last ? finalUsage : { promptTokenCount: GEMINI_USAGE.promptTokenCount, candidatesTokenCount: index + 1, totalTokenCount: GEMINI_USAGE.promptTokenCount + index + 1 };
     const candidate: Record<string, unknown> = { content: { role: 'model', parts: [piece] }, index: 0 };
     if (last) candidate.finishReason = 'STOP';
     response.write(`data: ${JSON.stringify({ candidates: [candidate], usageMetadata: usage, modelVersion: `${model}-001`, responseId: 'resp-mock' })}\r\n\r\n`);
