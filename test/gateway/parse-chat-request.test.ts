@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { GatewayError } from '../../src/errors.js';
 import { parseChatRequest, toParam } from '../../src/gateway/parse-chat-request.js';
+import { nestedArrays, schemaOfDepth } from '../support/deep-json.js';
 
 function refusal(body: unknown): GatewayError {
   try {
@@ -70,5 +71,51 @@ describe('parseChatRequest', () => {
   test('toParam writes paths the way OpenAI names parameters', () => {
     assert.equal(toParam(['messages', 0, 'content', 1, 'image_url', 'url']), 'messages[0].content[1].image_url.url');
     assert.equal(toParam([]), '');
+  });
+});
+
+describe('parseChatRequest bounds JSON nesting', () => {
+  const base = { model: 'gpt', messages: user };
+  const accepted = (body: Record<string, unknown>): void => {
+    assert.doesNotThrow(() => parseChatRequest(Buffer.from(JSON.stringify(body))));
+  };
+  const refusedAt = (body: Record<string, unknown>, param: string): void => {
+    const error = refusal(body);
+    assert.equal(error.status, 400);
+    assert.equal(error.code, 'json_nesting_too_deep');
+    assert.equal(error.param, param);
+    assert.ok(error.message.includes(`'${param}'`) && error.message.includes('128'), error.message);
+  };
+
+  test('the body: 128 levels pass, 129 are refused naming the field', () => {
+    accepted({ ...base, x: nestedArrays(127) });
+    refusedAt({ ...base, x: nestedArrays(128) }, 'x');
+  });
+
+  test('the example from the issue: 5,000 levels are a 400, not a 500', () => {
+    const text = `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"x":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    const error = refusal(text);
+    assert.equal(error.status, 400);
+    assert.equal(error.param, 'x');
+  });
+
+  test("a tool's parameters (level 5 of the body) may nest 124 levels", () => {
+    const tool = (depth: number) => ({ type: 'function', function: { name: 'f', parameters: schemaOfDepth(depth) } });
+    accepted({ ...base, tools: [tool(124)] });
+    refusedAt({ ...base, tools: [{ type: 'function', function: { name: 'f' } }, tool(125)] }, 'tools[1].function.parameters');
+  });
+
+  test('a response_format schema (level 4 of the body) may nest 125 levels', () => {
+    const format = (depth: number) => ({ type: 'json_schema', json_schema: { name: 'answer', schema: schemaOfDepth(depth) } });
+    accepted({ ...base, response_format: format(125) });
+    refusedAt({ ...base, response_format: format(126) }, 'response_format.json_schema.schema');
+  });
+
+  test('inside a message, the message and field are named', () => {
+    refusedAt({ ...base, messages: [{ role: 'user', content: 'hi' }, { role: 'user', content: 'x', extra: nestedArrays(126) }] }, 'messages[1].extra');
+  });
+
+  test('brackets inside strings are text, not nesting', () => {
+    accepted({ ...base, messages: [{ role: 'user', content: '['.repeat(10_000) }] });
   });
 });

@@ -1,4 +1,5 @@
 import { ANTHROPIC_TOOL_NAME, ANTHROPIC_TOOL_USE_ID, fitIdentifier } from '../fit-identifier.js';
+import { refuseDeepJson } from '../../json/refuse-deep-json.js';
 import type { ChatMessage } from '../openai/openai-api.js';
 import { invalidValue as invalid, unsupportedParameter as unsupported } from '../translation-errors.js';
 import { convertUserContentToAnthropic, hasVisibleText, type AnthropicBlock } from './convert-user-content.js';
@@ -176,6 +177,8 @@ function thinkingBlocks(value: unknown, param: string): AnthropicBlock[] {
 function parseArguments(text: string, param: string): Record<string, unknown> {
   // An empty string is how some clients write a call without arguments.
   if (text.trim() === '') return {};
+  // Parsed, the arguments become part of the provider body, which JSON.stringify walks recursively.
+  refuseDeepJson(text, param);
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,4 +1,6 @@
 import { checkToolCallPairing } from '../check-tool-call-pairing.js';
+import { findJsonNestingExcess } from '../../json/find-json-nesting-excess.js';
+import { refuseDeepJson } from '../../json/refuse-deep-json.js';
 import type { ChatCompletionRequest, ChatMessage } from '../openai/openai-api.js';
 import type { AttemptTarget } from '../provider-adapter.js';
 import { CHAT_COMPLETION_REQUEST_FIELDS, refuseFieldsWithoutCounterpart } from '../refuse-fields-without-counterpart.js';
@@ -179,6 +181,8 @@ function joinText(content: string | ReadonlyArray<{ text: string }>): string {
  * escaped string; anything else (plain text, an array, a number) is passed as text.
  */
 function toolResult(text: string): unknown {
+  // Nested too deep to serialise safely once parsed: the model reads it as text.
+  if (findJsonNestingExcess(text) !== -1) return { content: text };
   try {
     const value: unknown = JSON.parse(text);
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value;
@@ -191,6 +195,8 @@ function toolResult(text: string): unknown {
 function parseArguments(text: string, param: string): Record<string, unknown> {
   // An empty string is how some clients write a call without arguments.
   if (text.trim() === '') return {};
+  // Parsed, the arguments become part of the provider body, which JSON.stringify walks recursively.
+  refuseDeepJson(text, param);
   let value: unknown;
   try {
     value = JSON.parse(text);

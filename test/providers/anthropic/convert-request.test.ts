@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { GatewayError } from '../../../src/errors.js';
 import { convertRequestToAnthropic } from '../../../src/providers/anthropic/convert-request.js';
 import { defaultAnthropicMaxTokens } from '../../../src/providers/anthropic/default-anthropic-max-tokens.js';
+import { nestedObjectsText } from '../../support/deep-json.js';
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../../../src/providers/openai/openai-api.js';
 import type { AttemptTarget } from '../../../src/providers/provider-adapter.js';
 
@@ -320,5 +321,23 @@ describe('defaultAnthropicMaxTokens', () => {
       ['my-company-assistant', 4096],
     ];
     for (const [model, expected] of cases) assert.equal(defaultAnthropicMaxTokens(model), expected, model);
+  });
+});
+
+describe('convertRequestToAnthropic bounds the JSON it parses from strings', () => {
+  const withArguments = (argumentsText: string): Record<string, unknown> => ({
+    messages: [...hello, { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'f', arguments: argumentsText } }] }],
+  });
+
+  test('tool-call arguments nested 128 levels are translated, and the body serialises', () => {
+    const body = convert(withArguments(nestedObjectsText(128)));
+    const text = JSON.stringify(body);
+    assert.ok(text.includes(nestedObjectsText(128)));
+  });
+
+  test('tool-call arguments nested deeper are a 400 naming them, however deep', () => {
+    for (const depth of [129, 5000]) {
+      assertRefused(withArguments(nestedObjectsText(depth)), 'messages[1].tool_calls[0].function.arguments', 'json_nesting_too_deep');
+    }
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { GatewayError } from '../../../src/errors.js';
 import { convertRequestToGemini, SKIP_THOUGHT_SIGNATURE } from '../../../src/providers/gemini/convert-request.js';
+import { nestedObjectsText } from '../../support/deep-json.js';
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../../../src/providers/openai/openai-api.js';
 
 /** Requests go through the gateway's own inbound schema first, as in production. */
@@ -274,5 +275,33 @@ describe('convertRequestToGemini', () => {
       ],
     });
     assert.deepEqual((body.contents as unknown[])[2], { role: 'user', parts: [{ functionResponse: { name: 'f', response: { result: { content: '[1,2]' } } } }] });
+  });
+});
+
+describe('convertRequestToGemini bounds the JSON it parses from strings', () => {
+  const history = (argumentsText: string, toolOutput = '{}'): Record<string, unknown> => ({
+    messages: [
+      { role: 'user', content: 'x' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: argumentsText } }] },
+      { role: 'tool', tool_call_id: 'c', content: toolOutput },
+    ],
+  });
+
+  test('tool-call arguments nested 128 levels are translated, and the body serialises', () => {
+    const text = JSON.stringify(convert(history(nestedObjectsText(128))));
+    assert.ok(text.includes(nestedObjectsText(128)));
+  });
+
+  test('tool-call arguments nested deeper are a 400 naming them, however deep', () => {
+    for (const depth of [129, 5000]) assertRefused(history(nestedObjectsText(depth)), 'messages[1].tool_calls[0].function.arguments', 'json_nesting_too_deep');
+  });
+
+  test('a tool result nested too deep to parse safely is passed as text', () => {
+    const deep = nestedObjectsText(5000);
+    const body = convert(history('{}', deep));
+    assert.deepEqual((body.contents as unknown[])[2], { role: 'user', parts: [{ functionResponse: { name: 'f', response: { result: { content: deep } } } }] });
+    assert.ok(JSON.stringify(body).length > deep.length);
+    const shallow = convert(history('{}', nestedObjectsText(128)));
+    assert.deepEqual((shallow.contents as unknown[])[2], { role: 'user', parts: [{ functionResponse: { name: 'f', response: { result: JSON.parse(nestedObjectsText(128)) } } }] });
   });
 });
