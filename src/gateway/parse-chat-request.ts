@@ -1,9 +1,12 @@
-import type { z } from 'zod';
 import { GatewayError } from '../errors.js';
 import { findJsonNestingExcess } from '../json/find-json-nesting-excess.js';
 import { jsonPathAt } from '../json/json-path-at.js';
 import { jsonNestingTooDeep } from '../json/refuse-deep-json.js';
 import { chatCompletionRequestSchema, type ChatCompletionRequest } from '../providers/openai/openai-api.js';
+import { describeChatRequestIssue } from './describe-chat-request-issue.js';
+import { toParam } from './to-param.js';
+
+export { toParam } from './to-param.js';
 
 /**
  * Turns the raw request body into a validated ChatCompletionRequest, or a 400 that names
@@ -28,7 +31,7 @@ export function parseChatRequest(body: Buffer): ChatCompletionRequest {
     throw invalidRequest('The request body must be a JSON object.', null, 'invalid_json');
   }
   const result = chatCompletionRequestSchema.safeParse(parsed);
-  if (!result.success) throw describeValidationFailure(result.error, parsed);
+  if (!result.success) throw describeChatRequestIssue(result.error, parsed);
   return result.data;
 }
 
@@ -42,59 +45,6 @@ function nestingParam(path: readonly (string | number)[]): string | null {
   if (first === 'response_format' && second === 'json_schema' && third === 'schema') return toParam(path.slice(0, 3));
   if ((first === 'messages' || first === 'tools' || first === 'functions') && typeof second === 'number' && typeof third === 'string') return toParam(path.slice(0, 3));
   return typeof first === 'string' ? toParam([first]) : null;
-}
-
-function describeValidationFailure(error: z.ZodError, input: unknown): GatewayError {
-  const issue = mostSpecificIssue(error.issues);
-  const param = toParam(issue.path);
-  if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) {
-    return invalidRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
-  }
-  const where = param ? `Invalid value for '${param}'` : 'Invalid request';
-  return invalidRequest(`${where}: ${issue.message}.`, param || null, 'invalid_value');
-}
-
-/**
- * Union failures nest each branch's issues; the deepest issue says most about what is
- * wrong (`messages[0].content[0].image_url.url` rather than "not a string or an array").
- */
-function mostSpecificIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
-  let best = issues[0]!;
-  for (const issue of issues) {
-    const candidate = issue.code === 'invalid_union' && issue.errors.length > 0 ? deepestInUnion(issue) : issue;
-    if (candidate.path.length > best.path.length) best = candidate;
-  }
-  return best;
-}
-
-function deepestInUnion(issue: z.core.$ZodIssueInvalidUnion): z.core.$ZodIssue {
-  let best: z.core.$ZodIssue = issue;
-  for (const branch of issue.errors) {
-    if (branch.length === 0) continue;
-    // Branch issues are relative to the union; a branch that failed only on its type (e.g. "expected string") says little.
-    const inner = mostSpecificIssue(branch);
-    const absolute = { ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue;
-    if (absolute.path.length > best.path.length) best = absolute;
-  }
-  return best;
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
-export function toParam(path: readonly PropertyKey[]): string {
-  let param = '';
-  for (const key of path) {
-    if (typeof key === 'number') param += `[${key}]`;
-    else param += param ? `.${String(key)}` : String(key);
-  }
-  return param;
 }
 
 function invalidRequest(message: string, param: string | null, code: string): GatewayError {

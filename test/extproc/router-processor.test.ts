@@ -103,7 +103,8 @@ describe('RouterProcessor', () => {
 
   for (const [name, payload, status, code] of [
     ['malformed JSON', '{"model":', 400, 'invalid_json'],
-    ['a schema violation', JSON.stringify({ model: 'gpt', messages: [{ role: 'user', content: 'x' }], n: 0 }), 400, 'invalid_value'],
+    ['a schema violation', JSON.stringify({ model: 'gpt', messages: [{ role: 'user', content: 'x' }], n: 0 }), 400, 'integer_below_min_value'],
+    ['JSON nested 5,000 levels deep', `{"model":"gpt","messages":[{"role":"user","content":"x"}],"x":${'['.repeat(5000)}${']'.repeat(5000)}}`, 400, 'json_nesting_too_deep'],
     ['a missing model', JSON.stringify({ messages: [{ role: 'user', content: 'x' }] }), 400, 'missing_required_parameter'],
     ['an unknown model', JSON.stringify({ model: 'nope', messages: [{ role: 'user', content: 'x' }] }), 404, 'model_not_found'],
   ] as const) {

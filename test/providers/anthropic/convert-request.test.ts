@@ -256,9 +256,11 @@ describe('convertRequestToAnthropic', () => {
   });
 
   test('strict tools keep strict; custom tools are refused', () => {
-    const strictTool = { type: 'function', function: { ...weatherTool.function, strict: true } };
+    // Strict schemas close every object, as OpenAI requires of them.
+    const strictParameters = { ...weatherTool.function.parameters, additionalProperties: false };
+    const strictTool = { type: 'function', function: { ...weatherTool.function, parameters: strictParameters, strict: true } };
     assert.deepEqual(convert({ messages: hello, tools: [strictTool] }).tools, [
-      { name: 'get_weather', description: 'Current weather in a city', input_schema: weatherTool.function.parameters, strict: true },
+      { name: 'get_weather', description: 'Current weather in a city', input_schema: strictParameters, strict: true },
     ]);
     assertRefused({ messages: hello, tools: [weatherTool, { type: 'custom', custom: { name: 'grammar' } }] }, 'tools[1]');
   });
@@ -282,13 +284,14 @@ describe('convertRequestToAnthropic', () => {
 
   test('parameters Anthropic has no equivalent for are refused when set to a non-default value', () => {
     assertRefused({ messages: hello, logprobs: true }, 'logprobs');
-    assertRefused({ messages: hello, top_logprobs: 3 }, 'top_logprobs');
+    assertRefused({ messages: hello, logprobs: true, top_logprobs: 3 }, 'logprobs');
     assertRefused({ messages: hello, logit_bias: { '50256': -100 } }, 'logit_bias');
     assertRefused({ messages: hello, presence_penalty: 0.5 }, 'presence_penalty');
     assertRefused({ messages: hello, frequency_penalty: -1 }, 'frequency_penalty');
     assertRefused({ messages: hello, seed: 7 }, 'seed');
     assertRefused({ messages: hello, audio: { voice: 'alloy', format: 'wav' } }, 'audio');
-    assertRefused({ messages: hello, modalities: ['text', 'audio'] }, 'modalities');
+    // Audio output needs `audio` (the inbound schema requires it), which is refused first.
+    assertRefused({ messages: hello, modalities: ['text', 'audio'], audio: { voice: 'alloy', format: 'wav' } }, 'audio');
     assertRefused({ messages: hello, prediction: { type: 'content', content: 'x' } }, 'prediction');
     assertRefused({ messages: hello, functions: [{ name: 'f' }] }, 'functions');
     assertRefused({ messages: [{ role: 'function', name: 'f', content: 'x' }] }, 'messages[0].role');

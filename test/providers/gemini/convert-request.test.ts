@@ -210,7 +210,7 @@ describe('convertRequestToGemini', () => {
     assertRefused({ messages: user, tools: [weatherTool], parallel_tool_calls: false }, 'parallel_tool_calls');
     assertRefused({ messages: user, tools: [{ type: 'custom', custom: { name: 'grammar' } }] }, 'tools[0]');
     assertRefused({ messages: user, tools: [weatherTool], tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: [] } } }, 'tool_choice');
-    assertRefused({ messages: user, top_logprobs: 2 }, 'top_logprobs', 'invalid_value');
+    // top_logprobs without logprobs is refused by the inbound schema already (parse-chat-request tests).
     assertRefused({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://example.com/a.png' } }] }] }, 'messages[0].content[0].image_url.url', 'invalid_value');
     assertRefused({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png,rawbytes' } }] }] }, 'messages[0].content[0].image_url.url', 'invalid_value');
     assertRefused({ messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-abc' } }] }] }, 'messages[0].content[0].file');
