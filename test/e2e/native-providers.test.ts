@@ -5,6 +5,7 @@ import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/reso
 import { startGateway, type GatewayHarness } from '../support/gateway-harness.js';
 import { ANTHROPIC_USAGE, startMockAnthropicUpstream, type MockAnthropicUpstream } from '../support/mock-anthropic-upstream.js';
 import { GEMINI_USAGE, startMockGeminiUpstream, type MockGeminiUpstream } from '../support/mock-gemini-upstream.js';
+import { nestedObjectsText } from '../support/deep-json.js';
 import { failWith } from '../support/faults.js';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
 
@@ -198,6 +199,38 @@ describe('native Anthropic and Gemini through Envoy', () => {
           }
         });
       }
+
+      test('what OpenAI would refuse, and JSON nested past the bound, is a 400 naming it, before any upstream call', async () => {
+        const before = anthropic.requests.length + gemini.requests.length;
+        const history = (argumentsText: string): ChatCompletionMessageParam[] => [
+          { role: 'user', content: 'Weather?' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: argumentsText } }] },
+          { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
+        ];
+        const cases: [string, () => Promise<unknown>, string, string][] = [
+          [
+            'parameters of type string (issue 11)',
+            () => client.chat.completions.create({ model, max_tokens: 16, messages, tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'string' } } }] }),
+            'tools[0].function.parameters',
+            'invalid_function_parameters',
+          ],
+          ['metadata with a number', () => client.chat.completions.create({ model, messages, metadata: { tier: 3 } } as never), 'metadata.tier', 'invalid_type'],
+          // A string to the SDK, so it serialises; parsed, it would be 5,000 levels deep.
+          ['arguments nested 5,000 levels', () => client.chat.completions.create({ model, messages: history(nestedObjectsText(5000)), tools: [weatherTool] }), 'messages[1].tool_calls[0].function.arguments', 'json_nesting_too_deep'],
+        ];
+        for (const [name, call, param, code] of cases) {
+          await assert.rejects(call(), (error: unknown) => {
+            assert.ok(error instanceof OpenAI.BadRequestError, name);
+            assert.equal(error.param, param, name);
+            assert.equal(error.code, code, name);
+            return true;
+          });
+        }
+        assert.equal(anthropic.requests.length + gemini.requests.length, before, 'refused before anything was sent');
+        // At the bound, the same history is translated and answered.
+        const completion = await client.chat.completions.create({ model, messages: history(nestedObjectsText(128)), tools: [weatherTool] });
+        assert.match(completion.choices[0]?.message.content ?? '', /sunny/);
+      });
 
       test('a parameter the provider cannot honour is a 400 naming it, before any upstream call', async () => {
         const before = anthropic.requests.length + gemini.requests.length;

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { startGateway, waitFor, type GatewayHarness } from '../support/gateway-harness.js';
 import { gzipSync } from 'node:zlib';
+import { schemaOfDepth } from '../support/deep-json.js';
 import { completion, MOCK_REPLY_WORDS, MOCK_USAGE, startMockOpenAIUpstream, streamEvents, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
 
 /**
@@ -196,6 +197,54 @@ describe('OpenAI-compatible chat through Envoy', () => {
         client.chat.completions.create({ model: 'gpt-test', messages: [] }),
         (error: unknown) => error instanceof OpenAI.BadRequestError && error.param === 'messages',
       );
+    });
+
+    test('JSON nested past 128 levels is a 400 naming the field, not a 500; at 128 it is forwarded intact (issue 11)', async () => {
+      const count = upstream.requests.length;
+      const deep = (depth: number): unknown => JSON.parse('['.repeat(depth) + ']'.repeat(depth));
+      await assert.rejects(
+        client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }], x: deep(128) } as never),
+        (error: unknown) => error instanceof OpenAI.BadRequestError && error.param === 'x' && error.code === 'json_nesting_too_deep',
+      );
+      // The issue's example, sent as text: the SDK itself cannot serialise 5,000 levels.
+      const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${CLIENT_KEY}` },
+        body: `{"model":"gpt-test","messages":[{"role":"user","content":"hi"}],"x":${'['.repeat(5000)}${']'.repeat(5000)}}`,
+      });
+      assert.equal(response.status, 400);
+      const body = (await response.json()) as { error: { code: string; param: string; type: string } };
+      assert.deepEqual([body.error.code, body.error.param, body.error.type], ['json_nesting_too_deep', 'x', 'invalid_request_error']);
+      await assert.rejects(
+        client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function', function: { name: 'f', parameters: schemaOfDepth(125) } }] }),
+        (error: unknown) => error instanceof OpenAI.BadRequestError && error.param === 'tools[0].function.parameters' && error.code === 'json_nesting_too_deep',
+      );
+      assert.equal(upstream.requests.length, count, 'nothing was forwarded');
+
+      await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }], x: deep(127), tools: [{ type: 'function', function: { name: 'f', parameters: schemaOfDepth(124) } }] } as never);
+      const sent = upstream.requests.at(-1)!;
+      assert.deepEqual(sent.json?.x, deep(127));
+      assert.deepEqual((sent.json?.tools as { function: { parameters: unknown } }[])[0]!.function.parameters, schemaOfDepth(124));
+    });
+
+    test('fields OpenAI would refuse are refused here, naming them (issue 11)', async () => {
+      const count = upstream.requests.length;
+      const messages = [{ role: 'user' as const, content: 'hi' }];
+      const cases: [() => Promise<unknown>, string, string][] = [
+        [() => client.chat.completions.create({ model: 'gpt-test', messages, metadata: { tier: 3 } } as never), 'metadata.tier', 'invalid_type'],
+        [() => client.chat.completions.create({ model: 'gpt-test', messages, tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: [] } } }] } as never), 'tools[0].function.parameters', 'invalid_function_parameters'],
+        [() => client.chat.completions.create({ model: 'gpt-test', messages, n: 129 }), 'n', 'integer_above_max_value'],
+        [() => client.chat.completions.create({ model: 'gpt-test', messages, stream_options: { include_usage: true } }), 'stream_options', 'invalid_value'],
+      ];
+      for (const [call, param, code] of cases) {
+        await assert.rejects(call(), (error: unknown) => {
+          assert.ok(error instanceof OpenAI.BadRequestError);
+          assert.equal(error.param, param);
+          assert.equal(error.code, code);
+          return true;
+        });
+      }
+      assert.equal(upstream.requests.length, count, 'nothing was forwarded');
     });
 
     test('an unknown model is a NotFoundError', async () => {

@@ -177,9 +177,11 @@ function validate(path: string, headers: IncomingHttpHeaders, body: any): string
     }
   }
   if (body.tools !== undefined) {
-    for (const tool of body.tools) {
+    for (const [index, tool] of body.tools.entries()) {
       if (typeof tool.name !== 'string' || typeof tool.input_schema !== 'object') return 'tools: each tool needs name and input_schema';
       if (!TOOL_NAME.test(tool.name)) return `tools.name: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'`;
+      // Anthropic's words for any other schema type.
+      if (tool.input_schema.type !== 'object') return `tools.${index}.custom.input_schema.type: Input should be 'object'`;
     }
   }
   return undefined;
