@@ -23,6 +23,7 @@ import { createTokenCounter } from './gateway/token-counter.js';
 import { createAdminServer } from './observability/admin-server.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
+import { prepareJsonSchemaChecks } from './providers/openai/find-json-schema-problem.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { tuneGarbageCollector } from './tune-garbage-collector.js';
 
@@ -47,6 +48,8 @@ export interface StartOptions {
 
 export async function startGateway(options: StartOptions): Promise<GatewayHandle> {
   tuneGarbageCollector();
+  // Compiled now, not on the first request with a tool: compiling blocks the event loop.
+  prepareJsonSchemaChecks();
   const logger = options.logger ?? createLogger({ level: options.environment.LOG_LEVEL ?? 'info' });
   const configuration = loadConfigurationFile(options.configPath, options.environment);
   const view = buildRuntimeView(configuration, { environment: options.environment });

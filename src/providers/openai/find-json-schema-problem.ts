@@ -91,9 +91,19 @@ interface MetaSchemaValidators {
 let metaSchemaValidators: MetaSchemaValidators | undefined;
 
 /**
- * The meta-schema validators, compiled on first use: compiling takes a few hundred
- * milliseconds, which every importer of the request schema would otherwise pay at load.
- * They are pure functions once built, so sharing them holds no state between requests.
+ * Compiles the meta-schema validators now rather than on the first request that carries a
+ * schema. Compiling blocks the event loop for a few hundred milliseconds (more on a busy
+ * machine), long enough for Envoy's 1 s health checks of the sidecar to fail; the sidecar
+ * calls this at start, before it serves. Tests that import the request schema skip it.
+ */
+export function prepareJsonSchemaChecks(): void {
+  validators();
+}
+
+/**
+ * The meta-schema validators, compiled once: on first use, or at start through
+ * prepareJsonSchemaChecks. They are pure functions once built, so sharing them holds no
+ * state between requests.
  */
 function validators(): MetaSchemaValidators {
   if (metaSchemaValidators) return metaSchemaValidators;
