@@ -37,29 +37,68 @@ export function findJsonSchemaProblem(schema: Record<string, unknown>, options: 
   return findSubschemaProblem(schema, options.strict);
 }
 
-/** Keywords whose value is one schema, a map of schemas, or a list of schemas (JSON Schema 2020-12 and draft-07). */
-const SCHEMA_KEYWORDS = ['items', 'additionalItems', 'additionalProperties', 'unevaluatedItems', 'unevaluatedProperties', 'contains', 'propertyNames', 'not', 'if', 'then', 'else'];
-const SCHEMA_MAP_KEYWORDS = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'];
-const SCHEMA_LIST_KEYWORDS = ['anyOf', 'oneOf', 'allOf', 'prefixItems', 'items'];
+/**
+ * Keywords whose value holds subschemas (JSON Schema 2020-12 and draft-07): one schema, a
+ * map of names to schemas, or a list of schemas. `items` is a schema, or a list in draft-07.
+ * Other keywords (`enum`, `const`, `default`, `examples`) hold data, not schemas.
+ */
+const SUBSCHEMA_KEYWORDS = new Map<string, 'schema' | 'map' | 'list'>([
+  ['items', 'schema'],
+  ['additionalItems', 'schema'],
+  ['additionalProperties', 'schema'],
+  ['unevaluatedItems', 'schema'],
+  ['unevaluatedProperties', 'schema'],
+  ['contains', 'schema'],
+  ['propertyNames', 'schema'],
+  ['not', 'schema'],
+  ['if', 'schema'],
+  ['then', 'schema'],
+  ['else', 'schema'],
+  ['properties', 'map'],
+  ['patternProperties', 'map'],
+  ['$defs', 'map'],
+  ['definitions', 'map'],
+  ['dependentSchemas', 'map'],
+  ['anyOf', 'list'],
+  ['oneOf', 'list'],
+  ['allOf', 'list'],
+  ['prefixItems', 'list'],
+]);
+
+/** A subschema waiting to be checked; its place is kept as a chain, written out only for a problem. */
+interface Pending {
+  schema: unknown;
+  parent: Pending | undefined;
+  segments: readonly string[];
+}
 
 function findSubschemaProblem(root: Record<string, unknown>, strict: boolean): JsonSchemaProblem | undefined {
-  const pending: { schema: unknown; context: string[] }[] = [{ schema: root, context: [] }];
+  const pending: Pending[] = [{ schema: root, parent: undefined, segments: [] }];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const { schema, context } = next;
+    const schema = next.schema;
     if (!isObject(schema)) continue;
     const problem = ruleProblem(schema, strict);
-    if (problem) return { context, message: problem };
-    for (const keyword of SCHEMA_KEYWORDS) if (isObject(schema[keyword])) pending.push({ schema: schema[keyword], context: [...context, keyword] });
-    for (const keyword of SCHEMA_MAP_KEYWORDS) {
-      const map = schema[keyword];
-      if (isObject(map)) for (const [name, child] of Object.entries(map)) pending.push({ schema: child, context: [...context, keyword, name] });
-    }
-    for (const keyword of SCHEMA_LIST_KEYWORDS) {
-      const list = schema[keyword];
-      if (Array.isArray(list)) list.forEach((child, index) => pending.push({ schema: child, context: [...context, keyword, String(index)] }));
+    if (problem) return { context: contextOf(next), message: problem };
+    for (const keyword in schema) {
+      const kind = SUBSCHEMA_KEYWORDS.get(keyword);
+      const value = schema[keyword];
+      if (kind === undefined || value === null || typeof value !== 'object') continue;
+      if (Array.isArray(value)) {
+        if (kind === 'list' || keyword === 'items') value.forEach((child, index) => pending.push({ schema: child, parent: next, segments: [keyword, String(index)] }));
+      } else if (kind === 'map') {
+        for (const name in value) pending.push({ schema: (value as Record<string, unknown>)[name], parent: next, segments: [keyword, name] });
+      } else if (kind === 'schema') {
+        pending.push({ schema: value, parent: next, segments: [keyword] });
+      }
     }
   }
   return undefined;
+}
+
+function contextOf(entry: Pending): string[] {
+  const chain: (readonly string[])[] = [];
+  for (let current: Pending | undefined = entry; current !== undefined; current = current.parent) chain.push(current.segments);
+  return chain.reverse().flat();
 }
 
 function ruleProblem(schema: Record<string, unknown>, strict: boolean): string | undefined {
