@@ -10,7 +10,8 @@ export type ThinkingEffort = Exclude<NonNullable<ChatCompletionRequest['reasonin
  * (https://ai.google.dev/gemini-api/docs/openai#thinking: 1,024 / 1,024 / 8,192 / 24,576),
  * used for Claude too so a client gets comparable thinking whichever provider serves it.
  * 1,024 is also Anthropic's smallest budget. xhigh, which OpenAI adds above high, is 32,768:
- * Gemini 2.5 Pro's largest budget, and where Anthropic's docs advise batch processing above.
+ * Gemini 2.5 Pro's largest budget, and where Anthropic's docs advise batch processing above;
+ * max, OpenAI's newest level above xhigh, asks for the same (each provider then caps it).
  * Each provider then fits the value into what the model allows.
  */
 export function reasoningBudgetTokens(effort: ThinkingEffort): number {
@@ -23,6 +24,7 @@ export function reasoningBudgetTokens(effort: ThinkingEffort): number {
     case 'high':
       return 24576;
     case 'xhigh':
+    case 'max':
       return 32768;
     default: {
       const unhandled: never = effort;

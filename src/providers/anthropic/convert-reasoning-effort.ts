@@ -15,8 +15,8 @@ export interface AnthropicThinking {
   readonly thinks: boolean;
 }
 
-/** The levels a client can ask for; Anthropic's own "max" has no OpenAI name. */
-const OPENAI_EFFORTS: ReadonlySet<string> = new Set(['minimal', 'low', 'medium', 'high', 'xhigh']);
+/** The levels a client can ask for; OpenAI's "max" is Anthropic's level of the same name. */
+const OPENAI_EFFORTS: ReadonlySet<string> = new Set(['minimal', 'low', 'medium', 'high', 'xhigh', 'max']);
 
 const NO_THINKING: AnthropicThinking = { thinking: undefined, effort: undefined, thinks: false };
 
