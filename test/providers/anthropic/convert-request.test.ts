@@ -329,7 +329,11 @@ describe('defaultAnthropicMaxTokens', () => {
 
 describe('convertRequestToAnthropic bounds the JSON it parses from strings', () => {
   const withArguments = (argumentsText: string): Record<string, unknown> => ({
-    messages: [...hello, { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'f', arguments: argumentsText } }] }],
+    messages: [
+      ...hello,
+      { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'f', arguments: argumentsText } }] },
+      { role: 'tool', tool_call_id: 'toolu_1', content: 'done' },
+    ],
   });
 
   test('tool-call arguments nested 128 levels are translated, and the body serialises', () => {
