@@ -20,7 +20,21 @@ export ENVOY_BIN := $(abspath $(ENVOY_BIN))
 
 PYTHON ?= python3
 NODE_TEST_FILES = $(shell find dist/test -name '*.test.js' | sort)
-CONFIG ?= config/gateway.yaml
+
+# The configuration `make run` and `make render` use is GATEWAY_CONFIG, the variable the sidecar
+# itself reads (`GATEWAY_CONFIG=my.yaml make run`). CONFIG=... is accepted as another name for it;
+# both set to different files is an error rather than a silent choice.
+ifneq ($(CONFIG),)
+  ifneq ($(GATEWAY_CONFIG),)
+    ifneq ($(abspath $(CONFIG)),$(abspath $(GATEWAY_CONFIG)))
+      $(error CONFIG=$(CONFIG) and GATEWAY_CONFIG=$(GATEWAY_CONFIG) name different files: set only GATEWAY_CONFIG)
+    endif
+  endif
+  override GATEWAY_CONFIG := $(CONFIG)
+endif
+ifeq ($(GATEWAY_CONFIG),)
+  GATEWAY_CONFIG := config/gateway.yaml
+endif
 
 # Builds are incremental: make skips tsc when no source changed, and tsc (--incremental, its state
 # in dist/) rechecks only what a change touches. `make run` compiles src/ alone (tsconfig.src.json);
@@ -34,8 +48,9 @@ ALL_SOURCES := $(SOURCES) $(shell find test bench -name '*.ts')
 help:
 	@echo "make run     run Envoy + sidecar (+ demo upstream) on 127.0.0.1:8080"
 	@echo "make test    install everything the tests need, then run unit and end-to-end tests"
-	@echo "make render  regenerate envoy/*.yaml from config/gateway.yaml"
+	@echo "make render  regenerate envoy/*.yaml from the configuration"
 	@echo "make bench   measure the gateway's overhead against Envoy alone"
+	@echo "run and render read the configuration named by GATEWAY_CONFIG (default config/gateway.yaml)"
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -62,11 +77,11 @@ envoy: $(if $(filter $(abspath $(ENVOY_LOCAL)),$(ENVOY_BIN)),$(ENVOY_LOCAL))
 	@$(ENVOY_BIN) --version | grep -q '/$(ENVOY_MINOR)\.' || { echo "ENVOY_BIN=$(ENVOY_BIN) is not Envoy $(ENVOY_MINOR)"; exit 1; }
 
 render: build-src
-	node dist/src/cli/gateway.js render --config config/gateway.yaml --out envoy/envoy.yaml
-	node dist/src/cli/gateway.js render --config config/gateway.yaml --env-file envoy/compose.env --out envoy/envoy.compose.yaml
+	node dist/src/cli/gateway.js render --config $(GATEWAY_CONFIG) --out envoy/envoy.yaml
+	node dist/src/cli/gateway.js render --config $(GATEWAY_CONFIG) --env-file envoy/compose.env --out envoy/envoy.compose.yaml
 
 run: deps build-src
-	GATEWAY_CONFIG=$(CONFIG) node dist/src/cli/run-local.js
+	GATEWAY_CONFIG=$(GATEWAY_CONFIG) node dist/src/cli/run-local.js
 
 test: deps build
 	node --test --test-reporter=spec $(NODE_TEST_FILES)
