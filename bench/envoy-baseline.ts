@@ -49,12 +49,16 @@ export function stripGateway(node: unknown): unknown {
   return out;
 }
 
-/** The baseline bootstrap for a gateway configuration (as given to startGateway), on the given ports. */
-export function buildBaselineBootstrap(configuration: Record<string, unknown>, ports: { listener: number; admin: number }): { bootstrap: Record<string, unknown>; view: RuntimeView } {
+/**
+ * The baseline bootstrap for a gateway configuration (as given to startGateway), on the given
+ * ports. Every port is given: a default one (the metrics listener's 9902) would collide with
+ * any other gateway on the machine, and Envoy's listeners no longer share a port.
+ */
+export function buildBaselineBootstrap(configuration: Record<string, unknown>, ports: BaselinePorts): { bootstrap: Record<string, unknown>; view: RuntimeView } {
   const baselineConfiguration = {
     ...configuration,
     listener: { ...(configuration.listener as Record<string, unknown> | undefined), address: '127.0.0.1', port: ports.listener },
-    envoy: { ...(configuration.envoy as Record<string, unknown> | undefined), admin_port: ports.admin },
+    envoy: { ...(configuration.envoy as Record<string, unknown> | undefined), admin_port: ports.admin, metrics_port: ports.metrics },
   };
   const view = buildRuntimeView(parseConfiguration(stringify(baselineConfiguration), {}), { environment: {} });
   const bootstrap = stripGateway(buildEnvoyBootstrap(view)) as Record<string, unknown>;
@@ -63,6 +67,13 @@ export function buildBaselineBootstrap(configuration: Record<string, unknown>, p
     if (text.includes(leftover)) throw new Error(`baseline bootstrap still mentions ${leftover}`);
   }
   return { bootstrap, view };
+}
+
+export interface BaselinePorts {
+  listener: number;
+  admin: number;
+  /** Envoy's metrics listener (unused by the benchmark, but bound). */
+  metrics: number;
 }
 
 export interface BaselineEnvoy {
@@ -76,7 +87,7 @@ export interface BaselineEnvoy {
 }
 
 /** Starts Envoy with the baseline bootstrap, with the flags the gateway harness gives its Envoy. */
-export async function startBaselineEnvoy(configuration: Record<string, unknown>, ports: { listener: number; admin: number }): Promise<BaselineEnvoy> {
+export async function startBaselineEnvoy(configuration: Record<string, unknown>, ports: BaselinePorts): Promise<BaselineEnvoy> {
   const { bootstrap, view } = buildBaselineBootstrap(configuration, ports);
   const directory = mkdtempSync(join(tmpdir(), 'llm-gateway-bench-baseline-'));
   const bootstrapPath = join(directory, 'envoy-baseline.json');

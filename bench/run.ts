@@ -391,8 +391,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     const sidecarPid = findChildByEnvironment(process.pid, 'GATEWAY_CONFIG', gateway.configPath);
     const gatewayEnvoyPid = findChildByCommandLine(process.pid, join(dirname(gateway.configPath), 'envoy.yaml'));
     if (sidecarPid === undefined || gatewayEnvoyPid === undefined) throw new Error('could not find the sidecar or the gateway Envoy process');
-    const [listener, admin] = await Promise.all([freePort(), freePort()]);
-    baseline = await startBaselineEnvoy(sections, { listener, admin });
+    const [listener, admin, metrics] = await Promise.all([freePort(), freePort(), freePort()]);
+    baseline = await startBaselineEnvoy(sections, { listener, admin, metrics });
     log(`mock :${mock.port} (pid ${mock.pid}); gateway :${gateway.listenerPort} (envoy pid ${gatewayEnvoyPid}, sidecar pid ${sidecarPid}); baseline envoy :${baseline.listenerPort} (pid ${baseline.pid})`);
 
     const gatewayHarness = gateway;
