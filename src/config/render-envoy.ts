@@ -89,6 +89,9 @@ export function buildEnvoyBootstrap(view: RuntimeView): Record<string, unknown> 
         {
           name: 'gateway',
           address: socketAddress(configuration.listener.address, configuration.listener.port),
+          // Envoy binds listeners with SO_REUSEPORT by default, so a second gateway on the same port
+          // started without error and the two split the traffic; without it the second fails to start.
+          enable_reuse_port: false,
           // Request bodies are buffered whole for the sidecar (and replayed on retries), so this is the largest prompt accepted.
           per_connection_buffer_limit_bytes: bufferLimit,
           filter_chains: [{ filters: [httpConnectionManager(view)] }],
@@ -311,6 +314,7 @@ function metricsListener(view: RuntimeView): Record<string, unknown> {
   return {
     name: 'metrics',
     address: socketAddress(configuration.listener.address, configuration.envoy.metrics_port),
+    enable_reuse_port: false,
     filter_chains: [
       {
         filters: [
