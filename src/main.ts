@@ -21,6 +21,7 @@ import { createPricing, DEFAULT_PRICE_TABLE_PATH, loadPriceTableFile } from './p
 import { readCredential } from './config/read-credential.js';
 import { createTokenCounter } from './gateway/token-counter.js';
 import { createAdminServer } from './observability/admin-server.js';
+import { readLogSettings, type LogSettings } from './observability/log-settings.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { prepareJsonSchemaChecks } from './providers/openai/find-json-schema-problem.js';
@@ -190,7 +191,14 @@ function listenHttp(server: HttpServer, host: string, port: number): Promise<num
 /** Run as a program: serve until SIGTERM/SIGINT, then drain in-flight streams and exit. */
 export async function main(): Promise<void> {
   const environment = process.env;
-  const logger = createLogger({ level: environment.LOG_LEVEL ?? 'info' });
+  let settings: LogSettings;
+  try {
+    settings = readLogSettings(environment, 'json');
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger(settings);
   let handle: GatewayHandle;
   try {
     handle = await startGateway({ configPath: environment.GATEWAY_CONFIG ?? DEFAULT_CONFIG_PATH, environment, logger });

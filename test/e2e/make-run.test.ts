@@ -1,50 +1,33 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { stringify } from 'yaml';
 import { envoyBinary, PACKAGE_ROOT, waitFor } from '../support/gateway-harness.js';
-import { freePort } from '../support/free-port.js';
+import { freeRunPorts, writeRunConfiguration, type RunPorts } from '../support/launch.js';
+import { join } from 'node:path';
 
 /**
  * What `make run` starts (dist/src/cli/run-local.js): demo upstream + sidecar + Envoy,
  * here on free ports instead of 8080 so it can run beside a developer's own gateway.
+ * It runs with LOG_FORMAT=pretty and LOG_LEVEL=debug, as a developer reading a terminal would.
  */
 describe('make run serves the demo model out of the box', () => {
   let child: ReturnType<typeof spawn>;
   let output = '';
-  let listenerPort = 0;
+  let ports: RunPorts;
+  let configPath = '';
 
   before(async () => {
-    const [listener, grpc, admin, envoyAdmin, demo, envoyMetrics] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
-    listenerPort = listener;
-    const directory = mkdtempSync(join(tmpdir(), 'llm-gateway-run-'));
-    const configPath = join(directory, 'gateway.yaml');
-    writeFileSync(
-      configPath,
-      stringify({
-        listener: { port: listener },
-        sidecar: { grpc_port: grpc, admin_port: admin },
-        envoy: { admin_port: envoyAdmin, metrics_port: envoyMetrics },
-        governance: { mode: 'open' },
-        providers: {
-          demo: { kind: 'openai', base_url: `http://127.0.0.1:${demo}/v1`, demo: true },
-          openai: { kind: 'openai', base_url: 'https://api.openai.com/v1', credential: { env: 'OPENAI_API_KEY' } },
-        },
-        models: { demo: { provider: 'demo', model: 'demo-echo' }, 'gpt-4o-mini': { provider: 'openai', model: 'gpt-4o-mini' } },
-      }),
-    );
+    ports = await freeRunPorts();
+    configPath = writeRunConfiguration(ports, { openai: { kind: 'openai', base_url: 'https://api.openai.com/v1', credential: { env: 'OPENAI_API_KEY' } } });
     child = spawn(process.execPath, [join(PACKAGE_ROOT, 'dist/src/cli/run-local.js')], {
-      cwd: directory,
-      env: { PATH: process.env.PATH ?? '', GATEWAY_CONFIG: configPath, ENVOY_BIN: envoyBinary() },
+      cwd: join(configPath, '..'),
+      env: { PATH: process.env.PATH ?? '', GATEWAY_CONFIG: configPath, ENVOY_BIN: envoyBinary(), LOG_FORMAT: 'pretty', LOG_LEVEL: 'debug', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor('the launcher to serve', async () => (await fetch(`http://127.0.0.1:${listener}/v1/models`)).ok, () => output, 20_000);
+    await waitFor('the launcher to serve', async () => (await fetch(`http://127.0.0.1:${ports.listener}/v1/models`)).ok, () => output, 20_000);
   });
 
   after(async () => {
@@ -56,7 +39,7 @@ describe('make run serves the demo model out of the box', () => {
   });
 
   test('the demo model answers, streaming and not, and says it is a demo', async () => {
-    const client = new OpenAI({ apiKey: 'anything', baseURL: `http://127.0.0.1:${listenerPort}/v1`, maxRetries: 0 });
+    const client = new OpenAI({ apiKey: 'anything', baseURL: `http://127.0.0.1:${ports.listener}/v1`, maxRetries: 0 });
     const models = [];
     for await (const model of client.models.list()) models.push(model);
     assert.deepEqual(models.map((model) => [model.id, model.owned_by]), [['demo', 'demo (demo)']], 'without OPENAI_API_KEY only the demo is served');
@@ -75,5 +58,15 @@ describe('make run serves the demo model out of the box', () => {
     assert.match(text, /^\[demo\].*You said: stream 7$/);
     assert.ok(usage && usage.completion_tokens > 0);
     assert.match(output, /DEMO/);
+  });
+
+  test("pretty logs: readable lines, the sidecar's and Envoy's told apart", async () => {
+    const client = new OpenAI({ apiKey: 'anything', baseURL: `http://127.0.0.1:${ports.listener}/v1`, maxRetries: 0 });
+    await client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'log me' }] });
+    const time = String.raw`\[\d\d:\d\d:\d\d\.\d{3}\]`;
+    await waitFor('Envoy to write the access log line', () => new RegExp(`${time} INFO: envoy {3}\\| POST /v1/chat/completions 200 \\(\\d+ ms\\) \\{.*"model":"demo"`).test(output), () => output);
+    assert.match(output, new RegExp(`${time} INFO: sidecar \\| sidecar ready \\{"grpc_port":${ports.grpc},`));
+    assert.match(output, new RegExp(`${time} INFO: sidecar \\| request finished \\{.*"model":"demo"`));
+    for (const line of output.split('\n').filter(Boolean)) assert.ok(!line.startsWith('{'), `a JSON line in pretty mode: ${line}`);
   });
 });
