@@ -1,6 +1,8 @@
+import { setLogger } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { format as formatMessage } from 'node:util';
 import { DEFAULT_CONFIG_PATH, loadConfigurationFile } from './config/load.js';
 import { TARGET_HEALTH_PATH } from './config/render-envoy.js';
 import { availableModels, buildRuntimeView, type Environment, type RuntimeView } from './config/runtime.js';
@@ -26,6 +28,9 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { prepareJsonSchemaChecks } from './providers/openai/find-json-schema-problem.js';
 import { createProviderRegistry } from './providers/registry.js';
+import { explainListenFailure } from './startup/explain-listen-failure.js';
+import { reportStartupFailure } from './startup/report-startup-failure.js';
+import { StartupError } from './startup/startup-error.js';
 import { tuneGarbageCollector } from './tune-garbage-collector.js';
 
 /**
@@ -52,19 +57,23 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   // Compiled now, not on the first request with a tool: compiling blocks the event loop.
   prepareJsonSchemaChecks();
   const logger = options.logger ?? createLogger({ level: options.environment.LOG_LEVEL ?? 'info' });
+  routeGrpcLogs(logger);
+  // Everything that can refuse the configuration runs before anything is opened, so a refusal leaves nothing behind.
   const configuration = loadConfigurationFile(options.configPath, options.environment);
   const view = buildRuntimeView(configuration, { environment: options.environment });
   const registry = createProviderRegistry();
   for (const provider of view.providers.values()) {
-    if (!registry.has(provider.kind)) throw new Error(`provider ${provider.name}: kind ${provider.kind} is not supported yet`);
+    if (!registry.has(provider.kind)) throw new StartupError(`provider ${provider.name}: kind ${provider.kind} is not supported yet (${options.configPath}).`);
   }
+  const priceTable = loadPriceTableFile(options.priceTablePath ?? DEFAULT_PRICE_TABLE_PATH);
+  const adminKey = readCredential(configuration.governance.admin_key, options.environment, 'governance.admin_key');
+
   // Long generations can stream for many minutes; entries normally go when the request ends.
   const store = new RequestStore<RequestContext>({ ttlMs: 60 * 60 * 1000, maxEntries: 100_000, now: () => performance.now() });
   const metrics = createMetrics({ requestStateEntries: () => store.size });
   const meter = createMeter({ metrics, logger });
   const governanceStore = createGovernanceStore(configuration, options.environment);
-  const pricing = createPricing(loadPriceTableFile(options.priceTablePath ?? DEFAULT_PRICE_TABLE_PATH), configuration, view);
-  const adminKey = readCredential(configuration.governance.admin_key, options.environment);
+  const pricing = createPricing(priceTable, configuration, view);
   const access = decideAccess({
     configuredMode: configuration.governance.mode,
     declaredKeys: configuration.keys.length,
@@ -111,8 +120,6 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
         ? new AttemptProcessor({ store, registry, now })
         : new RouterProcessor({ view: () => view, store, registry, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing }),
   });
-  const { sidecar } = configuration;
-  const grpcPort = await server.listen(`${sidecar.bind_address}:${sidecar.grpc_port}`);
   let healthy = true;
   metrics.openAccess.set(access.open ? 1 : 0);
   const admin = createAdminServer({
@@ -132,7 +139,37 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
       return target === undefined ? undefined : target.provider.unavailableReason === undefined;
     },
   });
-  const adminPort = await listenHttp(admin, sidecar.bind_address, sidecar.admin_port);
+  const stop = async (graceMs: number) => {
+    healthy = false;
+    server.startDraining();
+    await server.shutdown(graceMs);
+    clearInterval(sweeper);
+    if (admin.listening) await new Promise<void>((resolve) => admin.close(() => resolve()));
+    // Before the store: a cut-short stream still waiting for its token count is metered (with the
+    // rough count, if the worker is gone) and settles against an open store.
+    await tokenCounter.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    await governanceStore.close();
+    logger.flush();
+  };
+
+  const { sidecar } = configuration;
+  const source = options.configPath;
+  let grpcPort: number;
+  let adminPort: number;
+  try {
+    grpcPort = await server.listen(`${sidecar.bind_address}:${sidecar.grpc_port}`).catch((error: unknown) => {
+      throw explainListenFailure(error, { what: "The sidecar's gRPC server (ext_proc)", address: sidecar.bind_address, port: sidecar.grpc_port, setting: 'sidecar.grpc_port', source });
+    });
+    adminPort = await listenHttp(admin, sidecar.bind_address, sidecar.admin_port).catch((error: unknown) => {
+      throw explainListenFailure(error, { what: "The sidecar's admin server (/healthz, /metrics)", address: sidecar.bind_address, port: sidecar.admin_port, setting: 'sidecar.admin_port', source });
+    });
+  } catch (error) {
+    // Close what was opened (the token counter's thread, a Redis connection, a bound port), so a
+    // failed start ends the process instead of leaving it running without a gateway.
+    await stop(0);
+    throw error;
+  }
 
   for (const provider of view.providers.values()) {
     if (provider.unavailableReason) logger.warn({ provider: provider.name }, `provider ${provider.name} is disabled: ${provider.unavailableReason}`);
@@ -153,19 +190,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     grpcPort,
     adminPort,
     view,
-    async stop(graceMs = 10_000) {
-      healthy = false;
-      server.startDraining();
-      await server.shutdown(graceMs);
-      clearInterval(sweeper);
-      await new Promise<void>((resolve) => admin.close(() => resolve()));
-      // Before the store: a cut-short stream still waiting for its token count is metered (with the
-      // rough count, if the worker is gone) and settles against an open store.
-      await tokenCounter.close();
-      await new Promise((resolve) => setImmediate(resolve));
-      await governanceStore.close();
-      logger.flush();
-    },
+    stop: (graceMs = 10_000) => stop(graceMs),
   };
 }
 
@@ -178,6 +203,16 @@ async function countStoredKeys(store: GovernanceStore): Promise<number | undefin
   }
 }
 
+/**
+ * grpc-js writes its own errors to stderr ("E No address added out of total 1 resolved");
+ * the sidecar reports what matters itself (a taken port names the port and the setting), so
+ * grpc-js's lines go to the log, at debug level. grpc-js keeps one logger per process.
+ */
+function routeGrpcLogs(logger: Logger): void {
+  const write = (...parts: unknown[]) => logger.debug({ component: 'grpc-js' }, formatMessage(...parts));
+  setLogger({ error: write, info: write, debug: write });
+}
+
 function listenHttp(server: HttpServer, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -188,14 +223,18 @@ function listenHttp(server: HttpServer, host: string, port: number): Promise<num
   });
 }
 
-/** Run as a program: serve until SIGTERM/SIGINT, then drain in-flight streams and exit. */
+/**
+ * Run as a program: serve until SIGTERM/SIGINT, then drain in-flight streams and exit. A
+ * failure to start is said on stderr (and as a fatal JSON line when logs are JSON) and the
+ * process exits with status 1.
+ */
 export async function main(): Promise<void> {
   const environment = process.env;
   let settings: LogSettings;
   try {
     settings = readLogSettings(environment, 'json');
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`);
+    reportStartupFailure(error, undefined);
     process.exit(1);
   }
   const logger = createLogger(settings);
@@ -203,10 +242,9 @@ export async function main(): Promise<void> {
   try {
     handle = await startGateway({ configPath: environment.GATEWAY_CONFIG ?? DEFAULT_CONFIG_PATH, environment, logger });
   } catch (error) {
-    logger.fatal({ err: error }, (error as Error).message);
-    logger.flush();
-    process.exitCode = 1;
-    return;
+    // A person reading pretty logs reads the stderr text; the fatal line is for log pipelines.
+    reportStartupFailure(error, settings.format === 'json' ? logger : undefined);
+    process.exit(1);
   }
   const graceMs = Number(environment.GATEWAY_SHUTDOWN_GRACE_MS ?? 25_000);
   let stopping = false;

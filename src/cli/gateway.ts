@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigurationError, DEFAULT_CONFIG_PATH, loadConfigurationFile } from '../config/load.js';
+import { DEFAULT_CONFIG_PATH, loadConfigurationFile } from '../config/load.js';
 import { renderEnvoyBootstrap } from '../config/render-envoy.js';
 import { buildRuntimeView, type Environment } from '../config/runtime.js';
 import { createDemoUpstream } from '../demo/demo-upstream.js';
 import { generateKeySecret, hashKeySecret } from '../governance/key-secret.js';
 import { main } from '../main.js';
+import { describeStartupFailure } from '../startup/describe-startup-failure.js';
 
 /**
  * llm-gateway serve                   run the sidecar (GATEWAY_CONFIG, default config/gateway.yaml)
@@ -98,7 +99,7 @@ run(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`${error instanceof ConfigurationError ? error.message : String((error as Error)?.stack ?? error)}\n`);
+    process.stderr.write(`${describeStartupFailure(error)}\n`);
     process.exitCode = 1;
   },
 );

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { describeFileError } from '../startup/describe-file-error.js';
+import { StartupError } from '../startup/startup-error.js';
 import { interpolateEnvironment } from './interpolate.js';
 import type { Environment } from './runtime.js';
 import { configurationSchema, type Configuration } from './schema.js';
@@ -18,12 +21,19 @@ export class ConfigurationError extends Error {
   }
 }
 
+/**
+ * Reads and validates a configuration file. Throws a StartupError when the file cannot be
+ * read, and a ConfigurationError listing every problem when it is not a valid configuration.
+ */
 export function loadConfigurationFile(path: string, environment: Environment): Configuration {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigurationError(path, [`cannot read the file: ${(error as Error).message}`]);
+    throw new StartupError(
+      `Cannot read the gateway configuration ${resolve(path)}: ${describeFileError(error)}. Point GATEWAY_CONFIG at your configuration file (the default is ${DEFAULT_CONFIG_PATH}, relative to the working directory).`,
+      { cause: error },
+    );
   }
   return parseConfiguration(text, environment, path);
 }

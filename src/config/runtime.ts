@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { readCredentialFile } from './read-credential.js';
 import type { Configuration, ProviderKind } from './schema.js';
 import { Secret } from './secret.js';
 
@@ -81,13 +82,11 @@ export function buildRuntimeView(configuration: Configuration, dependencies: Run
       if (value) credential = new Secret(value);
       else unavailableReason = `its credential is not set (environment variable ${provider.credential.env})`;
     } else if (provider.credential?.file !== undefined) {
-      try {
-        const value = readFile(provider.credential.file).trim();
-        if (value) credential = new Secret(value);
-        else unavailableReason = `its credential file ${provider.credential.file} is empty`;
-      } catch {
-        unavailableReason = `its credential file ${provider.credential.file} cannot be read`;
-      }
+      // A file the configuration names but cannot be read is a deployment mistake (a secret not
+      // mounted, wrong permissions): refuse to start rather than serve without the provider.
+      const value = readCredentialFile(provider.credential.file, `providers.${name}.credential.file`, readFile);
+      if (value) credential = new Secret(value);
+      else unavailableReason = `its credential file ${provider.credential.file} is empty`;
     }
     providers.set(
       name,

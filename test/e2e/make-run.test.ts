@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { envoyBinary, PACKAGE_ROOT, waitFor } from '../support/gateway-harness.js';
-import { freeRunPorts, writeRunConfiguration, type RunPorts } from '../support/launch.js';
+import { freeRunPorts, runToExit, writeRunConfiguration, type RunPorts } from '../support/launch.js';
 import { join } from 'node:path';
 
 /**
@@ -68,5 +68,19 @@ describe('make run serves the demo model out of the box', () => {
     assert.match(output, new RegExp(`${time} INFO: sidecar \\| sidecar ready \\{"grpc_port":${ports.grpc},`));
     assert.match(output, new RegExp(`${time} INFO: sidecar \\| request finished \\{.*"model":"demo"`));
     for (const line of output.split('\n').filter(Boolean)) assert.ok(!line.startsWith('{'), `a JSON line in pretty mode: ${line}`);
+  });
+
+  test('a second make run on the same listener port fails, naming the port, and the first keeps serving', async () => {
+    const others = await freeRunPorts();
+    const second = writeRunConfiguration({ ...others, listener: ports.listener });
+    const exited = await runToExit(['dist/src/cli/run-local.js'], { GATEWAY_CONFIG: second });
+    assert.equal(exited.code, 1, exited.stderr);
+    const sentence = `Envoy's listener cannot listen on 127.0.0.1:${ports.listener}: the port is already in use by another process (is another \`make run\` or gateway running?). Stop that process, or choose a free port in listener.port (${second}).`;
+    assert.equal(exited.stderr, `${sentence}\n`);
+    // Not a terminal, no LOG_FORMAT: JSON lines, the sidecar's and Envoy's marked by `service`, and the reason once more as the fatal one.
+    const lines = exited.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.ok(lines.some((line) => line.service === 'envoy' && /cannot bind/.test(String(line.msg))));
+    assert.deepEqual(lines.filter((line) => line.level === 'fatal' && line.service === 'llm-gateway').map((line) => line.msg), [sentence]);
+    assert.ok((await fetch(`http://127.0.0.1:${ports.listener}/v1/models`)).ok, 'the first gateway stopped serving');
   });
 });
