@@ -23,6 +23,7 @@ import { createPricing, DEFAULT_PRICE_TABLE_PATH, loadPriceTableFile } from './p
 import { readCredential } from './config/read-credential.js';
 import { createTokenCounter } from './gateway/token-counter.js';
 import { createAdminServer } from './observability/admin-server.js';
+import { logGovernanceStoreCalls } from './observability/log-governance-store-calls.js';
 import { readLogSettings, type LogSettings } from './observability/log-settings.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -72,7 +73,9 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   const store = new RequestStore<RequestContext>({ ttlMs: 60 * 60 * 1000, maxEntries: 100_000, now: () => performance.now() });
   const metrics = createMetrics({ requestStateEntries: () => store.size });
   const meter = createMeter({ metrics, logger });
-  const governanceStore = createGovernanceStore(configuration, options.environment);
+  const createdStore = createGovernanceStore(configuration, options.environment);
+  // Wrapped only when debug lines are on: at info the request path calls the store directly.
+  const governanceStore = logger.isLevelEnabled('debug') ? logGovernanceStoreCalls(createdStore, logger) : createdStore;
   const pricing = createPricing(priceTable, configuration, view);
   const access = decideAccess({
     configuredMode: configuration.governance.mode,
@@ -117,7 +120,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     maxMessageBytes: configuration.listener.max_request_bytes,
     createProcessor: (phase) =>
       phase === 'attempt'
-        ? new AttemptProcessor({ store, registry, now })
+        ? new AttemptProcessor({ store, registry, now, logger })
         : new RouterProcessor({ view: () => view, store, registry, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing }),
   });
   let healthy = true;

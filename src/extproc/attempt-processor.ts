@@ -3,6 +3,7 @@ import { CONTENT_LENGTH_METADATA_KEY, METADATA_NAMESPACE, REQUEST_ID_ATTRIBUTE, 
 import type { RequestContext } from '../gateway/request-context.js';
 import { prepareUpstreamRequest } from '../gateway/prepare-upstream-request.js';
 import type { RequestStore } from '../gateway/request-store.js';
+import type { Logger } from '../observability/logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ProcessingRequest, ProcessingResponse } from './messages.js';
 import { toProtoStruct } from './proto-struct.js';
@@ -14,6 +15,8 @@ export interface AttemptProcessorDependencies {
   store: RequestStore<RequestContext>;
   registry: ProviderRegistry;
   now: () => number;
+  /** For a debug line per attempt; omitted, or above debug, costs nothing. */
+  logger?: Logger;
 }
 
 /**
@@ -44,6 +47,13 @@ export class AttemptProcessor implements StreamProcessor {
     const target = pickTarget(context, attributes?.[TARGET_ATTRIBUTE]?.stringValue);
     const upstream = context.prepared.get(target.id) ?? prepareUpstreamRequest(this.#dependencies.registry, context.request, target);
     context.attempts.push({ target, startedAt: this.#dependencies.now() });
+    const { logger } = this.#dependencies;
+    if (logger?.isLevelEnabled('debug')) {
+      logger.debug(
+        { request_id: context.id, model: context.route.alias, attempt: context.attempts.length, target: target.id, provider: target.provider.name, model_sent: target.model, path: upstream.path, body_bytes: upstream.body.length },
+        'attempt written',
+      );
+    }
     const reply = replaceRequest(upstreamRequestMutation(upstream), upstream.body);
     // CONTINUE_AND_REPLACE drops content-length; the header_mutation upstream filter puts it back from this.
     reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { [CONTENT_LENGTH_METADATA_KEY]: String(upstream.body.length) } });

@@ -3,6 +3,7 @@ import { PHASE_METADATA_KEY } from '../config/render-envoy.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { ProcessingRequest, ProcessingResponse } from './messages.js';
+import { describeExchange } from './describe-exchange.js';
 import { loadExternalProcessorService } from './proto.js';
 import type { StreamEndReason, StreamProcessor } from './stream-processor.js';
 
@@ -25,9 +26,16 @@ export class ExtProcServer {
   readonly #dependencies: ExtProcServerDependencies;
   readonly #open = new Set<ServerDuplexStream<ProcessingRequest, ProcessingResponse>>();
   #draining = false;
+  /** Read once: the level is fixed at start, and the per-message path must not even ask. */
+  readonly #debug: boolean;
+  readonly #trace: boolean;
+  /** Numbers streams in debug lines, so the lines of one stream can be followed. */
+  #streams = 0;
 
   constructor(dependencies: ExtProcServerDependencies) {
     this.#dependencies = dependencies;
+    this.#debug = dependencies.logger.isLevelEnabled('debug');
+    this.#trace = dependencies.logger.isLevelEnabled('trace');
     const slack = 1024 * 1024;
     this.#server = new Server({
       'grpc.max_receive_message_length': dependencies.maxMessageBytes + slack,
@@ -83,12 +91,15 @@ export class ExtProcServer {
     const processor = this.#dependencies.createProcessor(phase);
     this.#open.add(call);
     metrics.activeStreams.inc({ phase });
+    const stream = this.#debug ? ++this.#streams : 0;
+    if (this.#debug) logger.debug({ phase, stream }, 'ext_proc stream opened');
     let closed = false;
     const close = (reason: StreamEndReason) => {
       if (closed) return;
       closed = true;
       this.#open.delete(call);
       metrics.activeStreams.dec({ phase });
+      if (this.#debug) logger.debug({ phase, stream, reason }, 'ext_proc stream ended');
       try {
         processor.close(reason);
       } catch (error) {
@@ -107,7 +118,13 @@ export class ExtProcServer {
     const answer = (message: ProcessingRequest) => {
       if (closed) return undefined;
       const reply = processor.handle(message);
-      if (reply instanceof Promise) return reply.then((value) => void (closed || call.write(value)));
+      if (reply instanceof Promise) {
+        return reply.then((value) => {
+          if (this.#debug) this.#logExchange(phase, stream, message, value);
+          if (!closed) call.write(value);
+        });
+      }
+      if (this.#debug) this.#logExchange(phase, stream, message, reply);
       call.write(reply);
       return undefined;
     };
@@ -133,6 +150,15 @@ export class ExtProcServer {
     });
     call.on('cancelled', () => close('cancelled'));
     call.on('error', () => close('error'));
+  }
+
+  /** One debug line per message and reply; a streamed response's chunks at trace level, there can be thousands. */
+  #logExchange(phase: Phase, stream: number, message: ProcessingRequest, reply: ProcessingResponse): void {
+    const chunk = message.request === 'response_body' && message.response_body?.end_of_stream !== true;
+    if (chunk && !this.#trace) return;
+    const fields = { phase, stream, ...describeExchange(message, reply) };
+    if (chunk) this.#dependencies.logger.trace(fields, 'ext_proc message answered');
+    else this.#dependencies.logger.debug(fields, 'ext_proc message answered');
   }
 }
 

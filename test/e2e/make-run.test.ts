@@ -60,13 +60,14 @@ describe('make run serves the demo model out of the box', () => {
     assert.match(output, /DEMO/);
   });
 
-  test("pretty logs: readable lines, the sidecar's and Envoy's told apart", async () => {
+  test("pretty logs: readable lines, the sidecar's and Envoy's told apart, debug lines at LOG_LEVEL=debug", async () => {
     const client = new OpenAI({ apiKey: 'anything', baseURL: `http://127.0.0.1:${ports.listener}/v1`, maxRetries: 0 });
     await client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'log me' }] });
     const time = String.raw`\[\d\d:\d\d:\d\d\.\d{3}\]`;
     await waitFor('Envoy to write the access log line', () => new RegExp(`${time} INFO: envoy {3}\\| POST /v1/chat/completions 200 \\(\\d+ ms\\) \\{.*"model":"demo"`).test(output), () => output);
     assert.match(output, new RegExp(`${time} INFO: sidecar \\| sidecar ready \\{"grpc_port":${ports.grpc},`));
     assert.match(output, new RegExp(`${time} INFO: sidecar \\| request finished \\{.*"model":"demo"`));
+    assert.match(output, new RegExp(`${time} DEBUG: sidecar \\| ext_proc message answered \\{"phase":"router",.*"x-gateway-route":"model_demo"`));
     for (const line of output.split('\n').filter(Boolean)) assert.ok(!line.startsWith('{'), `a JSON line in pretty mode: ${line}`);
   });
 
