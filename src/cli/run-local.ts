@@ -25,6 +25,8 @@ import { startEnvoy, type EnvoyProcess } from './start-envoy.js';
  * when stdout is a terminal and JSON otherwise, unless LOG_FORMAT says; Envoy's lines go
  * through the same logger, marked `envoy`.
  */
+
+/** What Envoy's --log-level takes. */
 const ENVOY_LOG_LEVELS = ['trace', 'debug', 'info', 'warning', 'warn', 'error', 'critical', 'off'];
 
 interface Started {
@@ -42,8 +44,8 @@ async function run(environment: Environment, started: Started, setLogger: (logge
     await shutDown(started);
     process.exit(code);
   };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  // SIGHUP too: a closed terminal must not leave Envoy running on the gateway's ports.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(0));
 
   const configPath = environment.GATEWAY_CONFIG || DEFAULT_CONFIG_PATH;
   const envoyBin = environment.ENVOY_BIN || 'envoy';
