@@ -81,10 +81,10 @@ export const thinkingBlockSchema = z.looseObject({ type: z.literal('thinking'), 
 export const redactedThinkingBlockSchema = z.looseObject({ type: z.literal('redacted_thinking'), data: z.string() });
 
 /**
- * A block of a kind the gateway does not know. Its `type` is branded so that TypeScript
- * narrows `block.type === "text"` to the text block alone: a known kind never parses as this.
+ * A block of a kind the gateway does not know, kept as sent. TypeScript cannot narrow a union
+ * on a tag that is any string: tell the kinds apart with isKnownContentBlock first.
  */
-export type UnknownContentBlock = { type: string & z.core.$brand<'UnknownContentBlockType'> } & Record<string, unknown>;
+export type UnknownContentBlock = { type: string } & Record<string, unknown>;
 
 /**
  * A block whose `type` is a string none of `known` names; anything else is a known block gone
@@ -92,12 +92,7 @@ export type UnknownContentBlock = { type: string & z.core.$brand<'UnknownContent
  * it had matched, which would hide the known branch's precise issue.
  */
 function unknownBlockSchema(known: ReadonlySet<string>): z.ZodType<UnknownContentBlock> {
-  return z.looseObject({
-    type: z
-      .string()
-      .refine((type) => !known.has(type), { abort: true })
-      .brand<'UnknownContentBlockType'>(),
-  }) as unknown as z.ZodType<UnknownContentBlock>;
+  return z.looseObject({ type: z.string().refine((type) => !known.has(type), { abort: true }) });
 }
 
 /**
@@ -109,11 +104,12 @@ function withUnknownBlocks<T extends z.ZodType>(known: T, types: readonly string
 }
 
 const TOOL_RESULT_CONTENT_TYPES = ['text', 'image', 'document'] as const;
+const toolResultKnownContentSchema = z.discriminatedUnion('type', [textBlockSchema, imageBlockSchema, documentBlockSchema]);
 
 /** `content` of a tool_result: a string, or text, image and document blocks (and kinds the gateway does not know). */
 const toolResultContentSchema = z.union([
   z.string(),
-  z.array(withUnknownBlocks(z.discriminatedUnion('type', [textBlockSchema, imageBlockSchema, documentBlockSchema]), TOOL_RESULT_CONTENT_TYPES)),
+  z.array(withUnknownBlocks(toolResultKnownContentSchema, TOOL_RESULT_CONTENT_TYPES)),
 ]);
 
 /** The client's answer to a tool_use block, in the next user message; `is_error` marks a failed tool. */
@@ -127,19 +123,18 @@ export const toolResultBlockSchema = z.looseObject({
 
 const CONTENT_BLOCK_TYPES = ['text', 'image', 'document', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking'] as const;
 
+const knownContentBlockSchema = z.discriminatedUnion('type', [
+  textBlockSchema,
+  imageBlockSchema,
+  documentBlockSchema,
+  toolUseBlockSchema,
+  toolResultBlockSchema,
+  thinkingBlockSchema,
+  redactedThinkingBlockSchema,
+]);
+
 /** Any block of a user or assistant message. */
-export const contentBlockSchema = withUnknownBlocks(
-  z.discriminatedUnion('type', [
-    textBlockSchema,
-    imageBlockSchema,
-    documentBlockSchema,
-    toolUseBlockSchema,
-    toolResultBlockSchema,
-    thinkingBlockSchema,
-    redactedThinkingBlockSchema,
-  ]),
-  CONTENT_BLOCK_TYPES,
-);
+export const contentBlockSchema = withUnknownBlocks(knownContentBlockSchema, CONTENT_BLOCK_TYPES);
 
 export type TextBlockParam = z.infer<typeof textBlockSchema>;
 export type ImageBlockParam = z.infer<typeof imageBlockSchema>;
@@ -149,4 +144,19 @@ export type ToolResultBlockParam = z.infer<typeof toolResultBlockSchema>;
 export type ThinkingBlockParam = z.infer<typeof thinkingBlockSchema>;
 export type RedactedThinkingBlockParam = z.infer<typeof redactedThinkingBlockSchema>;
 export type ContentBlockParam = z.infer<typeof contentBlockSchema>;
+export type KnownContentBlock = z.infer<typeof knownContentBlockSchema>;
 export type ToolResultContentBlock = Exclude<z.infer<typeof toolResultContentSchema>, string>[number];
+export type KnownToolResultContentBlock = z.infer<typeof toolResultKnownContentSchema>;
+
+const KNOWN_CONTENT_BLOCK_TYPES: ReadonlySet<string> = new Set(CONTENT_BLOCK_TYPES);
+const KNOWN_TOOL_RESULT_CONTENT_TYPES: ReadonlySet<string> = new Set(TOOL_RESULT_CONTENT_TYPES);
+
+/** Whether a parsed message block is one of the kinds the gateway knows (and so was checked as such). */
+export function isKnownContentBlock(block: ContentBlockParam): block is KnownContentBlock {
+  return KNOWN_CONTENT_BLOCK_TYPES.has(block.type);
+}
+
+/** Whether a parsed tool_result content block is text, an image or a document. */
+export function isKnownToolResultContent(block: ToolResultContentBlock): block is KnownToolResultContentBlock {
+  return KNOWN_TOOL_RESULT_CONTENT_TYPES.has(block.type);
+}

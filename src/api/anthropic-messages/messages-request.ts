@@ -60,14 +60,14 @@ export const customToolSchema = z.looseObject({
  * enumerate them (Anthropic adds versions every few weeks); they pass for Anthropic targets
  * to judge, and translators refuse them, since no other provider runs Anthropic's tools.
  */
-export type ServerTool = { type: string & z.core.$brand<'ServerToolType'> } & Record<string, unknown>;
+export type ServerTool = { type: string } & Record<string, unknown>;
 
-const serverToolSchema = z.looseObject({
-  type: z
-    .string()
-    .refine((type) => type !== 'custom', { abort: true })
-    .brand<'ServerToolType'>(),
-}) as unknown as z.ZodType<ServerTool>;
+/** Whether a parsed tool is a custom (client) tool rather than one of Anthropic's server tools. */
+export function isCustomTool(tool: ToolParam): tool is CustomToolParam {
+  return tool.type === undefined || tool.type === null || tool.type === 'custom';
+}
+
+const serverToolSchema: z.ZodType<ServerTool> = z.looseObject({ type: z.string().refine((type) => type !== 'custom', { abort: true }) });
 
 /** Custom first: a tool without `type` is custom, and its issues (name, input_schema) are the ones to report. */
 export const toolSchema = z.union([customToolSchema, serverToolSchema]);
