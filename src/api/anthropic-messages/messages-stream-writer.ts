@@ -67,6 +67,8 @@ export class MessagesStreamWriter {
     let out = '';
     for (const part of parts) {
       if (this.#ended) break;
+      // Anthropic's stream has one answer; parts of further alternatives (never asked for by an Anthropic client) are not its.
+      if ('choice' in part && (part.choice ?? 0) !== 0) continue;
       out += this.#write(part);
     }
     return out;
@@ -135,6 +137,9 @@ export class MessagesStreamWriter {
       case 'error':
         this.#ended = true;
         return event('error', JSON.stringify(anthropicErrorBody(part.failure)));
+      case 'logprobs':
+        // Anthropic's format has no log probabilities.
+        return '';
       default: {
         const unhandled: never = part;
         return unhandled;

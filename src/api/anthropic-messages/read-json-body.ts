@@ -1,5 +1,5 @@
 import { invalidRequest } from './invalid-request.js';
-import { jsonNestingExceeds, MAX_JSON_NESTING_DEPTH } from './json-nesting-exceeds.js';
+import { findJsonNestingExcess, MAX_JSON_NESTING_DEPTH } from '../../json/find-json-nesting-excess.js';
 
 /**
  * A request body as a JSON object, or a 400 in Anthropic's wording: empty, nested deeper
@@ -9,7 +9,7 @@ import { jsonNestingExceeds, MAX_JSON_NESTING_DEPTH } from './json-nesting-excee
 export function readJsonBody(body: Buffer): Record<string, unknown> {
   if (body.length === 0) throw invalidRequest(null, 'The request body is empty; expected a JSON object.', 'missing_body');
   const text = body.toString('utf8');
-  if (jsonNestingExceeds(text)) {
+  if (findJsonNestingExcess(text) !== -1) {
     throw invalidRequest(null, `The request body nests JSON more than ${MAX_JSON_NESTING_DEPTH} levels deep; this gateway accepts at most ${MAX_JSON_NESTING_DEPTH}.`, 'json_nesting_too_deep');
   }
   let value: unknown;

@@ -54,12 +54,14 @@ export interface MessageContext {
  * - usage in Anthropic's terms (anthropicUsage); zero when the provider reported none.
  */
 export function writeMessage(completion: Completion, context: MessageContext): AnthropicMessage {
+  // Anthropic's Message has no alternatives: an Anthropic request never asks for several.
+  const choice = completion.choices[0] ?? { index: 0, content: [], finishReason: 'stop' as const };
   const content: AnthropicContentBlock[] = [];
-  for (const block of completion.content) {
+  for (const block of choice.content) {
     const written = writeBlock(block);
     if (written) content.push(written);
   }
-  const stopReason = toAnthropicStopReason(completion.finishReason);
+  const stopReason = toAnthropicStopReason(choice.finishReason);
   return {
     id: context.id,
     type: 'message',
@@ -67,7 +69,7 @@ export function writeMessage(completion: Completion, context: MessageContext): A
     model: completion.model ?? context.model,
     content,
     stop_reason: stopReason,
-    stop_sequence: stopReason === 'stop_sequence' ? (completion.stopSequence ?? null) : null,
+    stop_sequence: stopReason === 'stop_sequence' ? (choice.stopSequence ?? null) : null,
     stop_details: null,
     container: null,
     diagnostics: null,

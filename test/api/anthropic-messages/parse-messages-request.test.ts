@@ -4,7 +4,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { GatewayError } from '../../../src/errors.js';
 import { parseMessagesRequest, type MessagesRequestHeaders } from '../../../src/api/anthropic-messages/parse-messages-request.js';
 import { parseCountTokensRequest } from '../../../src/api/anthropic-messages/parse-count-tokens-request.js';
-import { MAX_JSON_NESTING_DEPTH } from '../../../src/api/anthropic-messages/json-nesting-exceeds.js';
+import { MAX_JSON_NESTING_DEPTH } from '../../../src/json/find-json-nesting-excess.js';
 
 function refusal(body: unknown, headers?: MessagesRequestHeaders, parse: (body: Buffer, headers?: MessagesRequestHeaders) => unknown = parseMessagesRequest): GatewayError {
   try {

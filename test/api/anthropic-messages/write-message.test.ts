@@ -13,14 +13,13 @@ const usage: Usage = { promptTokens: 100, completionTokens: 40, totalTokens: 140
 const completion: Completion = {
   id: 'chatcmpl-1',
   model: 'gpt-5',
-  content: [
+  choices: [{ index: 0, finishReason: 'tool_calls', content: [
     { type: 'reasoning', text: 'Think first.', signature: 'sig-1' },
     { type: 'redacted-reasoning', data: 'opaque' },
     { type: 'text', text: 'Checking the weather.' },
     { type: 'tool-call', id: 'call_1', name: 'get_weather', arguments: '{"city":"Paris","days":[1,2]}' },
     { type: 'tool-call', id: 'call_2', name: 'now', arguments: '' },
-  ],
-  finishReason: 'tool_calls',
+  ] }],
   usage,
 };
 
@@ -67,19 +66,19 @@ describe('writeMessage', () => {
   });
 
   test('reports the stop sequence that ended the message', () => {
-    const message = writeMessage({ content: [{ type: 'text', text: 'one two' }], finishReason: 'stop_sequence', stopSequence: 'three' }, context);
+    const message = writeMessage({ choices: [{ index: 0, content: [{ type: 'text', text: 'one two' }], finishReason: 'stop_sequence', stopSequence: 'three' }] }, context);
     assert.equal(message.stop_reason, 'stop_sequence');
     assert.equal(message.stop_sequence, 'three');
   });
 
   test('a stop sequence is reported only with the stop_sequence reason', () => {
-    const message = writeMessage({ content: [], finishReason: 'stop', stopSequence: 'three' }, context);
+    const message = writeMessage({ choices: [{ index: 0, content: [], finishReason: 'stop', stopSequence: 'three' }] }, context);
     assert.equal(message.stop_reason, 'end_turn');
     assert.equal(message.stop_sequence, null);
   });
 
   test('uses the requested model when the provider names none, and zero usage when it reports none', () => {
-    const message = writeMessage({ content: [{ type: 'text', text: 'hi' }], finishReason: 'stop' }, context);
+    const message = writeMessage({ choices: [{ index: 0, content: [{ type: 'text', text: 'hi' }], finishReason: 'stop' }] }, context);
     assert.equal(message.model, 'claude-sonnet-4-6');
     assert.deepEqual(
       { input: message.usage.input_tokens, output: message.usage.output_tokens, details: message.usage.output_tokens_details },
@@ -88,13 +87,13 @@ describe('writeMessage', () => {
   });
 
   test('leaves out empty text, and a refusal may have no content at all', () => {
-    const message = writeMessage({ content: [{ type: 'text', text: '' }], finishReason: 'content_filter' }, context);
+    const message = writeMessage({ choices: [{ index: 0, content: [{ type: 'text', text: '' }], finishReason: 'content_filter' }] }, context);
     assert.deepEqual(message.content, []);
     assert.equal(message.stop_reason, 'refusal');
   });
 
   test('a thinking block the provider did not sign gets an empty signature', () => {
-    const message = writeMessage({ content: [{ type: 'reasoning', text: 'hm' }], finishReason: 'stop' }, context);
+    const message = writeMessage({ choices: [{ index: 0, content: [{ type: 'reasoning', text: 'hm' }], finishReason: 'stop' }] }, context);
     assert.deepEqual(message.content, [{ type: 'thinking', thinking: 'hm', signature: '' }]);
   });
 
@@ -106,7 +105,7 @@ describe('writeMessage', () => {
     ['a JSON string', '"Paris"'],
   ] as const) {
     test(`tool arguments that are ${name} become an empty input`, () => {
-      const message = writeMessage({ content: [{ type: 'tool-call', id: 'c', name: 'f', arguments: text }], finishReason: 'length' }, context);
+      const message = writeMessage({ choices: [{ index: 0, content: [{ type: 'tool-call', id: 'c', name: 'f', arguments: text }], finishReason: 'length' }] }, context);
       assert.deepEqual(message.content, [{ type: 'tool_use', id: 'c', name: 'f', input: {}, caller: { type: 'direct' } }]);
       assert.equal(message.stop_reason, 'max_tokens');
     });

@@ -267,7 +267,8 @@ describe('convertMessagesToChat: messages', () => {
 });
 
 describe('convertMessagesToChat: tools', () => {
-  const weather = { name: 'get_weather', description: 'Current weather', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+  // A schema strict mode accepts (OpenAI: every property required, no other properties).
+  const weather = { name: 'get_weather', description: 'Current weather', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false } };
 
   test('custom tools become functions; strict is kept, cache_control and eager_input_streaming dropped', () => {
     const chat = convert({ ...base, tools: [{ ...weather, strict: true, cache_control: { type: 'ephemeral' }, eager_input_streaming: true }, { name: 'now', input_schema: { type: 'object' } }] });
@@ -467,7 +468,7 @@ describe('convertMessagesToChat: whole requests', () => {
 
   test('composed with the OpenAI-to-Gemini converter, a PDF reaches Gemini inline', () => {
     const chat = convert(withMessages(user(pdf(), { type: 'text', text: 'Summarise' })));
-    const gemini = convertRequestToGemini(chat) as { contents: unknown };
+    const gemini = convertRequestToGemini(chat, { model: 'gemini-2.5-flash' }) as { contents: unknown };
     assert.deepEqual(gemini.contents, [{ role: 'user', parts: [{ inlineData: { mimeType: 'application/pdf', data: 'JVBERi0=' } }, { text: 'Summarise' }] }]);
   });
 });
