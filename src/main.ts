@@ -164,8 +164,8 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     grpcPort = await server.listen(`${sidecar.bind_address}:${sidecar.grpc_port}`).catch((error: unknown) => {
       throw explainListenFailure(error, { what: "The sidecar's gRPC server (ext_proc)", address: sidecar.bind_address, port: sidecar.grpc_port, setting: 'sidecar.grpc_port', source });
     });
-    adminPort = await listenHttp(admin, sidecar.bind_address, sidecar.admin_port).catch((error: unknown) => {
-      throw explainListenFailure(error, { what: "The sidecar's admin server (/healthz, /metrics)", address: sidecar.bind_address, port: sidecar.admin_port, setting: 'sidecar.admin_port', source });
+    adminPort = await listenHttp(admin, sidecar.admin_bind_address, sidecar.admin_port).catch((error: unknown) => {
+      throw explainListenFailure(error, { what: "The sidecar's admin server (/healthz, /metrics)", address: sidecar.admin_bind_address, port: sidecar.admin_port, setting: 'sidecar.admin_port', source });
     });
   } catch (error) {
     // Close what was opened (the token counter's thread, a Redis connection, a bound port), so a

@@ -204,9 +204,17 @@ export const configurationSchema = z.strictObject({
       grpc_port: port.default(50051),
       /** The sidecar's own HTTP port: /healthz, /metrics. */
       admin_port: port.default(9090),
-      /** Where the sidecar binds its servers. */
+      /** Where the sidecar binds its gRPC server: Envoy is its only client, so loopback when they share a host or pod. */
       bind_address: z.string().default('127.0.0.1'),
+      /**
+       * Where the sidecar binds its admin server (/healthz, /livez, /metrics, /admin). Defaults to
+       * bind_address. Kubernetes probes and Prometheus reach a pod on its pod IP, never its loopback,
+       * so a pod sets this to 0.0.0.0 while the gRPC server stays on loopback.
+       */
+      admin_bind_address: z.string().optional(),
     })
+    // Resolved here so every reader sees one address, not "admin_bind_address ?? bind_address" in each place.
+    .transform((sidecar) => ({ ...sidecar, admin_bind_address: sidecar.admin_bind_address ?? sidecar.bind_address }))
     .prefault({}),
   envoy: z
     .strictObject({

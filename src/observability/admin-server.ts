@@ -2,8 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Registry } from 'prom-client';
 
 /**
- * The sidecar's own HTTP port: /healthz for orchestrators and Envoy's health check,
- * /metrics for Prometheus. Never exposed through Envoy's listener.
+ * The sidecar's own HTTP port: /healthz (readiness: 503 while draining) for orchestrators and
+ * Envoy's health check, /livez (liveness), /metrics for Prometheus. Never exposed through
+ * Envoy's listener.
  */
 export interface AdminServerOptions {
   registry: Registry;
@@ -26,6 +27,13 @@ export function createAdminServer(options: AdminServerOptions): Server {
       const healthy = options.isHealthy();
       response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ status: healthy ? 'ok' : 'draining', access: options.access }));
+      return;
+    }
+    // Liveness, not readiness: 200 whenever the process answers, draining or not, so an orchestrator
+    // restarts a wedged sidecar but never one that is finishing its streams.
+    if (request.method === 'GET' && path === '/livez') {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{"status":"alive"}');
       return;
     }
     if (request.method === 'GET' && path === options.targetHealthPath) {

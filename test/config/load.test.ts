@@ -39,6 +39,13 @@ describe('parseConfiguration', () => {
     ]);
   });
 
+  test('the admin server binds where the gRPC server does unless told otherwise', () => {
+    assert.equal(parseConfiguration(minimal, {}).sidecar.admin_bind_address, '127.0.0.1');
+    assert.equal(parseConfiguration(`sidecar: { bind_address: 0.0.0.0 }\n${minimal}`, {}).sidecar.admin_bind_address, '0.0.0.0');
+    const pod = parseConfiguration(`sidecar: { bind_address: 127.0.0.1, admin_bind_address: 0.0.0.0 }\n${minimal}`, {});
+    assert.deepEqual([pod.sidecar.bind_address, pod.sidecar.admin_bind_address], ['127.0.0.1', '0.0.0.0']);
+  });
+
   test('every problem names its path', () => {
     const problems = problemsOf(`
 listener: { port: 70000, colour: blue }
