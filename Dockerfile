@@ -22,9 +22,10 @@ COPY protos ./protos
 COPY config ./config
 COPY config/gateway.yaml /etc/llm-gateway/gateway.yaml
 USER node
-# 50051: ext_proc gRPC (Envoy only). 9090: /healthz and /metrics.
+# The default ports: 50051 ext_proc gRPC (Envoy only), 9090 /healthz, /livez and /metrics.
+# The configuration decides the real ones; the health check reads it rather than assume 9090.
 EXPOSE 50051 9090
-HEALTHCHECK --interval=10s --timeout=2s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:9090/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "dist/src/cli/gateway.js", "healthcheck"]
 ENTRYPOINT ["node", "dist/src/cli/gateway.js"]
 CMD ["serve"]

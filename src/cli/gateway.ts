@@ -4,22 +4,23 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_PATH, loadConfigurationFile } from '../config/load.js';
 import { renderEnvoyBootstrap } from '../config/render-envoy.js';
 import { buildRuntimeView, type Environment } from '../config/runtime.js';
-import { createDemoUpstream } from '../demo/demo-upstream.js';
 import { generateKeySecret, hashKeySecret } from '../governance/key-secret.js';
-import { main } from '../main.js';
 import { describeStartupFailure } from '../startup/describe-startup-failure.js';
+import { checkSidecarHealth } from './check-sidecar-health.js';
 
 /**
  * llm-gateway serve                   run the sidecar (GATEWAY_CONFIG, default config/gateway.yaml)
  * llm-gateway render [--config F] [--env-file F] [--out F]
  *                                     write the Envoy bootstrap for a configuration
  * llm-gateway check [--config F]      validate a configuration and exit
+ * llm-gateway healthcheck [--config F]
+ *                                     exit 0 when the sidecar's /healthz (at its configured admin address) answers 200
  * llm-gateway demo-upstream [--port N] [--host H]
  *                                     run the demo OpenAI-compatible stand-in
  * llm-gateway new-key                 print a new gateway key and the hash to declare it with
  * llm-gateway hash-key                read a key on standard input, print its hash
  */
-const USAGE = 'usage: llm-gateway serve | render [--config F] [--env-file F] [--out F] | check [--config F] | demo-upstream [--port N] [--host H] | new-key | hash-key';
+const USAGE = 'usage: llm-gateway serve | render [--config F] [--env-file F] [--out F] | check [--config F] | healthcheck [--config F] | demo-upstream [--port N] [--host H] | new-key | hash-key';
 
 async function run(argv: string[]): Promise<number> {
   const [command = 'serve', ...rest] = argv;
@@ -35,9 +36,13 @@ async function run(argv: string[]): Promise<number> {
   });
   const configPath = values.config ?? process.env.GATEWAY_CONFIG ?? DEFAULT_CONFIG_PATH;
   switch (command) {
-    case 'serve':
+    case 'serve': {
+      // Imported here, not at the top: `healthcheck` runs every few seconds in the container and
+      // must not load the gRPC stack, the stores and the providers to make one HTTP request.
+      const { main } = await import('../main.js');
       await main();
       return -1;
+    }
     case 'render': {
       // Rendering reads only the env file, never the caller's environment, so the output is reproducible.
       const environment = values['env-file'] ? readEnvFile(values['env-file']) : {};
@@ -58,7 +63,13 @@ async function run(argv: string[]): Promise<number> {
       process.stdout.write(`${configPath}: ok (${view.providers.size} providers, ${view.models.size} models)\n`);
       return 0;
     }
+    case 'healthcheck': {
+      const result = await checkSidecarHealth(loadConfigurationFile(configPath, process.env));
+      if (!result.healthy) process.stderr.write(`unhealthy: ${result.url}: ${result.outcome}\n`);
+      return result.healthy ? 0 : 1;
+    }
     case 'demo-upstream': {
+      const { createDemoUpstream } = await import('../demo/demo-upstream.js');
       const port = Number(values.port ?? 11435);
       const host = values.host ?? '127.0.0.1';
       const server = createDemoUpstream();

@@ -57,6 +57,26 @@ function dropDraft4Ids(node: unknown): void {
   for (const value of Object.values(record)) dropDraft4Ids(value);
 }
 
+describe('health checks', () => {
+  test("the image's health check asks the configured admin port, through the CLI, never a fixed port", () => {
+    const healthcheck = /^HEALTHCHECK .*\\\n\s*CMD (\[.*\])$/m.exec(dockerfile);
+    assert.ok(healthcheck, 'a HEALTHCHECK with an exec-form CMD');
+    assert.deepEqual(JSON.parse(healthcheck[1]!), ['node', 'dist/src/cli/gateway.js', 'healthcheck']);
+    assert.doesNotMatch(healthcheck[0], /\b\d{4,5}\b/, 'no port written into the health check');
+  });
+
+  test('every service built from the sidecar image runs its admin server, or turns the inherited health check off', () => {
+    const sidecarImage = compose.services.sidecar.image;
+    const fromImage = Object.entries(compose.services as Record<string, any>).filter(([, service]) => service.image === sidecarImage);
+    assert.deepEqual(fromImage.map(([name]) => name).sort(), ['demo', 'sidecar']);
+    for (const [name, service] of fromImage) {
+      const runsSidecar = service.command === undefined || service.command[0] === 'serve';
+      if (runsSidecar) assert.equal(service.healthcheck, undefined, `${name} keeps the image's health check`);
+      else assert.deepEqual(service.healthcheck, { disable: true }, `${name} does not run the sidecar, so its inherited health check could never pass`);
+    }
+  });
+});
+
 describe('observability services', () => {
   test('Prometheus and Grafana are optional (a profile), and read the files in observability/', () => {
     for (const name of ['prometheus', 'grafana']) assert.deepEqual(compose.services[name].profiles, ['observability']);
