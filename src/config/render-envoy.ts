@@ -92,6 +92,9 @@ export function buildEnvoyBootstrap(view: RuntimeView): Record<string, unknown> 
           // Envoy binds listeners with SO_REUSEPORT by default, so a second gateway on the same port
           // started without error and the two split the traffic; without it the second fails to start.
           enable_reuse_port: false,
+          // Marks the client listener as the one `drain_listeners?inboundonly` stops when a pod shuts down
+          // (llm-gateway drain-envoy); the metrics listener keeps serving probes and scrapes meanwhile.
+          traffic_direction: 'INBOUND',
           // Request bodies are buffered whole for the sidecar (and replayed on retries), so this is the largest prompt accepted.
           per_connection_buffer_limit_bytes: bufferLimit,
           filter_chains: [{ filters: [httpConnectionManager(view)] }],
@@ -308,7 +311,11 @@ function retryPolicy(resilience: ResilienceConfiguration): Record<string, unknow
   return policy;
 }
 
-/** Envoy's Prometheus stats on their own port, proxied from the admin interface, which stays on loopback. */
+/**
+ * Envoy's Prometheus stats and its readiness (/ready: 200 "LIVE", 503 while initializing or
+ * draining) on their own port, proxied from the admin interface, which stays on loopback.
+ * Orchestrators' probes and Prometheus reach this port from outside Envoy's network namespace.
+ */
 function metricsListener(view: RuntimeView): Record<string, unknown> {
   const { configuration } = view;
   return {
@@ -329,7 +336,7 @@ function metricsListener(view: RuntimeView): Record<string, unknown> {
                     name: 'metrics',
                     domains: ['*'],
                     routes: [
-                      { match: { path: '/stats/prometheus', headers: [{ name: ':method', string_match: { exact: 'GET' } }] }, route: { cluster: ADMIN_CLUSTER } },
+                      ...['/stats/prometheus', '/ready'].map((path) => ({ match: { path, headers: [{ name: ':method', string_match: { exact: 'GET' } }] }, route: { cluster: ADMIN_CLUSTER } })),
                       { match: { prefix: '/' }, direct_response: { status: 404 } },
                     ],
                   },

@@ -63,9 +63,14 @@ models:
     const metrics = bootstrap.static_resources.listeners[1];
     assert.equal(metrics.address.socket_address.port_value, 9902);
     const routes = metrics.filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes;
-    assert.equal(routes[0].match.path, '/stats/prometheus');
-    assert.equal(routes[0].route.cluster, 'envoy_admin');
-    assert.deepEqual(routes[1].direct_response, { status: 404 }, 'nothing else of the admin interface is reachable');
+    assert.deepEqual(routes.slice(0, 2).map((route: any) => [route.match.path, route.match.headers[0].string_match.exact, route.route.cluster]), [
+      ['/stats/prometheus', 'GET', 'envoy_admin'],
+      ['/ready', 'GET', 'envoy_admin'],
+    ]);
+    assert.deepEqual(routes[2].direct_response, { status: 404 }, 'nothing else of the admin interface is reachable');
+    assert.equal(routes.length, 3);
+    assert.equal(listener.traffic_direction, 'INBOUND', 'the client listener is the one an inbound-only drain stops');
+    assert.equal(metrics.traffic_direction, undefined, 'the metrics listener keeps serving probes while the client listener drains');
   });
 
   test('https providers get TLS with SNI and certificate checks; plaintext ones do not', () => {

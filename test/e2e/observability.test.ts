@@ -177,7 +177,12 @@ describe('metrics, logs and the access log add up', () => {
     }
   });
 
-  test("Envoy's metrics listener serves only /stats/prometheus", async () => {
+  test("Envoy's metrics listener serves only /stats/prometheus and /ready", async () => {
+    const ready = await fetch(`http://127.0.0.1:${gateway.envoyMetricsPort}/ready`);
+    assert.equal(ready.status, 200);
+    assert.equal((await ready.text()).trim(), 'LIVE');
+    assert.equal((await fetch(`http://127.0.0.1:${gateway.envoyMetricsPort}/ready`, { method: 'POST' })).status, 404);
+    assert.equal((await fetch(`http://127.0.0.1:${gateway.envoyMetricsPort}/healthcheck/fail`, { method: 'POST' })).status, 404);
     assert.equal((await fetch(`http://127.0.0.1:${gateway.envoyMetricsPort}/quitquitquit`, { method: 'POST' })).status, 404);
     assert.equal((await fetch(`http://127.0.0.1:${gateway.envoyMetricsPort}/config_dump`)).status, 404);
   });
