@@ -2,11 +2,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_PATH, loadConfigurationFile } from '../config/load.js';
+import { durationMilliseconds } from '../config/duration.js';
 import { renderEnvoyBootstrap } from '../config/render-envoy.js';
 import { buildRuntimeView, type Environment } from '../config/runtime.js';
 import { generateKeySecret, hashKeySecret } from '../governance/key-secret.js';
 import { describeStartupFailure } from '../startup/describe-startup-failure.js';
 import { checkSidecarHealth } from './check-sidecar-health.js';
+import { drainEnvoy } from './drain-envoy.js';
 
 /**
  * llm-gateway serve                   run the sidecar (GATEWAY_CONFIG, default config/gateway.yaml)
@@ -15,12 +17,14 @@ import { checkSidecarHealth } from './check-sidecar-health.js';
  * llm-gateway check [--config F]      validate a configuration and exit
  * llm-gateway healthcheck [--config F]
  *                                     exit 0 when the sidecar's /healthz (at its configured admin address) answers 200
+ * llm-gateway drain-envoy [--config F] [--deadline 40s]
+ *                                     drain Envoy's client listener and wait for its requests (a pod's preStop hook)
  * llm-gateway demo-upstream [--port N] [--host H]
  *                                     run the demo OpenAI-compatible stand-in
  * llm-gateway new-key                 print a new gateway key and the hash to declare it with
  * llm-gateway hash-key                read a key on standard input, print its hash
  */
-const USAGE = 'usage: llm-gateway serve | render [--config F] [--env-file F] [--out F] | check [--config F] | healthcheck [--config F] | demo-upstream [--port N] [--host H] | new-key | hash-key';
+const USAGE = 'usage: llm-gateway serve | render [--config F] [--env-file F] [--out F] | check [--config F] | healthcheck [--config F] | drain-envoy [--config F] [--deadline D] | demo-upstream [--port N] [--host H] | new-key | hash-key';
 
 async function run(argv: string[]): Promise<number> {
   const [command = 'serve', ...rest] = argv;
@@ -32,6 +36,7 @@ async function run(argv: string[]): Promise<number> {
       'env-file': { type: 'string' },
       port: { type: 'string' },
       host: { type: 'string' },
+      deadline: { type: 'string' },
     },
   });
   const configPath = values.config ?? process.env.GATEWAY_CONFIG ?? DEFAULT_CONFIG_PATH;
@@ -67,6 +72,17 @@ async function run(argv: string[]): Promise<number> {
       const result = await checkSidecarHealth(loadConfigurationFile(configPath, process.env));
       if (!result.healthy) process.stderr.write(`unhealthy: ${result.url}: ${result.outcome}\n`);
       return result.healthy ? 0 : 1;
+    }
+    case 'drain-envoy': {
+      const deadline = values.deadline ?? '40s';
+      if (!/^\d+(\.\d+)?(ms|s|m)$/.test(deadline)) throw new Error(`--deadline: expected a duration such as "40s", not "${deadline}"`);
+      const report = (line: string) => process.stdout.write(`drain-envoy: ${line}\n`);
+      const result = await drainEnvoy(loadConfigurationFile(configPath, process.env), { deadlineMs: durationMilliseconds(deadline), report });
+      if (result.outcome === 'drained') report('no request in flight: envoy is drained');
+      else if (result.outcome === 'deadline') report(`deadline ${deadline} reached with ${result.activeRequests ?? 'an unknown number of'} requests in flight`);
+      else report(`nothing to drain: ${result.reason}`);
+      // A failing preStop hook changes nothing for the pod's shutdown but an event: every outcome is an orderly one.
+      return 0;
     }
     case 'demo-upstream': {
       const { createDemoUpstream } = await import('../demo/demo-upstream.js');

@@ -39,6 +39,8 @@ export interface HarnessOptions {
    * that the gateway's side would pay for. Secrets are checked either way.
    */
   retainLogs?: boolean;
+  /** More command-line arguments for Envoy (e.g. a short --drain-time-s). */
+  envoyArguments?: string[];
 }
 
 export interface GatewayHarness {
@@ -123,7 +125,7 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
   await startSidecar();
   let envoy: ChildProcess;
   const startEnvoy = async () => {
-    envoy = spawn(envoyPath, ['-c', bootstrapPath, '--disable-hot-restart', '--log-level', process.env.TEST_ENVOY_LOG_LEVEL ?? 'warn', '--concurrency', '1', '--file-flush-interval-msec', '100'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    envoy = spawn(envoyPath, ['-c', bootstrapPath, '--disable-hot-restart', '--log-level', process.env.TEST_ENVOY_LOG_LEVEL ?? 'warn', '--concurrency', '1', '--file-flush-interval-msec', '100', ...(options.envoyArguments ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     envoy.stdout!.on('data', (chunk: Buffer) => envoyLog.append(chunk));
     envoy.stderr!.on('data', (chunk: Buffer) => envoyLog.append(chunk));
     await waitFor(`envoy on :${envoyAdminPort}`, async () => (await fetch(`http://127.0.0.1:${envoyAdminPort}/ready`)).ok, () => envoyLog.text);
