@@ -10,7 +10,7 @@ import { join } from 'node:path';
 const KEY = 'sk-drain-provider-key';
 
 /**
- * A gateway pod's shutdown, through the real Envoy and sidecar: `llm-gateway drain-envoy`
+ * A gateway pod's shutdown, through the real Envoy and sidecar in the pod's shape: `llm-gateway drain-envoy`
  * (the sidecar container's preStop hook) must turn Envoy's readiness off, stop its client
  * listener after the drain time while the metrics listener keeps serving, and return only
  * when the request in flight has finished.
@@ -27,6 +27,9 @@ describe('llm-gateway drain-envoy', () => {
       models: { 'gpt-4o-mini': { provider: 'openai', model: 'gpt-4o-mini' } },
       environment: { OPENAI_API_KEY: KEY },
       envoyArguments: ['--drain-time-s', '1', '--drain-strategy', 'immediate'],
+      // The pod's shape: the admin server on all addresses for probes, gRPC on loopback. Envoy health-checks
+      // the sidecar and every target through sidecar.address (loopback); the request below needs both healthy.
+      sidecarAdminBindAddress: '0.0.0.0',
     });
   });
 

@@ -41,6 +41,8 @@ export interface HarnessOptions {
   retainLogs?: boolean;
   /** More command-line arguments for Envoy (e.g. a short --drain-time-s). */
   envoyArguments?: string[];
+  /** sidecar.admin_bind_address, e.g. 0.0.0.0 for a Kubernetes pod's shape (gRPC stays on 127.0.0.1). */
+  sidecarAdminBindAddress?: string;
 }
 
 export interface GatewayHarness {
@@ -81,7 +83,13 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
   const directory = mkdtempSync(join(tmpdir(), 'llm-gateway-test-'));
   const configuration = {
     listener: { address: '127.0.0.1', port: listenerPort, ...(options.maxRequestBytes ? { max_request_bytes: options.maxRequestBytes } : {}) },
-    sidecar: { address: '127.0.0.1', bind_address: '127.0.0.1', grpc_port: grpcPort, admin_port: sidecarAdminPort },
+    sidecar: {
+      address: '127.0.0.1',
+      bind_address: '127.0.0.1',
+      ...(options.sidecarAdminBindAddress ? { admin_bind_address: options.sidecarAdminBindAddress } : {}),
+      grpc_port: grpcPort,
+      admin_port: sidecarAdminPort,
+    },
     envoy: { admin_port: envoyAdminPort, metrics_port: envoyMetricsPort },
     ...(options.resilience ? { resilience: options.resilience } : {}),
     // Most tests are about something else than keys: they open the gateway on purpose, as an operator would.
