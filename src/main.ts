@@ -147,7 +147,15 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     server.startDraining();
     await server.shutdown(graceMs);
     clearInterval(sweeper);
-    if (admin.listening) await new Promise<void>((resolve) => admin.close(() => resolve()));
+    if (admin.listening) {
+      await new Promise<void>((resolve) => {
+        admin.close(() => resolve());
+        // close() waits for every open connection to end, and Envoy's health checks keep theirs alive
+        // (HTTP/1.1 keep-alive, a request every few seconds) for as long as Envoy runs, so the sidecar
+        // never exited. The streams are drained by now: nothing on this port is worth waiting for.
+        admin.closeAllConnections();
+      });
+    }
     // Before the store: a cut-short stream still waiting for its token count is metered (with the
     // rough count, if the worker is gone) and settles against an open store.
     await tokenCounter.close();
