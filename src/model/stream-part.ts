@@ -12,8 +12,9 @@ import type { Usage } from './usage.js';
  *
  * Order: `start` first; then content parts, each content block's parts contiguous (a tool
  * call's `tool-call-start`, its deltas, then `tool-call-end`); `usage` whenever the provider
- * reports it (each value cumulative: the latest wins); `finish` once at the end; or `error`
- * instead of `finish`, after which nothing follows. A stream that just stops has neither:
+ * reports it (each value cumulative: the latest wins); `finish` once per choice at the end,
+ * after the last usage (readers hold it back when a provider reports usage later); or
+ * `error` instead of `finish`, after which nothing follows. A stream that just stops has neither:
  * it was cut off, and writers must not pretend otherwise.
  *
  * `choice` is the alternative a part belongs to when the client asked for several (OpenAI's
