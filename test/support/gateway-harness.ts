@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { parseConfiguration } from '../../src/config/load.js';
-import { renderEnvoyBootstrap } from '../../src/config/render-envoy.js';
+import { buildEnvoyBootstrap, renderEnvoyBootstrap } from '../../src/config/render-envoy.js';
 import { buildRuntimeView } from '../../src/config/runtime.js';
 import { freePort } from './free-port.js';
 
@@ -43,6 +43,11 @@ export interface HarnessOptions {
   envoyArguments?: string[];
   /** sidecar.admin_bind_address, e.g. 0.0.0.0 for a Kubernetes pod's shape (gRPC stays on 127.0.0.1). */
   sidecarAdminBindAddress?: string;
+  /**
+   * Edits the rendered Envoy bootstrap before Envoy starts, for faults a generated bootstrap
+   * never has (a cluster the sidecar routes to that Envoy does not know, as after a stale render).
+   */
+  editBootstrap?: (bootstrap: Record<string, unknown>) => void;
 }
 
 export interface GatewayHarness {
@@ -104,7 +109,13 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
   writeFileSync(configPath, configText);
   const view = buildRuntimeView(parseConfiguration(configText, {}), { environment: {} });
   const bootstrapPath = join(directory, 'envoy.yaml');
-  writeFileSync(bootstrapPath, renderEnvoyBootstrap(view, { header: 'test' }));
+  if (options.editBootstrap) {
+    const bootstrap = buildEnvoyBootstrap(view);
+    options.editBootstrap(bootstrap);
+    writeFileSync(bootstrapPath, stringify(bootstrap, { aliasDuplicateObjects: false }));
+  } else {
+    writeFileSync(bootstrapPath, renderEnvoyBootstrap(view, { header: 'test' }));
+  }
 
   const secrets = options.environment ?? {};
   const sidecarLog = new ProcessOutput(options.retainLogs ?? true, secrets);
@@ -121,7 +132,8 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
   };
   const killSidecar = async (signal: NodeJS.Signals = 'SIGKILL') => {
     const child = sidecar;
-    if (!child || child.exitCode !== null) return;
+    // A child ended by a signal keeps exitCode null; it has exited all the same.
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolveExit) => {
       child.once('exit', () => resolveExit());
       child.kill(signal);
