@@ -2,6 +2,9 @@ import { stringify } from 'yaml';
 import { hasAttemptProcessor, type ModelRoute, type RuntimeView, type TargetRuntime } from './runtime.js';
 import { durationMilliseconds } from './duration.js';
 import type { ResilienceConfiguration } from './schema.js';
+import { envoyLocalReplyKinds } from './envoy-local-reply-kinds.js';
+import { openAIErrorFormat } from './openai-error-format.js';
+import { renderLocalReplyConfig } from './render-local-reply-config.js';
 
 /**
  * Renders the Envoy bootstrap from the same runtime view the sidecar serves from, so the
@@ -34,6 +37,12 @@ export const REQUEST_ID_ATTRIBUTE = `metadata.filter_metadata['${METADATA_NAMESP
 export const PHASE_METADATA_KEY = 'x-gateway-phase';
 export const SIDECAR_CLUSTER = 'gateway_sidecar';
 const ADMIN_CLUSTER = 'envoy_admin';
+
+
+/** Request line and headers together, in KiB; larger requests get a 431 (Envoy's default). */
+export const MAX_REQUEST_HEADERS_KIB = 60;
+/** Header fields in one request; more get a 431 (Envoy's default). */
+export const MAX_REQUEST_HEADERS = 100;
 
 const EXT_PROC_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor';
 const HTTP_OPTIONS_TYPE = 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
@@ -120,7 +129,9 @@ function httpConnectionManager(view: RuntimeView): Record<string, unknown> {
       internal_address_config: { unix_sockets: false, cidr_ranges: [] },
       stream_idle_timeout: envoyDuration(configuration.envoy.stream_idle_timeout),
       request_timeout: '0s',
-      common_http_protocol_options: { headers_with_underscores_action: 'REJECT_REQUEST' },
+      // Envoy's defaults, written out because the 431 reply names them.
+      max_request_headers_kb: MAX_REQUEST_HEADERS_KIB,
+      common_http_protocol_options: { headers_with_underscores_action: 'REJECT_REQUEST', max_headers_count: MAX_REQUEST_HEADERS },
       route_config: {
         name: 'gateway',
         virtual_hosts: [
@@ -177,7 +188,14 @@ function httpConnectionManager(view: RuntimeView): Record<string, unknown> {
           typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router', suppress_envoy_headers: true },
         },
       ],
-      local_reply_config: localReplyConfig(configuration.listener.max_request_bytes),
+      local_reply_config: renderLocalReplyConfig(
+        envoyLocalReplyKinds({
+          maxRequestBytes: configuration.listener.max_request_bytes,
+          maxRequestHeadersKib: MAX_REQUEST_HEADERS_KIB,
+          maxRequestHeaders: MAX_REQUEST_HEADERS,
+        }),
+        [openAIErrorFormat],
+      ),
       access_log: [
         {
           name: 'envoy.access_loggers.stdout',
@@ -218,58 +236,6 @@ function httpConnectionManager(view: RuntimeView): Record<string, unknown> {
         },
       ],
     },
-  };
-}
-
-/**
- * Envoy's own refusals (no route, body too large, no healthy upstream, timeouts, sidecar
- * failures) are plain text by default; OpenAI SDKs expect JSON. Replies the sidecar sends
- * itself are already OpenAI JSON, so they are left alone.
- */
-function localReplyConfig(maxRequestBytes: number): Record<string, unknown> {
-  // The sidecar's replies carry response code details "gateway_<code>" (responses.ts); Envoy's own never do.
-  const fromEnvoy = {
-    extension_filter: {
-      name: 'envoy.access_loggers.extension_filters.cel',
-      typed_config: {
-        '@type': 'type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter',
-        expression: "!response.code_details.startsWith('gateway')",
-      },
-    },
-  };
-  const mapper = (status: number, type: string, code: string, message: string) => ({
-    filter: {
-      and_filter: {
-        filters: [{ status_code_filter: { comparison: { op: 'EQ', value: { default_value: status, runtime_key: `gateway.local_reply.${status}` } } } }, fromEnvoy],
-      },
-    },
-    body_format_override: {
-      json_format: { error: { message, type, param: null, code } },
-      content_type: 'application/json',
-    },
-  });
-  return {
-    mappers: [
-      mapper(404, 'invalid_request_error', 'route_not_found', 'No route for this request: %RESPONSE_CODE_DETAILS%.'),
-      mapper(413, 'invalid_request_error', 'request_too_large', `The request body is larger than this gateway accepts (${maxRequestBytes} bytes).`),
-      mapper(431, 'invalid_request_error', 'headers_too_large', 'The request headers are larger than this gateway accepts.'),
-      mapper(500, 'server_error', 'gateway_error', 'The gateway could not process this request (%RESPONSE_CODE_DETAILS%).'),
-      mapper(502, 'server_error', 'upstream_error', 'The upstream provider could not be reached (%RESPONSE_CODE_DETAILS%).'),
-      mapper(503, 'server_error', 'service_unavailable', 'The gateway or its upstream provider is unavailable (%RESPONSE_CODE_DETAILS%).'),
-      mapper(504, 'server_error', 'gateway_timeout', 'The gateway timed out (%RESPONSE_CODE_DETAILS%).'),
-      {
-        // Anything else Envoy refuses by itself still gets an OpenAI-shaped body.
-        filter: {
-          and_filter: {
-            filters: [{ status_code_filter: { comparison: { op: 'GE', value: { default_value: 400, runtime_key: 'gateway.local_reply.any' } } } }, fromEnvoy],
-          },
-        },
-        body_format_override: {
-          json_format: { error: { message: '%LOCAL_REPLY_BODY% (%RESPONSE_CODE_DETAILS%)', type: 'invalid_request_error', param: null, code: 'gateway_error' } },
-          content_type: 'application/json',
-        },
-      },
-    ],
   };
 }
 

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { loadConfigurationFile, parseConfiguration } from '../../src/config/load.js';
-import { buildEnvoyBootstrap, HEADERS_NOT_FORWARDED, renderEnvoyBootstrap, ROUTE_HEADER } from '../../src/config/render-envoy.js';
+import {
+  buildEnvoyBootstrap,
+  HEADERS_NOT_FORWARDED,
+  MAX_REQUEST_HEADERS,
+  MAX_REQUEST_HEADERS_KIB,
+  renderEnvoyBootstrap,
+  ROUTE_HEADER,
+} from '../../src/config/render-envoy.js';
 import { buildRuntimeView } from '../../src/config/runtime.js';
 import { PACKAGE_ROOT } from '../support/gateway-harness.js';
 
@@ -98,7 +105,7 @@ models:
   });
 
   test('the router ext_proc fails closed, buffers requests, and may switch responses to streamed', () => {
-    const extProc = hcm.http_filters[0].typed_config;
+    const extProc = hcm.http_filters.find((filter: any) => filter.name === 'envoy.filters.http.ext_proc').typed_config;
     assert.equal(extProc.failure_mode_allow, false);
     assert.equal(extProc.processing_mode.request_body_mode, 'BUFFERED');
     assert.equal(extProc.allow_mode_override, true);
@@ -177,11 +184,22 @@ resilience: { attempts_per_level: 3, max_attempts: 7, retry_on: [5xx, '429'] }
     assert.equal(bootstrap.layered_runtime.layers[0].static_layer['envoy.reloadable_features.ext_proc_graceful_grpc_close'], true);
   });
 
-  test("Envoy's own refusals are rewritten to OpenAI JSON, the sidecar's are left alone", () => {
+  test("Envoy's own refusals are rewritten to OpenAI JSON naming the limit, the sidecar's are left alone", () => {
     const mappers = hcm.local_reply_config.mappers as any[];
-    const tooLarge = mappers.find((mapper) => JSON.stringify(mapper.filter).includes('"value":{"default_value":413'));
+    const expression = (mapper: any): string => mapper.filter.extension_filter.typed_config.expression;
+    // The first mapper matches the sidecar's replies and changes nothing, so no later one rewrites them.
+    assert.equal(expression(mappers[0]), "response.code_details.startsWith('gateway')");
+    assert.deepEqual(Object.keys(mappers[0]), ['filter']);
+    const tooLarge = mappers.find((mapper) => expression(mapper) === 'response.code == 413');
     assert.equal(tooLarge.body_format_override.json_format.error.code, 'request_too_large');
     assert.match(tooLarge.body_format_override.json_format.error.message, /1048576 bytes/);
-    for (const mapper of mappers) assert.match(JSON.stringify(mapper.filter), /response\.code_details\.startsWith\('gateway'\)/);
+    assert.equal(hcm.max_request_headers_kb, MAX_REQUEST_HEADERS_KIB);
+    assert.equal(hcm.common_http_protocol_options.max_headers_count, MAX_REQUEST_HEADERS);
+    const headers = mappers.find((mapper) => expression(mapper) === 'response.code == 431');
+    assert.match(headers.body_format_override.json_format.error.message, new RegExp(`${MAX_REQUEST_HEADERS_KIB} KiB.*${MAX_REQUEST_HEADERS} header fields`));
+    for (const mapper of mappers.slice(1)) {
+      assert.equal(mapper.body_format_override.content_type, 'application/json');
+      assert.deepEqual(Object.keys(mapper.body_format_override.json_format.error), ['message', 'type', 'param', 'code']);
+    }
   });
 });
