@@ -38,6 +38,33 @@ export const PHASE_METADATA_KEY = 'x-gateway-phase';
 export const SIDECAR_CLUSTER = 'gateway_sidecar';
 const ADMIN_CLUSTER = 'envoy_admin';
 
+/**
+ * The router-level processor's static mode: request headers, then the whole request body;
+ * no response phase. Envoy also runs its own replies (codec errors, 431, 413, 503, 504) through
+ * the response phases, and a reply waiting there for the sidecar is lost when Envoy closes the
+ * connection after a codec error.
+ */
+export const ROUTER_PROCESSING_MODE = {
+  request_header_mode: 'SEND',
+  request_body_mode: 'BUFFERED',
+  request_trailer_mode: 'SKIP',
+  response_header_mode: 'SKIP',
+  response_body_mode: 'NONE',
+  response_trailer_mode: 'SKIP',
+} as const;
+
+/**
+ * The mode the sidecar switches a request to (mode_override on its request-headers reply,
+ * the only phase besides response headers where Envoy honours it) once it will route the
+ * request: response headers, then JSON answers whole; the sidecar switches 200 event streams
+ * to STREAMED per response. Envoy takes body modes from an override as given, so the request
+ * body stays BUFFERED here.
+ */
+export const ROUTED_PROCESSING_MODE = {
+  request_body_mode: 'BUFFERED',
+  response_header_mode: 'SEND',
+  response_body_mode: 'BUFFERED',
+} as const;
 
 /** Request line and headers together, in KiB; larger requests get a 431 (Envoy's default). */
 export const MAX_REQUEST_HEADERS_KIB = 60;
@@ -165,15 +192,9 @@ function httpConnectionManager(view: RuntimeView): Record<string, unknown> {
             // Fail closed: if the sidecar cannot be reached the client gets a JSON 503, and nothing is forwarded.
             failure_mode_allow: false,
             status_on_error: { code: 503 },
-            processing_mode: {
-              request_header_mode: 'SEND',
-              request_body_mode: 'BUFFERED',
-              request_trailer_mode: 'SKIP',
-              response_header_mode: 'SEND',
-              // JSON answers arrive whole; the sidecar switches 200 event streams to STREAMED per response.
-              response_body_mode: 'BUFFERED',
-              response_trailer_mode: 'SKIP',
-            },
+            // No response phase unless the sidecar turns it on for a request it routes, so Envoy's
+            // own replies before that never wait on the sidecar.
+            processing_mode: ROUTER_PROCESSING_MODE,
             allow_mode_override: true,
             // allow_envoy lets the sidecar remove client-sent x-envoy-* headers (timeouts, retries) before the router reads them.
             mutation_rules: { allow_envoy: true },

@@ -10,8 +10,11 @@ import type { CommonResponse, HeaderMutation, ProcessingMode, ProcessingResponse
 /** Marks replies the gateway made itself, so Envoy's local_reply_config leaves them alone. */
 export const GATEWAY_ERROR_HEADER = 'x-gateway-error';
 
-export function continueRequestHeaders(mutation?: HeaderMutation): ProcessingResponse {
-  return { request_headers: { response: common(mutation) } };
+/** The reply to request headers; `modeOverride` changes the phases Envoy sends for the rest of this request. */
+export function continueRequestHeaders(mutation?: HeaderMutation, modeOverride?: ProcessingMode): ProcessingResponse {
+  const reply: ProcessingResponse = { request_headers: { response: common(mutation) } };
+  if (modeOverride) reply.mode_override = modeOverride;
+  return reply;
 }
 
 /** The reply to a buffered request body; with `body`, it replaces the body (header changes still apply: the headers are held). */

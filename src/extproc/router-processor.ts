@@ -1,5 +1,5 @@
 import { hasAttemptProcessor, type RuntimeView } from '../config/runtime.js';
-import { METADATA_NAMESPACE, REQUEST_ID_METADATA_KEY, ROUTE_HEADER } from '../config/render-envoy.js';
+import { METADATA_NAMESPACE, REQUEST_ID_METADATA_KEY, ROUTE_HEADER, ROUTED_PROCESSING_MODE } from '../config/render-envoy.js';
 import { toProtoStruct } from './proto-struct.js';
 import { asGatewayError, GatewayError } from '../errors.js';
 import { listModels, modelObject } from '../gateway/list-models.js';
@@ -192,7 +192,8 @@ export class RouterProcessor implements StreamProcessor {
       this.#traceId = this.#dependencies.newId().replace(/-/g, '');
       set.traceparent = `00-${this.#traceId}-${this.#dependencies.newId().replace(/-/g, '').slice(0, 16)}-01`;
     }
-    return continueRequestHeaders(headerMutation(set, clientHeadersToRemove(headers)));
+    // Only now are responses sent to the sidecar: a reply Envoy makes before this (a codec error) never waits on it.
+    return continueRequestHeaders(headerMutation(set, clientHeadersToRemove(headers)), ROUTED_PROCESSING_MODE);
   }
 
   #classify(): 'chat' | 'models' | GatewayError {

@@ -11,6 +11,8 @@ import {
   MAX_REQUEST_HEADERS_KIB,
   renderEnvoyBootstrap,
   ROUTE_HEADER,
+  ROUTED_PROCESSING_MODE,
+  ROUTER_PROCESSING_MODE,
 } from '../../src/config/render-envoy.js';
 import { buildRuntimeView } from '../../src/config/runtime.js';
 import { PACKAGE_ROOT } from '../support/gateway-harness.js';
@@ -111,6 +113,16 @@ models:
     assert.equal(extProc.allow_mode_override, true);
     assert.equal(hcm.http_filters.at(-1).name, 'envoy.filters.http.router');
     assert.equal(listener.per_connection_buffer_limit_bytes, 1048576);
+  });
+
+  test('responses reach the sidecar only when it asks (mode_override on request headers), so Envoy never holds its own replies for it', () => {
+    const extProc = hcm.http_filters.find((filter: any) => filter.name === 'envoy.filters.http.ext_proc').typed_config;
+    assert.deepEqual(extProc.processing_mode, ROUTER_PROCESSING_MODE);
+    assert.equal(extProc.processing_mode.response_header_mode, 'SKIP');
+    assert.equal(extProc.processing_mode.response_body_mode, 'NONE');
+    // Envoy takes body modes from an override as given: the request body must stay BUFFERED.
+    assert.equal(ROUTED_PROCESSING_MODE.request_body_mode, extProc.processing_mode.request_body_mode);
+    assert.equal(ROUTED_PROCESSING_MODE.response_header_mode, 'SEND');
   });
 
   test('targets are health-checked against the sidecar, in plaintext, with the target id as Host', () => {

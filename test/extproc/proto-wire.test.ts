@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadSync } from '@grpc/proto-loader';
 import protobuf from 'google-protobuf/google/protobuf/struct_pb.js';
+import { ROUTED_PROCESSING_MODE } from '../../src/config/render-envoy.js';
 import { fromProtoStruct, toProtoStruct } from '../../src/extproc/proto-struct.js';
 import { jsonImmediateResponse } from '../../src/extproc/responses.js';
 import { PACKAGE_ROOT } from '../support/gateway-harness.js';
@@ -62,5 +63,11 @@ describe('protos/ wire compatibility', () => {
   test('mode_override (9) carries response_body_mode (4) as STREAMED = 1', () => {
     const bytes = responseType.serialize({ response_headers: {}, mode_override: { response_body_mode: 'STREAMED' } });
     assert.deepEqual([...bytes], [0x12, 0x00, 0x4a, 0x02, 0x20, 0x01]);
+  });
+
+  test('the routed mode_override on request headers: request_body_mode (3) BUFFERED = 2, response_header_mode (2) SEND = 1, response_body_mode (4) BUFFERED = 2', () => {
+    const bytes = responseType.serialize({ request_headers: {}, mode_override: ROUTED_PROCESSING_MODE });
+    // Field 1 (request_headers), then field 9 with its fields in number order.
+    assert.deepEqual([...bytes], [0x0a, 0x00, 0x4a, 0x06, 0x10, 0x01, 0x18, 0x02, 0x20, 0x02]);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { METADATA_NAMESPACE, REQUEST_ID_METADATA_KEY, ROUTE_HEADER } from '../../src/config/render-envoy.js';
+import { METADATA_NAMESPACE, REQUEST_ID_METADATA_KEY, ROUTE_HEADER, ROUTED_PROCESSING_MODE } from '../../src/config/render-envoy.js';
 import { fromProtoStruct } from '../../src/extproc/proto-struct.js';
 import type { ProcessingRequest, ProcessingResponse } from '../../src/extproc/messages.js';
 import { RouterProcessor } from '../../src/extproc/router-processor.js';
@@ -45,6 +45,16 @@ describe('RouterProcessor', () => {
     const processor = new RouterProcessor(processorDependencies());
     const reply = step(processor, { request: 'request_headers', request_headers: chatHeaders });
     assert.deepEqual(reply.request_headers?.response?.header_mutation?.remove_headers, ['authorization', 'x-gateway-route']);
+  });
+
+  test('request headers of a chat request turn the response phases on; answers made at the headers leave them off', () => {
+    const chat = step(new RouterProcessor(processorDependencies()), { request: 'request_headers', request_headers: chatHeaders });
+    assert.deepEqual(chat.mode_override, ROUTED_PROCESSING_MODE);
+    for (const message of [headers({ ':method': 'GET', ':path': '/v1/models' }, true), headers({ ':method': 'GET', ':path': '/v1/embeddings' }, true)]) {
+      const reply = step(new RouterProcessor(processorDependencies()), { request: 'request_headers', request_headers: message });
+      assert.ok(reply.immediate_response);
+      assert.equal(reply.mode_override, undefined);
+    }
   });
 
   test('request body, several targets: only the routing header, with clear_route_cache; the request id travels as dynamic metadata', () => {
