@@ -14,7 +14,8 @@ import { envoyBinary, waitFor } from '../test/support/gateway-harness.js';
  * clusters, circuit breakers, access log, buffer limits), with the gateway taken out:
  *
  * - the ext_proc filters (the router's in the HCM, the attempt's upstream one) are removed,
- *   and so is the header_mutation filter that only carries the attempt's content-length;
+ *   and so are the header_mutation filter that only carries the attempt's content-length and
+ *   the buffer filter that reads the whole request before the sidecar sees it;
  * - the sidecar cluster is removed, and so are the model clusters' health checks (they ask
  *   the sidecar whether a target has a key) and the runtime layer (its one key is an ext_proc
  *   setting);
@@ -24,7 +25,7 @@ import { envoyBinary, waitFor } from '../test/support/gateway-harness.js';
  * the ext_proc round trips, nothing else.
  */
 
-const REMOVED_HTTP_FILTERS = new Set(['envoy.filters.http.ext_proc', 'envoy.filters.http.header_mutation']);
+const REMOVED_HTTP_FILTERS = new Set(['envoy.filters.http.ext_proc', 'envoy.filters.http.header_mutation', 'envoy.filters.http.buffer']);
 
 /** The header a baseline client sends to pick the model's cluster (the sidecar writes it in the gateway). */
 export const BASELINE_ROUTE_HEADER = ROUTE_HEADER;
@@ -63,7 +64,8 @@ export function buildBaselineBootstrap(configuration: Record<string, unknown>, p
   const view = buildRuntimeView(parseConfiguration(stringify(baselineConfiguration), {}), { environment: {} });
   const bootstrap = stripGateway(buildEnvoyBootstrap(view)) as Record<string, unknown>;
   const text = JSON.stringify(bootstrap);
-  for (const leftover of ['ext_proc', SIDECAR_CLUSTER, 'header_mutation']) {
+  // Filter names and type URLs (the local replies still name ext_proc errors, which never occur here).
+  for (const leftover of ['filters.http.ext_proc', SIDECAR_CLUSTER, 'header_mutation', 'filters.http.buffer']) {
     if (text.includes(leftover)) throw new Error(`baseline bootstrap still mentions ${leftover}`);
   }
   return { bootstrap, view };

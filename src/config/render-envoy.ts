@@ -179,11 +179,25 @@ function httpConnectionManager(view: RuntimeView): Record<string, unknown> {
                 },
                 request_headers_to_remove: HEADERS_NOT_FORWARDED,
               },
+              {
+                // CONNECT matches no path route, and a tunnel's body never ends: the buffer filter would
+                // hold it until the idle timeout. Matched here, with no CONNECT upgrade configured, it is
+                // refused by Envoy at once (403 upgrade_failed) before any filter runs; the 405 is never sent.
+                match: { connect_matcher: {} },
+                direct_response: { status: 405 },
+              },
             ],
           },
         ],
       },
       http_filters: [
+        {
+          // The whole request is read before the sidecar sees any of it, so an HTTP/1 framing error
+          // in a body that arrives late is found before the sidecar turns on response processing,
+          // and Envoy's 400 is written, not held for the sidecar on a closing connection.
+          name: 'envoy.filters.http.buffer',
+          typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer', max_request_bytes: configuration.listener.max_request_bytes },
+        },
         {
           name: 'envoy.filters.http.ext_proc',
           typed_config: {

@@ -125,6 +125,14 @@ models:
     assert.equal(ROUTED_PROCESSING_MODE.response_header_mode, 'SEND');
   });
 
+  test('the whole request is buffered before the sidecar sees it, up to max_request_bytes; CONNECT gets a route so Envoy refuses it', () => {
+    const names = hcm.http_filters.map((filter: any) => filter.name);
+    assert.ok(names.indexOf('envoy.filters.http.buffer') < names.indexOf('envoy.filters.http.ext_proc'));
+    const buffer = hcm.http_filters.find((filter: any) => filter.name === 'envoy.filters.http.buffer');
+    assert.equal(buffer.typed_config.max_request_bytes, 1048576);
+    assert.ok(hcm.route_config.virtual_hosts[0].routes.some((route: any) => route.match.connect_matcher !== undefined));
+  });
+
   test('targets are health-checked against the sidecar, in plaintext, with the target id as Host', () => {
     const gpt = clusters.find((cluster) => cluster.name === 'model_gpt');
     const endpoint = gpt.load_assignment.endpoints[0].lb_endpoints[0].endpoint;
