@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { connect as connectHttp2 } from 'node:http2';
-import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { MAX_REQUEST_HEADERS, MAX_REQUEST_HEADERS_KIB, ROUTE_HEADER } from '../../src/config/render-envoy.js';
 import { freePort } from '../support/free-port.js';
+import { exchange, exchangeHttp2, type HttpReply } from '../support/raw-http.js';
 import { startGateway, waitFor, type GatewayHarness } from '../support/gateway-harness.js';
 import { delayed } from '../support/faults.js';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
@@ -16,90 +15,6 @@ import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/moc
  */
 const PROVIDER_KEY = 'sk-provider-local-replies-7';
 const MAX_REQUEST_BYTES = 64 * 1024;
-
-interface HttpReply {
-  statusLine: string;
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-type Part = string | Buffer | { pause: () => Promise<void> };
-
-/**
- * Writes the parts on a new connection (a `pause` waits before the next part) and reads one
- * HTTP/1.1 reply: complete once its content-length is in, or when Envoy closes. No reply at
- * all (the connection closed first) is an error naming what arrived.
- */
-function exchange(port: number, parts: Part[]): Promise<HttpReply> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let received = Buffer.alloc(0);
-    let settled = false;
-    const settle = (error?: Error) => {
-      if (settled) return;
-      const reply = parseReply(received);
-      if (error === undefined && reply === undefined) return;
-      settled = true;
-      socket.destroy();
-      if (reply !== undefined) resolve(reply);
-      else reject(new Error(`no HTTP reply; the connection ended after ${received.length} bytes (${error?.message ?? ''}): ${JSON.stringify(received.toString('latin1').slice(0, 200))}`));
-    };
-    socket.on('data', (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      settle();
-    });
-    socket.on('error', (error) => settle(error));
-    socket.on('close', () => settle(new Error('closed')));
-    void (async () => {
-      for (const part of parts) {
-        if (socket.destroyed) return;
-        if (typeof part === 'object' && 'pause' in part) await part.pause();
-        else socket.write(part);
-      }
-    })();
-  });
-}
-
-/** A complete reply in `bytes`, or undefined while the head or the content-length body is still incomplete. */
-function parseReply(bytes: Buffer): HttpReply | undefined {
-  const end = bytes.indexOf('\r\n\r\n');
-  if (end === -1) return undefined;
-  const [statusLine = '', ...lines] = bytes.subarray(0, end).toString('latin1').split('\r\n');
-  const headers: Record<string, string> = {};
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  const body = bytes.subarray(end + 4);
-  const length = Number(headers['content-length']);
-  if (!Number.isInteger(length) || body.length < length) return undefined;
-  return { statusLine, status: Number(statusLine.split(' ')[1]), headers, body: body.subarray(0, length).toString('utf8') };
-}
-
-/** One request over h2c (HTTP/2 without TLS, prior knowledge). */
-async function exchangeHttp2(port: number, headers: Record<string, string>, body?: string): Promise<HttpReply> {
-  const session = connectHttp2(`http://127.0.0.1:${port}`);
-  try {
-    return await new Promise<HttpReply>((resolve, reject) => {
-      session.on('error', reject);
-      const stream = session.request(headers);
-      let status = 0;
-      let responseHeaders: Record<string, string> = {};
-      const chunks: Buffer[] = [];
-      stream.on('response', (received) => {
-        status = Number(received[':status']);
-        responseHeaders = Object.fromEntries(Object.entries(received).map(([name, value]) => [name, String(value)]));
-      });
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => resolve({ statusLine: `HTTP/2 ${status}`, status, headers: responseHeaders, body: Buffer.concat(chunks).toString('utf8') }));
-      stream.on('error', reject);
-      stream.end(body);
-    });
-  } finally {
-    session.close();
-  }
-}
 
 interface ExpectedError {
   status: number;
