@@ -449,6 +449,10 @@ function modelCluster(view: RuntimeView, route: ModelRoute): Record<string, unkn
       },
     ],
     outlier_detection: outlierDetection(view.configuration.resilience),
+    // Envoy batches host-set changes (ejections, health flips) for 1 s by default before workers see
+    // them; a model's clusters have a handful of hosts, so apply each change at once and an ejected
+    // target stops receiving traffic as soon as it is ejected.
+    common_lb_config: { update_merge_window: '0s' },
     circuit_breakers: circuitBreakers(view.configuration.resilience),
     typed_extension_protocol_options: {
       'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
