@@ -16,6 +16,12 @@ import { renderLocalReplyConfig } from './render-local-reply-config.js';
  */
 
 /** The header the router-level processor writes; the route's cluster_header reads it. */
+/**
+ * Streams Envoy opens on one HTTP/2 connection to the sidecar before moving to a new one: below
+ * the 1,000 peer resets Node's HTTP/2 stack tolerates in a burst before it sends GOAWAY.
+ */
+export const SIDECAR_STREAMS_PER_CONNECTION = 900;
+
 export const ROUTE_HEADER = 'x-gateway-route';
 /**
  * Removed by the route before any attempt: the routing header, and proxy headers that would
@@ -108,15 +114,16 @@ export function buildEnvoyBootstrap(view: RuntimeView): Record<string, unknown> 
         },
       ],
     },
-    // Without this guard (off by default in 1.40) Envoy ends every ext_proc stream with RST_STREAM.
-    // Node's HTTP/2 stack counts peer resets as a Rapid Reset attack (a burst of 1000, then 33/s)
-    // and answers with GOAWAY, failing the requests in flight; a half-close is the polite ending
-    // the sidecar already answers. Found by `make bench` (bench/README.md).
+    // Envoy 1.40's graceful ext_proc close (runtime guard ext_proc_graceful_grpc_close) segfaults
+    // Envoy when a long response stream (about 12,000 body messages on one ext_proc stream) ends:
+    // found by the fuzz test (test/e2e/fuzz.test.ts). It stays off, set here so that an upgrade
+    // that flips its default does not turn it on unseen. Envoy then ends each ext_proc stream with
+    // RST_STREAM; the sidecar cluster's max_requests_per_connection keeps that polite.
     layered_runtime: {
       layers: [
         {
           name: 'static',
-          static_layer: { 'envoy.reloadable_features.ext_proc_graceful_grpc_close': true },
+          static_layer: { 'envoy.reloadable_features.ext_proc_graceful_grpc_close': false },
         },
       ],
     },
@@ -382,6 +389,11 @@ function sidecarCluster(view: RuntimeView): Record<string, unknown> {
     typed_extension_protocol_options: {
       'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
         '@type': HTTP_OPTIONS_TYPE,
+        // Envoy ends each ext_proc stream with RST_STREAM (graceful close stays off, see layered_runtime).
+        // Node's HTTP/2 stack allows a connection a burst of 1,000 peer resets, then 33 per second, and
+        // answers more with GOAWAY, failing the requests in flight; Node 20 cannot raise that limit.
+        // Envoy moves to a fresh connection before any one sees 1,000 streams.
+        common_http_protocol_options: { max_requests_per_connection: SIDECAR_STREAMS_PER_CONNECTION },
         explicit_http_config: {
           http2_protocol_options: {
             // Every client request holds one or two ext_proc streams open on this connection.

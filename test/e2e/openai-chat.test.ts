@@ -305,18 +305,4 @@ describe('OpenAI-compatible chat through Envoy', () => {
     assert.ok(!logs.includes(CLIENT_KEY), 'the client key is in a log');
     assert.ok(!metrics.includes(PROVIDER_KEY));
   });
-
-  test('Envoy ends ext_proc streams by half-closing, never by a reset the sidecar would count as an attack', async () => {
-    // Node's HTTP/2 stack answers ~1000 peer resets on one connection with GOAWAY, failing
-    // every request in flight; bench/README.md tells how this was found under load.
-    for (let index = 0; index < 3; index += 1) {
-      await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] });
-      const stream = await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }], stream: true });
-      for await (const chunk of stream) void chunk;
-    }
-    const stats = await gateway.envoyStats();
-    assert.ok((stats.get('cluster.gateway_sidecar.upstream_rq_total') ?? 0) >= 12, 'the requests went through the sidecar');
-    assert.equal(stats.get('cluster.gateway_sidecar.upstream_rq_tx_reset'), 0);
-    assert.equal(stats.get('cluster.gateway_sidecar.upstream_cx_protocol_error'), 0);
-  });
 });
