@@ -46,6 +46,10 @@ const LEADING_BLOCKS: Readonly<Record<AnthropicMessage['role'], ReadonlySet<unkn
  *    "Preserving thinking blocks"); they are sent only when this request thinks.
  * 8. A final assistant message (a prefill) does not end with whitespace ("final assistant
  *    content cannot end with trailing whitespace"): its last text is trimmed at the end.
+ * 9. The conversation begins with a user turn ("first message must use the \"user\" role").
+ *    Nothing can be made up in its place, so a conversation that does not (an assistant turn
+ *    first, or a first user message with no visible content, which rule 2 leaves out) is refused
+ *    with a 400 naming that message, before anything is sent.
  *
  * @param replayThinking whether to send the `thinking_blocks` a client returns on assistant messages.
  */
@@ -109,7 +113,19 @@ export function convertMessagesToAnthropic(openAIMessages: readonly ChatMessage[
     }
   });
   trimFinalAssistantText(messages);
+  requireLeadingUserTurn(messages, openAIMessages);
   return { messages, system, sources };
+}
+
+/** Rule 9: refuses a conversation that does not begin with a user turn, naming the message that begins it. */
+function requireLeadingUserTurn(messages: readonly AnthropicMessage[], openAIMessages: readonly ChatMessage[]): void {
+  // No message at all is convertAnthropicRequest's "at least one message" refusal.
+  if (messages.length === 0 || messages[0]!.role === 'user') return;
+  const first = openAIMessages.findIndex((message) => message.role !== 'system' && message.role !== 'developer');
+  if (openAIMessages[first]!.role === 'user') {
+    throw invalid(`messages[${first}].content`, `messages[${first}] has no visible content, and Anthropic models need the conversation to begin with a user message that has some.`);
+  }
+  throw invalid(`messages[${first}].role`, `Anthropic models need the conversation to begin with a user message; messages[${first}] is an "${openAIMessages[first]!.role}" message.`);
 }
 
 /**

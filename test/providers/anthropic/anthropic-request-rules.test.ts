@@ -157,6 +157,15 @@ describe('Anthropic request rules, met by construction', () => {
     assertRefused({ messages: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: '\n' }] }, 'messages');
   });
 
+  test('the conversation begins with a user turn: an empty first user message or an assistant turn first is a 400 naming that message', () => {
+    const history = [{ role: 'assistant', content: null, tool_calls: [call('call_1', 'get_weather')] }, { role: 'tool', tool_call_id: 'call_1', content: '{"temperature":18}' }];
+    assertRefused({ messages: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: '' }, ...history], tools: [tool('get_weather')] }, 'messages[1].content');
+    assertRefused({ messages: [{ role: 'user', content: [{ type: 'text', text: ' \n' }] }, ...history], tools: [tool('get_weather')] }, 'messages[0].content');
+    assertRefused({ messages: [{ role: 'assistant', content: 'Hello!' }, { role: 'user', content: 'hi' }] }, 'messages[0].role');
+    const body = convert({ messages: [{ role: 'user', content: 'Weather?' }, ...history], tools: [tool('get_weather')] });
+    assert.equal(body.messages[0].role, 'user');
+  });
+
   test('a final assistant message (a prefill) is refused on Claude 4.6 and later, and with thinking', () => {
     const prefill = { messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }] };
     assert.doesNotThrow(() => convert(prefill, 'claude-sonnet-4-5'));
