@@ -145,7 +145,7 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
   await startSidecar();
   let envoy: ChildProcess;
   const startEnvoy = async () => {
-    envoy = spawn(envoyPath, ['-c', bootstrapPath, '--disable-hot-restart', '--log-level', process.env.TEST_ENVOY_LOG_LEVEL ?? 'warn', '--concurrency', '1', '--file-flush-interval-msec', '100', ...(options.envoyArguments ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+    envoy = spawn(envoyPath, ['-c', bootstrapPath, '--disable-hot-restart', '--log-level', process.env.TEST_ENVOY_LOG_LEVEL ?? 'warn', ...(process.env.TEST_ENVOY_LOG_PATH ? ['--log-path', process.env.TEST_ENVOY_LOG_PATH] : []), '--concurrency', '1', '--file-flush-interval-msec', '100', ...(options.envoyArguments ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     envoy.stdout!.on('data', (chunk: Buffer) => envoyLog.append(chunk));
     envoy.stderr!.on('data', (chunk: Buffer) => envoyLog.append(chunk));
     await waitFor(`envoy on :${envoyAdminPort}`, async () => (await fetch(`http://127.0.0.1:${envoyAdminPort}/ready`)).ok, () => envoyLog.text);
