@@ -93,6 +93,8 @@ export class RouterProcessor implements StreamProcessor {
   /** Server-sent events delivered to the client, for estimating output when a stream is cut short. */
   #deliveredEvents = 0;
   #usageEstimated = false;
+  /** A cut-short stream's usage is being counted (the tokenizer answers asynchronously). */
+  #estimating = false;
   #metered = false;
   #closed = false;
 
@@ -135,7 +137,7 @@ export class RouterProcessor implements StreamProcessor {
    */
   #meterCutShort(): void {
     const context = this.#context;
-    if (context === undefined || this.#metered) return;
+    if (context === undefined || this.#metered || this.#estimating) return;
     // 499: nginx's "client closed request", the customary code for a request that ended without a status.
     const status = this.#status || 499;
     const translator = this.#translator;
@@ -143,19 +145,27 @@ export class RouterProcessor implements StreamProcessor {
       this.#finish(status, true);
       return;
     }
+    void this.#estimateThenFinish(context, translator, status);
+  }
+
+  /**
+   * Meters a stream that ended without the provider's totals by what it delivered (see
+   * estimateCutShortUsage). Counting may wait for the tokenizer's thread; #finish still runs
+   * exactly once, and resolves this promise.
+   */
+  async #estimateThenFinish(context: RequestContext, translator: StreamTranslator, status: number): Promise<void> {
+    this.#estimating = true;
     this.#servedModel = translator.model;
     // The role chunk carries no output token.
-    const contentEvents = Math.max(0, this.#deliveredEvents - 1);
-    // Counting the prompt may wait for the tokenizer's thread; #finish still runs exactly once.
-    estimateCutShortUsage(context.request, translator.usage, contentEvents, this.#dependencies.tokenCounter)
-      .then(
-        (usage) => {
-          this.#usage = usage;
-          this.#usageEstimated = true;
-        },
-        (error: unknown) => this.#dependencies.logger.warn({ err: error, request_id: context.id }, 'usage of a cut-short stream could not be estimated'),
-      )
-      .finally(() => this.#finish(status, true));
+    const delivered = { contentEvents: Math.max(0, this.#deliveredEvents - 1), output: translator.delivered };
+    try {
+      this.#usage = await estimateCutShortUsage(context.request, translator.usage, delivered, this.#dependencies.tokenCounter);
+      this.#usageEstimated = true;
+    } catch (error) {
+      this.#usage = translator.usage;
+      this.#dependencies.logger.warn({ err: error, request_id: context.id }, 'usage of a cut-short stream could not be estimated');
+    }
+    this.#finish(status, true);
   }
 
   #onRequestHeaders(message: HttpHeaders): ProcessingResponse | Promise<ProcessingResponse> {
@@ -362,7 +372,7 @@ export class RouterProcessor implements StreamProcessor {
   }
 
   /** The per-chunk hot path: translate, note the first byte out, meter at the end. */
-  #streamChunk(translator: StreamTranslator, chunk: Buffer, endOfStream: boolean, original: Buffer | undefined): ProcessingResponse {
+  #streamChunk(translator: StreamTranslator, chunk: Buffer, endOfStream: boolean, original: Buffer | undefined): ProcessingResponse | Promise<ProcessingResponse> {
     let out = translator.push(chunk);
     if (endOfStream) {
       const tail = translator.end();
@@ -372,14 +382,19 @@ export class RouterProcessor implements StreamProcessor {
       if (this.#firstByteAt === undefined) this.#firstByteAt = this.#dependencies.now();
       this.#deliveredEvents += countEvents(out);
     }
-    if (endOfStream) {
-      this.#usage = translator.usage;
-      this.#servedModel = translator.model;
-      this.#finish(this.#status, false);
-    }
     // Unchanged bytes need no mutation: sending none saves copying the chunk back to Envoy.
     const reply = out === original ? CONTINUE_RESPONSE_BODY : responseBody(out);
-    return endOfStream ? this.#withAccessLogFacts(reply) : reply;
+    if (!endOfStream) return reply;
+    const context = this.#context;
+    if (!translator.complete && context !== undefined && !this.#metered && !this.#estimating) {
+      // The upstream ended without its totals (cut off, or failed mid-stream): metered by what was
+      // delivered. The last bytes wait for the count, so the access log gets the metered figures.
+      return this.#estimateThenFinish(context, translator, this.#status).then(() => this.#withAccessLogFacts(reply));
+    }
+    this.#usage = translator.usage;
+    this.#servedModel = translator.model;
+    this.#finish(this.#status, false);
+    return this.#withAccessLogFacts(reply);
   }
 
   /** Hands the request's facts to Envoy's access log (dynamic metadata), on the reply that ends the response. */

@@ -208,6 +208,27 @@ describe('RouterProcessor', () => {
     assert.equal(dependencies.meter.outcomes[0]!.status, 200);
   });
 
+  test('an upstream that ends its stream without usage or [DONE] is metered as cut short, once, after the count', async () => {
+    const { dependencies, processor } = routed(true, true);
+    step(processor, { request: 'response_headers', response_headers: headers({ ':status': '200', 'content-type': 'text/event-stream' }) });
+    const roleChunk = contentChunk.replace('{"content":"Hi"}', '{"role":"assistant","content":""}');
+    step(processor, { request: 'response_body', response_body: { body: Buffer.from(roleChunk + contentChunk + contentChunk) } });
+    const last = processor.handle({ request: 'response_body', response_body: { body: Buffer.from(contentChunk), end_of_stream: true } });
+    assert.ok(last instanceof Promise, 'the last reply waits for the count');
+    assert.equal(dependencies.meter.outcomes.length, 0);
+    const reply = await last;
+    assert.equal(reply.response_body?.response?.body_mutation, undefined, 'the bytes still go on unchanged');
+    processor.close('ended');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(dependencies.meter.outcomes.length, 1);
+    const outcome = dependencies.meter.outcomes[0]!;
+    assert.equal(outcome.cutShort, true);
+    assert.equal(outcome.usageEstimated, true);
+    // A pass-through OpenAI stream: one token per content event, the role event aside.
+    assert.equal(outcome.usage?.completionTokens, 3);
+    assert.ok(fromProtoStruct(reply.dynamic_metadata), 'the access log gets the metered facts');
+  });
+
   test('a buffered JSON answer is metered from its usage and passed through unchanged', () => {
     const { dependencies, processor } = routed(false);
     const headersReply = step(processor, { request: 'response_headers', response_headers: headers({ ':status': '200', 'content-type': 'application/json' }) });
