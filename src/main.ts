@@ -22,6 +22,8 @@ import { decideAccess } from './governance/access-mode.js';
 import { createPricing, DEFAULT_PRICE_TABLE_PATH, loadPriceTableFile } from './pricing/create-pricing.js';
 import { readCredential } from './config/read-credential.js';
 import { createTokenCounter } from './gateway/token-counter.js';
+import { durationMilliseconds } from './config/duration.js';
+import { createTargetPauses } from './resilience/target-pauses.js';
 import { createAdminServer } from './observability/admin-server.js';
 import { logGovernanceStoreCalls } from './observability/log-governance-store-calls.js';
 import { readLogSettings, type LogSettings } from './observability/log-settings.js';
@@ -114,14 +116,19 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
 
   const now = () => performance.now();
   const tokenCounter = createTokenCounter();
+  const pauses = createTargetPauses(now);
+  const { resilience } = configuration;
+  const backOff = { overloadedPauseMs: durationMilliseconds(resilience.overloaded_pause), maxPauseMs: durationMilliseconds(resilience.max_pause) };
+  const onPause = (target: { id: string; provider: { name: string }; model: string }) =>
+    metrics.targetPauses.inc({ gen_ai_request_model: target.id.slice(0, target.id.lastIndexOf('#')), target: `${target.provider.name}/${target.model}` });
   const server = new ExtProcServer({
     logger,
     metrics,
     maxMessageBytes: configuration.listener.max_request_bytes,
     createProcessor: (phase) =>
       phase === 'attempt'
-        ? new AttemptProcessor({ store, registry, now, logger })
-        : new RouterProcessor({ view: () => view, store, registry, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing }),
+        ? new AttemptProcessor({ store, registry, now, clock: Date.now, pauses, backOff, onPause, logger })
+        : new RouterProcessor({ view: () => view, store, registry, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses }),
   });
   let healthy = true;
   metrics.openAccess.set(access.open ? 1 : 0);
@@ -139,7 +146,8 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     targetHealthPath: TARGET_HEALTH_PATH,
     isTargetUsable: (targetId) => {
       const target = view.targets.get(targetId);
-      return target === undefined ? undefined : target.provider.unavailableReason === undefined;
+      // A target paused at its provider's request fails its health check until the pause ends.
+      return target === undefined ? undefined : target.provider.unavailableReason === undefined && pauses.remaining(targetId) === 0;
     },
   });
   const stop = async (graceMs: number) => {

@@ -36,6 +36,9 @@ import {
 } from './responses.js';
 import type { StreamEndReason, StreamProcessor } from './stream-processor.js';
 import { upstreamRequestMutation } from './upstream-request-mutation.js';
+import { IMMEDIATE_HEALTH_CHECK_FAIL_HEADER, TARGETS_PAUSED_HEADER } from './attempt-processor.js';
+import { retryAfterSeconds, routePausedFor } from '../resilience/route-pause.js';
+import type { TargetPauses } from '../resilience/target-pauses.js';
 
 export interface RouterProcessorDependencies {
   /** The current runtime view; read once per request so a reload never changes a request midway. */
@@ -52,10 +55,14 @@ export interface RouterProcessorDependencies {
   tokenCounter: TokenCounter;
   governance: Governance;
   pricing: Pricing;
+  /** Targets whose provider asked for quiet (Retry-After): a model whose targets are all paused is answered 429. */
+  pauses: TargetPauses;
 }
 
 /** Provider response headers that describe the gateway's provider account, not the client's request. */
 const PROVIDER_RESPONSE_HEADERS = /^(openai-organization|openai-project|anthropic-organization-id|set-cookie|x-ratelimit-|cf-ray$|x-envoy-upstream)/;
+/** Headers the attempt processor writes for Envoy and the router, never for the client. */
+const ATTEMPT_SIGNAL_HEADERS = new Set([IMMEDIATE_HEALTH_CHECK_FAIL_HEADER, TARGETS_PAUSED_HEADER]);
 
 /** Envoy's count of tries (include_attempt_count_in_response), read by the router and not passed on. */
 const ATTEMPT_COUNT_HEADER = 'x-envoy-attempt-count';
@@ -253,6 +260,9 @@ export class RouterProcessor implements StreamProcessor {
       const request = parseChatRequest(body);
       model = request.model;
       const route = resolveRoute(view, request.model);
+      // Every target asked for quiet: answered at once, and nothing is sent before the pause ends.
+      const paused = routePausedFor(route, this.#dependencies.pauses);
+      if (paused !== undefined) throw pausedModel(route.alias, paused);
       const primary = route.targets.find((target) => target.provider.unavailableReason === undefined)!;
       // Translating now refuses what the provider cannot honour with a 400, before anything is sent.
       const prepared = new Map([[primary.id, prepareUpstreamRequest(this.#dependencies.registry, request, primary)]]);
@@ -307,7 +317,10 @@ export class RouterProcessor implements StreamProcessor {
     const target = context.route.targets[0]!;
     const upstream = context.prepared.get(target.id)!;
     context.attempts.push({ target, startedAt: this.#dependencies.now() });
-    return continueRequestBody(upstreamRequestMutation(upstream, { ...route, 'content-length': String(upstream.body.length) }), true, upstream.body);
+    const reply = continueRequestBody(upstreamRequestMutation(upstream, { ...route, 'content-length': String(upstream.body.length) }), true, upstream.body);
+    // The attempt processor reads each try's answer (a request to pause), finding the request by this id.
+    reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { [REQUEST_ID_METADATA_KEY]: context.id } });
+    return reply;
   }
 
   #onResponseHeaders(message: HttpHeaders): ProcessingResponse {
@@ -315,12 +328,14 @@ export class RouterProcessor implements StreamProcessor {
     const headers = readHeaders(message.headers);
     this.#status = Number(headers[':status'] ?? 0);
     const set: Record<string, string> = {};
-    const remove = Object.keys(headers).filter((name) => PROVIDER_RESPONSE_HEADERS.test(name) || name === ATTEMPT_COUNT_HEADER);
+    const remove = Object.keys(headers).filter((name) => PROVIDER_RESPONSE_HEADERS.test(name) || name === ATTEMPT_COUNT_HEADER || ATTEMPT_SIGNAL_HEADERS.has(name));
     if (context === undefined) {
       // Not a request this processor routed (Envoy's own reply): pass it on untouched.
       return continueResponseHeaders(headerMutation(set, remove));
     }
     if (this.#lifecycle.state === 'forwarded') this.#lifecycle.responding();
+    const paused = this.#status === 429 || this.#status >= 500 || headers[TARGETS_PAUSED_HEADER] !== undefined ? routePausedFor(context.route, this.#dependencies.pauses) : undefined;
+    if (paused !== undefined) return this.#answerPaused(context, paused);
     set[REQUEST_ID_HEADER] = context.id;
     const admission = this.#lifecycle.admission;
     if (admission !== undefined) Object.assign(set, admission.headers);
@@ -352,6 +367,18 @@ export class RouterProcessor implements StreamProcessor {
       return continueResponseHeaders(headerMutation(set, remove), { response_body_mode: 'STREAMED' });
     }
     return continueResponseHeaders(headerMutation(set, remove));
+  }
+
+  /**
+   * Every target of the model asked for quiet during this request (Envoy found no target to
+   * try, or the attempt processor made the last answer final): a 429 with Retry-After, metered
+   * once, since the request did reach a provider.
+   */
+  #answerPaused(context: RequestContext, pausedMs: number): ProcessingResponse {
+    this.#status = 429;
+    this.#finish(429, false);
+    const reply = errorImmediateResponse(pausedModel(context.route.alias, pausedMs), { [REQUEST_ID_HEADER]: context.id });
+    return this.#withAccessLogFacts(reply);
   }
 
   #onResponseBody(message: HttpBody): ProcessingResponse | Promise<ProcessingResponse> {
@@ -523,6 +550,18 @@ function parseTraceparent(value: string | undefined): string | undefined {
   const match = value === undefined ? null : /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/.exec(value.trim());
   if (!match || /^0+$/.test(match[1]!) || /^0+$/.test(match[2]!)) return undefined;
   return match[1];
+}
+
+/** The answer while every target of a model is paused at its provider's request. */
+function pausedModel(alias: string, pausedMs: number): GatewayError {
+  const seconds = retryAfterSeconds(pausedMs);
+  return new GatewayError({
+    status: 429,
+    code: 'provider_paused',
+    type: 'rate_limit_error',
+    message: `Model '${alias}' is paused: its provider asked for no requests for now. Retry after ${seconds} s.`,
+    headers: { 'retry-after': seconds },
+  });
 }
 
 function methodNotAllowed(method: string, path: string, allowed: string): GatewayError {

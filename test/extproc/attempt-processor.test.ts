@@ -22,7 +22,7 @@ function setup(environment?: Record<string, string>) {
     prepared: new Map(),
   };
   dependencies.store.put(context.id, context);
-  const processor = new AttemptProcessor({ store: dependencies.store, registry: dependencies.registry, now: dependencies.now });
+  const processor = new AttemptProcessor({ store: dependencies.store, registry: dependencies.registry, now: dependencies.now, clock: dependencies.clock, pauses: dependencies.pauses, backOff: dependencies.backOff });
   return { processor, context, targetId: route.targets[0]!.id };
 }
 

@@ -93,7 +93,7 @@ describe('RouterProcessor', () => {
     assert.equal(json.model, 'gpt-4o', 'the alias is replaced by the provider model');
     assert.deepEqual(json.stream_options, { include_usage: true }, 'usage is always requested upstream, for metering');
     assert.deepEqual(response.header_mutation!.remove_headers, ['x-api-key', 'api-key', 'x-goog-api-key', 'anthropic-version', 'anthropic-beta']);
-    assert.equal(reply.dynamic_metadata, undefined, 'no attempt processor needs the request id');
+    assert.ok(dependencies.store.get(requestIdOf(reply)), 'the attempt processor reads the answers of its tries by this id');
     assert.equal(dependencies.store.size, 1);
   });
 
