@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { startGateway, waitFor, type GatewayHarness } from '../support/gateway-harness.js';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { PACKAGE_ROOT, startGateway, waitFor, type GatewayHarness } from '../support/gateway-harness.js';
+import { startMockAnthropicUpstream, type MockAnthropicUpstream } from '../support/mock-anthropic-upstream.js';
+import { startMockGeminiUpstream, type MockGeminiUpstream } from '../support/mock-gemini-upstream.js';
 import { failWith } from '../support/faults.js';
 import { MOCK_REPLY_WORDS, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
 
@@ -14,20 +18,30 @@ import { MOCK_REPLY_WORDS, startMockOpenAIUpstream, type MockOpenAIUpstream } fr
  */
 const KEY_A = 'sk-paused-a';
 const KEY_B = 'sk-paused-b';
+const ANTHROPIC_KEY = 'sk-ant-paused';
+const GEMINI_KEY = 'AIza-paused';
+/** Recorded provider failures: Anthropic's 529 overloaded_error, Gemini's 429 whose RetryInfo asks for 34.4 s. */
+const recorded = (path: string) => readFileSync(resolve(PACKAGE_ROOT, 'test/fixtures', path), 'utf8');
 
 describe('a provider asking for a pause is left alone, through Envoy', () => {
   let primary: MockOpenAIUpstream;
   let secondary: MockOpenAIUpstream;
+  let anthropic: MockAnthropicUpstream;
+  let gemini: MockGeminiUpstream;
   let gateway: GatewayHarness;
   let client: OpenAI;
 
   before(async () => {
     primary = await startMockOpenAIUpstream({ expectedKey: KEY_A });
     secondary = await startMockOpenAIUpstream({ expectedKey: KEY_B });
+    anthropic = await startMockAnthropicUpstream({ expectedKey: ANTHROPIC_KEY });
+    gemini = await startMockGeminiUpstream({ expectedKey: GEMINI_KEY });
     gateway = await startGateway({
       providers: {
         a: { kind: 'openai', base_url: `http://127.0.0.1:${primary.port}/v1`, credential: { env: 'KEY_A' } },
         b: { kind: 'openai', base_url: `http://127.0.0.1:${secondary.port}/v1`, credential: { env: 'KEY_B' } },
+        anthropic: { kind: 'anthropic', base_url: `http://127.0.0.1:${anthropic.port}/v1`, credential: { env: 'ANTHROPIC_API_KEY' } },
+        gemini: { kind: 'gemini', base_url: `http://127.0.0.1:${gemini.port}/v1beta`, credential: { env: 'GEMINI_API_KEY' } },
       },
       // One model per scenario: a pause belongs to a model's target, so scenarios never share one.
       models: {
@@ -35,16 +49,20 @@ describe('a provider asking for a pause is left alone, through Envoy', () => {
         chain: { fallback: [{ provider: 'a', model: 'model-a' }, { provider: 'b', model: 'model-b' }] },
         'all-paused': { fallback: [{ provider: 'a', model: 'model-a' }, { provider: 'b', model: 'model-b' }] },
         brief: { fallback: [{ provider: 'a', model: 'model-a' }, { provider: 'b', model: 'model-b' }] },
+        overloaded: { fallback: [{ provider: 'anthropic', model: 'claude-haiku-4-5' }, { provider: 'b', model: 'model-b' }] },
+        'gemini-chain': { fallback: [{ provider: 'gemini', model: 'gemini-2.5-flash' }, { provider: 'b', model: 'model-b' }] },
+        'gemini-solo': { provider: 'gemini', model: 'gemini-2.5-flash' },
       },
-      environment: { KEY_A, KEY_B },
-      resilience: { attempts_per_level: 2, max_attempts: 4, backoff_base: '10ms', backoff_max: '50ms', retry_after_max: '5s' },
+      environment: { KEY_A, KEY_B, ANTHROPIC_API_KEY: ANTHROPIC_KEY, GEMINI_API_KEY: GEMINI_KEY },
+      resilience: { attempts_per_level: 2, max_attempts: 4, backoff_base: '10ms', backoff_max: '50ms', retry_after_max: '5s', overloaded_pause: '20s' },
     });
     client = new OpenAI({ apiKey: 'sk-client', baseURL: gateway.baseURL, maxRetries: 0 });
   });
 
   after(async () => {
     await gateway?.stop();
-    await Promise.all([primary?.close(), secondary?.close()]);
+    await Promise.all([primary?.close(), secondary?.close(), anthropic?.close(), gemini?.close()]);
+    assert.deepEqual([...(anthropic?.problems ?? []), ...(gemini?.problems ?? [])], [], 'every request met the provider rules');
   });
 
   beforeEach(() => {
@@ -116,5 +134,36 @@ describe('a provider asking for a pause is left alone, through Envoy', () => {
     });
     const resumed = primary.requests[before + 1]!;
     assert.ok(resumed.receivedAt - pausedAt >= 2000, `the primary was asked again ${resumed.receivedAt - pausedAt} ms after it asked for 2 s`);
+  });
+
+  test("Anthropic's 529 overloaded pauses it for overloaded_pause: the next level answers, now and for later requests", async () => {
+    anthropic.failNext({ status: 529, body: recorded('anthropic/error-529-overloaded.json') });
+    const [anthropicBefore, bBefore] = [anthropic.requests.length, sentTo(secondary, 'model-b')];
+    for (let index = 0; index < 3; index += 1) {
+      const completion = await ask('overloaded');
+      assert.equal(completion.choices[0]?.message.content, MOCK_REPLY_WORDS.join(''));
+    }
+    assert.equal(anthropic.requests.length - anthropicBefore, 1, 'the overloaded provider heard nothing more');
+    assert.equal(sentTo(secondary, 'model-b') - bBefore, 3);
+  });
+
+  test("Gemini's RetryInfo (in the error body only) pauses it: the next level answers, now and for later requests", async () => {
+    gemini.failNext({ status: 429, body: recorded('gemini/error-429.json') });
+    const [geminiBefore, bBefore] = [gemini.requests.length, sentTo(secondary, 'model-b')];
+    for (let index = 0; index < 3; index += 1) {
+      const completion = await ask('gemini-chain');
+      assert.equal(completion.choices[0]?.message.content, MOCK_REPLY_WORDS.join(''));
+    }
+    assert.equal(gemini.requests.length - geminiBefore, 1);
+    assert.equal(sentTo(secondary, 'model-b') - bBefore, 3);
+  });
+
+  test("Gemini alone: its RetryInfo becomes the client's Retry-After at once, and nothing more is sent", async () => {
+    gemini.failNext({ status: 429, body: recorded('gemini/error-429.json') });
+    const before = gemini.requests.length;
+    await assertPaused('gemini-solo', 35);
+    assert.equal(gemini.requests.length - before, 1);
+    await assertPaused('gemini-solo', 35);
+    assert.equal(gemini.requests.length - before, 1);
   });
 });
