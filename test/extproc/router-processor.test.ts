@@ -229,6 +229,45 @@ describe('RouterProcessor', () => {
     assert.ok(fromProtoStruct(reply.dynamic_metadata), 'the access log gets the metered facts');
   });
 
+  test('every target paused at its provider\'s request: refused at once with 429 and Retry-After, nothing forwarded', () => {
+    const dependencies = processorDependencies();
+    const route = dependencies.view().models.get('chain')!;
+    dependencies.pauses.pause(route.targets[0]!.id, 20_000);
+    dependencies.pauses.pause(route.targets[1]!.id, 12_300);
+    const processor = new RouterProcessor(dependencies);
+    step(processor, { request: 'request_headers', request_headers: chatHeaders });
+    const reply = step(processor, { request: 'request_body', request_body: body({ model: 'chain', messages: [{ role: 'user', content: 'hi' }] }) });
+    const answer = immediate(reply);
+    assert.equal(answer.status, 429);
+    assert.equal(answer.body.error.code, 'provider_paused');
+    assert.equal(answer.body.error.type, 'rate_limit_error');
+    assert.equal(setHeaders({ request_body: { response: { header_mutation: reply.immediate_response!.headers } } }, 'request_body')['retry-after'], '13', 'the soonest pause, rounded up');
+    assert.equal(dependencies.store.size, 0);
+    // One target free again: forwarded.
+    dependencies.advance(12_300);
+    const next = new RouterProcessor(dependencies);
+    step(next, { request: 'request_headers', request_headers: chatHeaders });
+    assert.equal(step(next, { request: 'request_body', request_body: body({ model: 'chain', messages: [{ role: 'user', content: 'hi' }] }) }).immediate_response, undefined);
+  });
+
+  for (const [what, answerHeaders] of [
+    ['the attempt processor made the last answer final', { ':status': '409', 'x-gateway-targets-paused': '1', 'content-type': 'application/json' }],
+    ['Envoy found no target left to try', { ':status': '503', 'content-type': 'text/plain' }],
+  ] as const) {
+    test(`paused during the request (${what}): a 429 with Retry-After, metered once`, () => {
+      const { dependencies, processor, context } = routed(false);
+      for (const target of context.route.targets) dependencies.pauses.pause(target.id, 20_000);
+      const reply = step(processor, { request: 'response_headers', response_headers: headers(answerHeaders) });
+      const answer = immediate(reply);
+      assert.equal(answer.status, 429);
+      assert.equal(answer.body.error.code, 'provider_paused');
+      assert.equal(dependencies.meter.outcomes.length, 1);
+      assert.equal(dependencies.meter.outcomes[0]!.status, 429);
+      processor.close('ended');
+      assert.equal(dependencies.meter.outcomes.length, 1);
+    });
+  }
+
   test('a buffered JSON answer is metered from its usage and passed through unchanged', () => {
     const { dependencies, processor } = routed(false);
     const headersReply = step(processor, { request: 'response_headers', response_headers: headers({ ':status': '200', 'content-type': 'application/json' }) });
