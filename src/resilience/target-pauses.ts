@@ -5,8 +5,8 @@
  * check of the target fails while it is paused, the attempt processor never writes a request
  * for it, and a model whose targets are all paused is answered with a 429 and Retry-After.
  *
- * Kept in this process's memory: with several sidecar replicas each learns a pause from its
- * own traffic (the first answer that asks for one).
+ * Kept in this process's memory; shareTargetPauses spreads them to the other replicas when
+ * the governance store is Redis.
  */
 export interface TargetPauses {
   /** Pauses a target for `milliseconds` from now; a pause is only ever lengthened, never shortened. */
