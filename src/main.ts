@@ -129,8 +129,8 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
       : createTargetPauses(now);
   const { resilience } = configuration;
   const backOff = { overloadedPauseMs: durationMilliseconds(resilience.overloaded_pause), maxPauseMs: durationMilliseconds(resilience.max_pause) };
-  const onPause = (target: { id: string; provider: { name: string }; model: string }) =>
-    metrics.targetPauses.inc({ gen_ai_request_model: target.id.slice(0, target.id.lastIndexOf('#')), target: `${target.provider.name}/${target.model}` });
+  const onPause = (model: string, target: { provider: { name: string }; model: string }) =>
+    metrics.targetPauses.inc({ gen_ai_request_model: model, target: `${target.provider.name}/${target.model}` });
   const server = new ExtProcServer({
     logger,
     metrics,

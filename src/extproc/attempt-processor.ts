@@ -40,8 +40,8 @@ export interface AttemptProcessorDependencies {
   clock: () => number;
   pauses: TargetPauses;
   backOff: BackOffRules;
-  /** A provider asked for a pause (for llm_gateway_target_pauses_total). */
-  onPause?: (target: TargetRuntime, milliseconds: number) => void;
+  /** A provider asked for a pause (for llm_gateway_target_pauses_total): the model asked for, and its target. */
+  onPause?: (model: string, target: TargetRuntime, milliseconds: number) => void;
   /** For a debug line per attempt; omitted, or above debug, costs nothing. */
   logger?: Logger;
 }
@@ -140,7 +140,7 @@ export class AttemptProcessor implements StreamProcessor {
     if (pause === undefined) return undefined;
     const { pauses, onPause } = this.#dependencies;
     pauses.pause(target.id, pause);
-    onPause?.(target, pause);
+    onPause?.(this.#context?.route.alias ?? target.id, target, pause);
     const set: Record<string, string> = { [IMMEDIATE_HEALTH_CHECK_FAIL_HEADER]: 'true' };
     if (this.#context !== undefined && routePausedFor(this.#context.route, pauses) !== undefined) {
       set[':status'] = PAUSED_STATUS;

@@ -334,8 +334,12 @@ export class RouterProcessor implements StreamProcessor {
       return continueResponseHeaders(headerMutation(set, remove));
     }
     if (this.#lifecycle.state === 'forwarded') this.#lifecycle.responding();
-    const paused = this.#status === 429 || this.#status >= 500 || headers[TARGETS_PAUSED_HEADER] !== undefined ? routePausedFor(context.route, this.#dependencies.pauses) : undefined;
-    if (paused !== undefined) return this.#answerPaused(context, paused);
+    const madeFinal = headers[TARGETS_PAUSED_HEADER] !== undefined;
+    if (madeFinal || this.#status === 429 || this.#status >= 500) {
+      // A final answer whose pauses have just run out still gets the 429 (soon over), never the internal status.
+      const paused = routePausedFor(context.route, this.#dependencies.pauses) ?? (madeFinal ? 1 : undefined);
+      if (paused !== undefined) return this.#answerPaused(context, paused);
+    }
     set[REQUEST_ID_HEADER] = context.id;
     const admission = this.#lifecycle.admission;
     if (admission !== undefined) Object.assign(set, admission.headers);

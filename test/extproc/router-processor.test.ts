@@ -250,6 +250,15 @@ describe('RouterProcessor', () => {
     assert.equal(step(next, { request: 'request_body', request_body: body({ model: 'chain', messages: [{ role: 'user', content: 'hi' }] }) }).immediate_response, undefined);
   });
 
+  test('an answer made final whose pauses have just run out is still a 429, never the internal status', () => {
+    const { dependencies, processor } = routed(false);
+    const reply = step(processor, { request: 'response_headers', response_headers: headers({ ':status': '409', 'x-gateway-targets-paused': '1' }) });
+    const answer = immediate(reply);
+    assert.equal(answer.status, 429);
+    assert.equal(answer.body.error.code, 'provider_paused');
+    assert.equal(dependencies.meter.outcomes.length, 1);
+  });
+
   for (const [what, answerHeaders] of [
     ['the attempt processor made the last answer final', { ':status': '409', 'x-gateway-targets-paused': '1', 'content-type': 'application/json' }],
     ['Envoy found no target left to try', { ':status': '503', 'content-type': 'text/plain' }],
