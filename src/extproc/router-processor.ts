@@ -260,9 +260,6 @@ export class RouterProcessor implements StreamProcessor {
       const request = parseChatRequest(body);
       model = request.model;
       const route = resolveRoute(view, request.model);
-      // Every target asked for quiet: answered at once, and nothing is sent before the pause ends.
-      const paused = routePausedFor(route, this.#dependencies.pauses);
-      if (paused !== undefined) throw pausedModel(route.alias, paused);
       const primary = route.targets.find((target) => target.provider.unavailableReason === undefined)!;
       // Translating now refuses what the provider cannot honour with a 400, before anything is sent.
       const prepared = new Map([[primary.id, prepareUpstreamRequest(this.#dependencies.registry, request, primary)]]);
@@ -295,6 +292,10 @@ export class RouterProcessor implements StreamProcessor {
 
   /** Hands the request to Envoy's router: the routing header, and the request id as dynamic metadata. */
   #forward(context: RequestContext): ProcessingResponse {
+    // Every target asked for quiet: answered at once (after authentication and admission, whose
+    // hold is released), and nothing is sent before the pause ends.
+    const paused = routePausedFor(context.route, this.#dependencies.pauses);
+    if (paused !== undefined) return this.#refuse(pausedModel(context.route.alias, paused), context.route.alias);
     if (!this.#dependencies.store.put(context.id, context)) {
       return this.#refuse(
         new GatewayError({ status: 503, code: 'gateway_overloaded', message: 'The gateway has too many requests in flight; retry shortly.', headers: { 'retry-after': '1' } }),

@@ -352,6 +352,23 @@ describe('RouterProcessor with keys: every ending releases or settles exactly on
 
   const chat = { body: Buffer.from('{"model":"gpt","messages":[{"role":"user","content":"hi"}]}'), end_of_stream: true };
 
+  test('a paused model: a wrong key is still refused 401 first; a good one gets the 429, and its hold is released', async () => {
+    const { dependencies, store, processor, requestHeaders } = keyed(false);
+    dependencies.pauses.pause(dependencies.view().models.get('gpt')!.targets[0]!.id, 20_000);
+    const wrongKey = keyed(false);
+    wrongKey.dependencies.pauses.pause(wrongKey.dependencies.view().models.get('gpt')!.targets[0]!.id, 20_000);
+    await wrongKey.processor.handle({ request: 'request_headers', request_headers: headers({ ':method': 'POST', ':path': '/v1/chat/completions', authorization: 'Bearer sk-wrong' }) });
+    assert.equal(immediate(await wrongKey.processor.handle({ request: 'request_body', request_body: chat })).status, 401);
+
+    await processor.handle({ request: 'request_headers', request_headers: requestHeaders });
+    const answer = immediate(await processor.handle({ request: 'request_body', request_body: chat }));
+    assert.equal(answer.status, 429);
+    assert.equal(answer.body.error.code, 'provider_paused');
+    await waitUntil(() => store.settlements.length === 1);
+    assert.equal(store.settlements[0]!.model, undefined, 'the hold is released, nothing spent');
+    assert.equal(dependencies.store.size, 0);
+  });
+
   test('the stream cut while the store is asked: the admission is released, nothing is forwarded or held', async () => {
     const { dependencies, store, answers, processor, requestHeaders } = keyed(true);
     await processor.handle({ request: 'request_headers', request_headers: requestHeaders });
