@@ -4,7 +4,7 @@
  * before the pause has passed (see TargetPauses).
  */
 export interface BackOffRules {
-  /** Pause after Anthropic's 529 overloaded_error, which carries no Retry-After. Milliseconds; 0 turns it off. */
+  /** Pause after an overload that says for how long (Anthropic's 529, Gemini's 503 UNAVAILABLE). Milliseconds; 0 turns it off. */
   overloadedPauseMs: number;
   /** No pause is longer than this, whatever a provider asks. Milliseconds. */
   maxPauseMs: number;
@@ -23,7 +23,10 @@ const GOOGLE_RETRY_INFO = 'type.googleapis.com/google.rpc.RetryInfo';
  * - Gemini's error body: `error.details[]` with `@type` google.rpc.RetryInfo and a
  *   `retryDelay` in protobuf Duration JSON form ("20s", "1.5s")
  *   (https://ai.google.dev/gemini-api/docs/rate-limits, google/rpc/error_details.proto);
- * - Anthropic's 529 overloaded: `overloadedPauseMs`.
+ * - an overload that names no delay: Anthropic's 529 overloaded_error
+ *   (https://docs.claude.com/en/api/errors), Gemini's 503 UNAVAILABLE ("the service may be
+ *   temporarily overloaded", https://ai.google.dev/gemini-api/docs/troubleshooting):
+ *   `overloadedPauseMs`.
  * The answer is capped at `maxPauseMs`; a zero, negative or unreadable value asks for nothing.
  *
  * @param headers lower-case response header names to values.
@@ -31,7 +34,10 @@ const GOOGLE_RETRY_INFO = 'type.googleapis.com/google.rpc.RetryInfo';
  */
 export function readBackOff(status: number, headers: Readonly<Record<string, string | undefined>>, body: Buffer | string | undefined, wallClockMs: number, rules: BackOffRules): number | undefined {
   if (status !== 429 && status < 500) return undefined;
-  const asked = fromRetryAfterMs(headers['retry-after-ms']) ?? fromRetryAfter(headers['retry-after'], wallClockMs) ?? fromRetryInfo(body) ?? (status === ANTHROPIC_OVERLOADED_STATUS && rules.overloadedPauseMs > 0 ? rules.overloadedPauseMs : undefined);
+  const fromHeaders = fromRetryAfterMs(headers['retry-after-ms']) ?? fromRetryAfter(headers['retry-after'], wallClockMs);
+  const error = fromHeaders === undefined ? readErrorBody(body) : undefined;
+  const overloaded = status === ANTHROPIC_OVERLOADED_STATUS || (status === 503 && error?.status === 'UNAVAILABLE');
+  const asked = fromHeaders ?? fromRetryInfo(error) ?? (overloaded && rules.overloadedPauseMs > 0 ? rules.overloadedPauseMs : undefined);
   return asked === undefined ? undefined : Math.min(asked, rules.maxPauseMs);
 }
 
@@ -54,19 +60,29 @@ function fromRetryAfter(value: string | undefined, wallClockMs: number): number 
   return Number.isNaN(at) ? undefined : positive(at - wallClockMs);
 }
 
-function fromRetryInfo(body: Buffer | string | undefined): number | undefined {
+/** Google's error object (google.rpc.Status in JSON): the fields read here. */
+interface GoogleError {
+  status?: unknown;
+  details?: unknown;
+}
+
+/** The `error` object of a JSON error body, if the body is one (bodies over 64 KiB are not read). */
+function readErrorBody(body: Buffer | string | undefined): GoogleError | undefined {
   if (body === undefined || body.length === 0 || body.length > 65_536) return undefined;
-  const text = typeof body === 'string' ? body : body.toString('utf8');
-  if (!text.includes('RetryInfo')) return undefined;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
   } catch {
     return undefined;
   }
   // Gemini wraps the error in an object; some Google front ends answer with a one-element array.
   const envelope = Array.isArray(parsed) ? parsed[0] : parsed;
-  const details = (envelope as { error?: { details?: unknown } } | null)?.error?.details;
+  const error = (envelope as { error?: unknown } | null)?.error;
+  return error !== null && typeof error === 'object' ? (error as GoogleError) : undefined;
+}
+
+function fromRetryInfo(error: GoogleError | undefined): number | undefined {
+  const details = error?.details;
   if (!Array.isArray(details)) return undefined;
   for (const detail of details) {
     const record = detail as Record<string, unknown> | null;

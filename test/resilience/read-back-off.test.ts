@@ -49,6 +49,14 @@ describe('readBackOff', () => {
     assert.equal(readBackOff(429, {}, Buffer.from(body), NOW, rules), 27_500);
   });
 
+  test("Gemini's 503 UNAVAILABLE (overloaded) pauses for overloaded_pause; its RetryInfo wins when it has one", () => {
+    const overloaded = JSON.stringify({ error: { code: 503, message: 'The model is overloaded. Please try again later.', status: 'UNAVAILABLE' } });
+    assert.equal(read(503, {}, overloaded), 15_000);
+    const withDelay = JSON.stringify({ error: { code: 503, status: 'UNAVAILABLE', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '3s' }] } });
+    assert.equal(read(503, {}, withDelay), 3_000);
+    assert.equal(read(500, {}, JSON.stringify({ error: { code: 500, status: 'INTERNAL' } })), undefined, 'an internal error is not an overload');
+  });
+
   test('the cap: no pause is longer than max_pause', () => {
     assert.equal(read(429, { 'retry-after': '86400' }), 120_000);
   });
