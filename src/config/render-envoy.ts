@@ -501,7 +501,7 @@ function modelCluster(view: RuntimeView, route: ModelRoute): Record<string, unkn
  * mark the host as failing its health check (an x-envoy-* header, hence allow_envoy).
  */
 function attemptProcessorFilter(writesRequests: boolean): Record<string, unknown> {
-  return {
+  return skippedForSuccesses({
     name: 'envoy.filters.http.ext_proc',
     typed_config: {
       '@type': EXT_PROC_TYPE,
@@ -520,6 +520,28 @@ function attemptProcessorFilter(writesRequests: boolean): Record<string, unknown
       mutation_rules: { allow_envoy: true },
       message_timeout: '5s',
       metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE] } },
+    },
+  });
+}
+
+/**
+ * Wraps an upstream filter so that Envoy leaves it out of an answer with a 1xx, 2xx or 3xx
+ * status: only failures can ask for a pause, and a success then costs no gRPC exchange
+ * for its response headers.
+ */
+function skippedForSuccesses(filter: { name: string; typed_config: Record<string, unknown> }): Record<string, unknown> {
+  const skip = { action: { name: 'skip', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.common.matcher.action.v3.SkipFilter' } } };
+  return {
+    name: filter.name,
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.common.matching.v3.ExtensionWithMatcher',
+      extension_config: filter,
+      xds_matcher: {
+        matcher_tree: {
+          input: { name: 'status_class', typed_config: { '@type': 'type.googleapis.com/envoy.type.matcher.v3.HttpResponseStatusCodeClassMatchInput' } },
+          exact_match_map: { map: { '1xx': skip, '2xx': skip, '3xx': skip } },
+        },
+      },
     },
   };
 }

@@ -56,7 +56,8 @@ export interface AttemptProcessorDependencies {
  * (failure_mode_allow: false) turns into a 5xx: nothing is ever forwarded untranslated,
  * unauthenticated, or to a target that asked for quiet.
  *
- * Response headers (every model): a provider's explicit request to pause (readBackOff) pauses
+ * Response headers (every model; Envoy leaves successes out, see render-envoy): a provider's
+ * explicit request to pause (readBackOff) pauses
  * the target. Envoy's own Retry-After handling is taken out of the way (it falls back to a
  * 100 ms backoff above retry_after_max and would hit the target again): the retry-after
  * headers are removed, and the host is marked as failing its health check, so the retry goes
