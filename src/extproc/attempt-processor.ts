@@ -57,8 +57,7 @@ export interface AttemptProcessorDependencies {
  * unauthenticated, or to a target that asked for quiet.
  *
  * Response headers (every model; Envoy leaves successes out, see render-envoy): a provider's
- * explicit request to pause (readBackOff) pauses
- * the target. Envoy's own Retry-After handling is taken out of the way (it falls back to a
+ * explicit request to pause (readBackOff) pauses the target. Envoy's own Retry-After handling is taken out of the way (it falls back to a
  * 100 ms backoff above retry_after_max and would hit the target again): the retry-after
  * headers are removed, and the host is marked as failing its health check, so the retry goes
  * at once to a target that is not paused, the next fallback level included. When every
@@ -90,6 +89,8 @@ export class AttemptProcessor implements StreamProcessor {
     // Envoy gives every attempt the same header map, so headers removed by one attempt are gone for
     // the next; the request id therefore travels as the router's dynamic metadata, which no client can set.
     const { context, target } = this.#locate(request.attributes, true);
+    this.#context = context;
+    this.#target = target;
     const paused = this.#dependencies.pauses.remaining(target.id);
     if (paused > 0) throw new Error(`target ${target.id} is paused for ${Math.ceil(paused)} ms at its provider's request; not sent`);
     const upstream = context.prepared.get(target.id) ?? prepareUpstreamRequest(this.#dependencies.registry, context.request, target);
@@ -165,10 +166,6 @@ export class AttemptProcessor implements StreamProcessor {
     const target = context.route.targets.find((candidate) => candidate.id === targetId);
     if (target === undefined && required) {
       throw new Error(`attempt names no target of model ${context.route.alias} (got ${JSON.stringify(targetId ?? null)})`);
-    }
-    if (required) {
-      this.#context = context;
-      this.#target = target;
     }
     return { context, target };
   }
