@@ -16,12 +16,15 @@ import { createAdminApi } from './admin/admin-api.js';
 import { Governance } from './governance/governance.js';
 import { hashKeySecret } from './governance/key-secret.js';
 import { createKeyring, declaredKey } from './governance/keyring.js';
-import { createGovernanceStore } from './stores/create-governance-store.js';
+import { createGovernanceStore, redisUrlOf } from './stores/create-governance-store.js';
 import type { GovernanceStore } from './stores/governance-store.js';
 import { decideAccess } from './governance/access-mode.js';
 import { createPricing, DEFAULT_PRICE_TABLE_PATH, loadPriceTableFile } from './pricing/create-pricing.js';
 import { readCredential } from './config/read-credential.js';
 import { createTokenCounter } from './gateway/token-counter.js';
+import { durationMilliseconds } from './config/duration.js';
+import { createTargetPauses, type TargetPauses } from './resilience/target-pauses.js';
+import { shareTargetPauses } from './resilience/share-target-pauses.js';
 import { createAdminServer } from './observability/admin-server.js';
 import { logGovernanceStoreCalls } from './observability/log-governance-store-calls.js';
 import { readLogSettings, type LogSettings } from './observability/log-settings.js';
@@ -114,14 +117,28 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
 
   const now = () => performance.now();
   const tokenCounter = createTokenCounter();
+  // With Redis, every replica hears the pauses the others learn.
+  const pauses: TargetPauses & { close?: () => Promise<void> } =
+    configuration.governance.store === 'redis'
+      ? shareTargetPauses(createTargetPauses(now), {
+          url: redisUrlOf(configuration, options.environment),
+          keyPrefix: configuration.governance.redis.key_prefix,
+          clock: Date.now,
+          onError: (message) => logger.warn({ error: message }, 'target pauses could not be shared through Redis; each replica keeps its own'),
+        })
+      : createTargetPauses(now);
+  const { resilience } = configuration;
+  const backOff = { overloadedPauseMs: durationMilliseconds(resilience.overloaded_pause), maxPauseMs: durationMilliseconds(resilience.max_pause) };
+  const onPause = (model: string, target: { provider: { name: string }; model: string }) =>
+    metrics.targetPauses.inc({ gen_ai_request_model: model, target: `${target.provider.name}/${target.model}` });
   const server = new ExtProcServer({
     logger,
     metrics,
     maxMessageBytes: configuration.listener.max_request_bytes,
     createProcessor: (phase) =>
       phase === 'attempt'
-        ? new AttemptProcessor({ store, registry, now, logger })
-        : new RouterProcessor({ view: () => view, store, registry, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing }),
+        ? new AttemptProcessor({ store, registry, now, clock: Date.now, pauses, backOff, onPause, logger })
+        : new RouterProcessor({ view: () => view, store, registry, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses }),
   });
   let healthy = true;
   metrics.openAccess.set(access.open ? 1 : 0);
@@ -139,7 +156,8 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     targetHealthPath: TARGET_HEALTH_PATH,
     isTargetUsable: (targetId) => {
       const target = view.targets.get(targetId);
-      return target === undefined ? undefined : target.provider.unavailableReason === undefined;
+      // A target paused at its provider's request fails its health check until the pause ends.
+      return target === undefined ? undefined : target.provider.unavailableReason === undefined && pauses.remaining(targetId) === 0;
     },
   });
   const stop = async (graceMs: number) => {
@@ -159,6 +177,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     // Before the store: a cut-short stream still waiting for its token count is metered (with the
     // rough count, if the worker is gone) and settles against an open store.
     await tokenCounter.close();
+    await pauses.close?.();
     await new Promise((resolve) => setImmediate(resolve));
     await governanceStore.close();
     logger.flush();

@@ -456,6 +456,8 @@ function modelCluster(view: RuntimeView, route: ModelRoute): Record<string, unkn
         no_traffic_interval: '5s',
         unhealthy_threshold: 1,
         healthy_threshold: 1,
+        // A target paused at its provider's request fails its checks until the pause ends; then it is back within a second.
+        unhealthy_interval: '1s',
         http_health_check: { path: TARGET_HEALTH_PATH, codec_client_type: 'HTTP1' },
         transport_socket_match_criteria: { tls: 'false' },
       },
@@ -472,7 +474,8 @@ function modelCluster(view: RuntimeView, route: ModelRoute): Record<string, unkn
         explicit_http_config: { http_protocol_options: {} },
         // Runs once per upstream attempt, for models with several targets: the attempt processor learns which
         // target Envoy picked and writes that provider's body, path and credential (ARCHITECTURE.md).
-        ...(hasAttemptProcessor(route) ? { http_filters: attemptFilters() } : {}),
+        // Models with one target run it for the answers only: a provider's request to pause is seen per attempt.
+        http_filters: hasAttemptProcessor(route) ? attemptFilters() : answerFilters(),
       },
     },
   };
@@ -504,28 +507,72 @@ function modelCluster(view: RuntimeView, route: ModelRoute): Record<string, unkn
   return cluster;
 }
 
+/**
+ * The attempt processor as an upstream filter. It sees each attempt's response headers (a
+ * provider's request to pause) and may read a failure's body (Gemini's RetryInfo); it may
+ * mark the host as failing its health check (an x-envoy-* header, hence allow_envoy).
+ */
+function attemptProcessorFilter(writesRequests: boolean): Record<string, unknown> {
+  return skippedForSuccesses({
+    name: 'envoy.filters.http.ext_proc',
+    typed_config: {
+      '@type': EXT_PROC_TYPE,
+      grpc_service: sidecarGrpcService('attempt'),
+      failure_mode_allow: false,
+      processing_mode: {
+        request_header_mode: writesRequests ? 'SEND' : 'SKIP',
+        request_body_mode: 'NONE',
+        request_trailer_mode: 'SKIP',
+        response_header_mode: 'SEND',
+        response_body_mode: 'NONE',
+        response_trailer_mode: 'SKIP',
+      },
+      ...(writesRequests ? { request_attributes: [TARGET_ATTRIBUTE, REQUEST_ID_ATTRIBUTE] } : { response_attributes: [TARGET_ATTRIBUTE, REQUEST_ID_ATTRIBUTE] }),
+      allow_mode_override: true,
+      mutation_rules: { allow_envoy: true },
+      message_timeout: '5s',
+      metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE] } },
+    },
+  });
+}
+
+/**
+ * Wraps an upstream filter so that Envoy leaves it out of an answer with a 1xx, 2xx or 3xx
+ * status: only failures can ask for a pause, and a success then costs no gRPC exchange
+ * for its response headers.
+ */
+function skippedForSuccesses(filter: { name: string; typed_config: Record<string, unknown> }): Record<string, unknown> {
+  const skip = { action: { name: 'skip', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.common.matcher.action.v3.SkipFilter' } } };
+  return {
+    name: filter.name,
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.common.matching.v3.ExtensionWithMatcher',
+      extension_config: filter,
+      xds_matcher: {
+        matcher_tree: {
+          input: { name: 'status_class', typed_config: { '@type': 'type.googleapis.com/envoy.type.matcher.v3.HttpResponseStatusCodeClassMatchInput' } },
+          exact_match_map: { map: { '1xx': skip, '2xx': skip, '3xx': skip } },
+        },
+      },
+    },
+  };
+}
+
+/** The upstream filters of a model with one target: the attempt processor for the answers only. */
+function answerFilters(): Record<string, unknown>[] {
+  return [
+    attemptProcessorFilter(false),
+    {
+      name: 'envoy.filters.http.upstream_codec',
+      typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.upstream_codec.v3.UpstreamCodec' },
+    },
+  ];
+}
+
 /** The upstream filters of a model with several targets: the attempt processor, then content-length restored. */
 function attemptFilters(): Record<string, unknown>[] {
   return [
-    {
-      name: 'envoy.filters.http.ext_proc',
-      typed_config: {
-        '@type': EXT_PROC_TYPE,
-        grpc_service: sidecarGrpcService('attempt'),
-        failure_mode_allow: false,
-        processing_mode: {
-          request_header_mode: 'SEND',
-          request_body_mode: 'NONE',
-          request_trailer_mode: 'SKIP',
-          response_header_mode: 'SKIP',
-          response_body_mode: 'NONE',
-          response_trailer_mode: 'SKIP',
-        },
-        request_attributes: [TARGET_ATTRIBUTE, REQUEST_ID_ATTRIBUTE],
-        message_timeout: '5s',
-        metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE] } },
-      },
-    },
+    attemptProcessorFilter(true),
     {
       // CONTINUE_AND_REPLACE makes Envoy drop content-length, and a chunked upload is refused by
       // some providers; the attempt processor hands the length over as dynamic metadata instead.

@@ -47,9 +47,10 @@ export interface ModelRoute {
 }
 
 /**
- * Whether Envoy runs the attempt processor for this model. With one target every retry goes
- * to the same provider, so the router writes the provider's request once, in the request
- * body reply, and the upstream filter (a second gRPC stream per request) is left out.
+ * Whether Envoy runs the attempt processor on each attempt's request for this model. With one
+ * target every retry goes to the same provider, so the router writes the provider's request
+ * once, in the request body reply; the attempt processor then sees only failed answers (a
+ * provider's request to pause): a success costs no second gRPC stream.
  */
 export function hasAttemptProcessor(route: ModelRoute): boolean {
   return route.targets.length > 1;

@@ -94,6 +94,10 @@ export const resilienceSchema = z.strictObject({
   backoff_max: duration.default('1s'),
   /** A provider's Retry-After is honoured up to this long; longer waits fall back to the normal backoff. */
   retry_after_max: duration.default('10s'),
+  /** A target that says it is overloaded without saying for how long (Anthropic's 529, Gemini's 503 UNAVAILABLE) gets no request for this long; "0s" turns it off. */
+  overloaded_pause: duration.default('10s'),
+  /** Cap on any pause a provider asks for (Retry-After, retry-after-ms, Gemini's RetryInfo). */
+  max_pause: duration.default('300s'),
   /** Limit on one try, streaming included; "0s" means none (long generations). */
   per_try_timeout: duration.default('0s'),
   /** A try that sends nothing for this long (no first byte, or a stalled stream) is abandoned and retried while it can be. */

@@ -5,16 +5,43 @@ import { prepareUpstreamRequest } from '../gateway/prepare-upstream-request.js';
 import type { RequestStore } from '../gateway/request-store.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import type { ProcessingRequest, ProcessingResponse } from './messages.js';
+import { readBackOff, type BackOffRules } from '../resilience/read-back-off.js';
+import { routePausedFor } from '../resilience/route-pause.js';
+import type { TargetPauses } from '../resilience/target-pauses.js';
+import { headerMutation, readHeaders } from './headers.js';
+import type { HttpBody, HttpHeaders, ProcessingRequest, ProcessingResponse } from './messages.js';
 import { toProtoStruct } from './proto-struct.js';
-import { replaceRequest } from './responses.js';
+import { continueResponseHeaders, replaceRequest, responseBody } from './responses.js';
 import type { StreamProcessor } from './stream-processor.js';
 import { upstreamRequestMutation } from './upstream-request-mutation.js';
+
+/**
+ * Envoy's header for "treat this host as failing its active health check now": the host is
+ * left out of load balancing until its next health check passes, which the sidecar's target
+ * health endpoint refuses while the target is paused.
+ */
+export const IMMEDIATE_HEALTH_CHECK_FAIL_HEADER = 'x-envoy-immediate-health-check-fail';
+/**
+ * Set on an attempt's answer when every target of the model is paused, together with a
+ * :status Envoy does not retry: the router processor answers the client with a 429 and
+ * Retry-After instead of Envoy retrying a target that asked for quiet. Never reaches a client.
+ */
+export const TARGETS_PAUSED_HEADER = 'x-gateway-targets-paused';
+/** The status that carries TARGETS_PAUSED_HEADER: a 4xx that is not 429, so no retry_on matches it. */
+export const PAUSED_STATUS = '409';
+/** Gemini says how long to wait only in its error body (RetryInfo). */
+const BODY_SIGNALS_KINDS = new Set(['gemini']);
 
 export interface AttemptProcessorDependencies {
   store: RequestStore<RequestContext>;
   registry: ProviderRegistry;
   now: () => number;
+  /** Wall-clock milliseconds (Date.now), for Retry-After given as an HTTP-date. */
+  clock: () => number;
+  pauses: TargetPauses;
+  backOff: BackOffRules;
+  /** A provider asked for a pause (for llm_gateway_target_pauses_total): the model asked for, and its target. */
+  onPause?: (model: string, target: TargetRuntime, milliseconds: number) => void;
   /** For a debug line per attempt; omitted, or above debug, costs nothing. */
   logger?: Logger;
 }
@@ -22,29 +49,50 @@ export interface AttemptProcessorDependencies {
 /**
  * The upstream-level processor: Envoy runs it once per attempt, after it has picked the
  * endpoint, so a retry that lands on another provider is translated for that provider.
- * It answers the attempt's request headers with CONTINUE_AND_REPLACE: the provider's body,
- * path and credential. Envoy ignores ImmediateResponse from upstream filters, so anything
- * wrong here fails the stream, which Envoy (failure_mode_allow: false) turns into a 5xx:
- * nothing is ever forwarded untranslated or unauthenticated.
+ *
+ * Request headers (models with several targets): it answers CONTINUE_AND_REPLACE with the
+ * provider's body, path and credential. Envoy ignores ImmediateResponse from upstream
+ * filters, so anything wrong here (a paused target included) fails the stream, which Envoy
+ * (failure_mode_allow: false) turns into a 5xx: nothing is ever forwarded untranslated,
+ * unauthenticated, or to a target that asked for quiet.
+ *
+ * Response headers (every model; Envoy leaves successes out, see render-envoy): a provider's
+ * explicit request to pause (readBackOff) pauses the target. Envoy's own Retry-After handling is taken out of the way (it falls back to a
+ * 100 ms backoff above retry_after_max and would hit the target again): the retry-after
+ * headers are removed, and the host is marked as failing its health check, so the retry goes
+ * at once to a target that is not paused, the next fallback level included. When every
+ * target is paused, the answer is made final (TARGETS_PAUSED_HEADER) and the router
+ * processor answers 429 with Retry-After. Gemini puts its delay in the error body only: for
+ * its failures the body is read first, and the headers changed with the body reply.
  */
 export class AttemptProcessor implements StreamProcessor {
   readonly #dependencies: AttemptProcessorDependencies;
+  #context: RequestContext | undefined;
+  #target: TargetRuntime | undefined;
+  #responseStatus = 0;
+  #responseHeaders: Record<string, string> = {};
 
   constructor(dependencies: AttemptProcessorDependencies) {
     this.#dependencies = dependencies;
   }
 
   handle(request: ProcessingRequest): ProcessingResponse {
-    if (request.request !== 'request_headers') {
-      throw new Error(`attempt processor got an unexpected ${request.request ?? 'empty'} message`);
-    }
+    if (request.request === 'request_headers') return this.#onRequestHeaders(request);
+    if (request.request === 'response_headers') return this.#onResponseHeaders(request.response_headers ?? {}, request.attributes);
+    if (request.request === 'response_body') return this.#onResponseBody(request.response_body ?? {});
+    throw new Error(`attempt processor got an unexpected ${request.request ?? 'empty'} message`);
+  }
+
+  close(): void {}
+
+  #onRequestHeaders(request: ProcessingRequest): ProcessingResponse {
     // Envoy gives every attempt the same header map, so headers removed by one attempt are gone for
     // the next; the request id therefore travels as the router's dynamic metadata, which no client can set.
-    const attributes = request.attributes?.['envoy.filters.http.ext_proc']?.fields;
-    const id = attributes?.[REQUEST_ID_ATTRIBUTE]?.stringValue;
-    const context = id === undefined ? undefined : this.#dependencies.store.get(id);
-    if (context === undefined) throw new Error('attempt for an unknown or expired request');
-    const target = pickTarget(context, attributes?.[TARGET_ATTRIBUTE]?.stringValue);
+    const { context, target } = this.#locate(request.attributes, true);
+    this.#context = context;
+    this.#target = target;
+    const paused = this.#dependencies.pauses.remaining(target.id);
+    if (paused > 0) throw new Error(`target ${target.id} is paused for ${Math.ceil(paused)} ms at its provider's request; not sent`);
     const upstream = context.prepared.get(target.id) ?? prepareUpstreamRequest(this.#dependencies.registry, context.request, target);
     context.attempts.push({ target, startedAt: this.#dependencies.now() });
     const { logger } = this.#dependencies;
@@ -60,13 +108,65 @@ export class AttemptProcessor implements StreamProcessor {
     return reply;
   }
 
-  close(): void {}
-}
+  #onResponseHeaders(message: HttpHeaders, attributes: ProcessingRequest['attributes']): ProcessingResponse {
+    const headers = readHeaders(message.headers);
+    const status = Number(headers[':status'] ?? 0);
+    if (status !== 429 && status < 500) return continueResponseHeaders();
+    // A model with one target sends no request headers here: the attempt is named now.
+    if (this.#target === undefined) {
+      const located = this.#locate(attributes, false);
+      this.#context = located.context;
+      this.#target = located.target;
+    }
+    if (this.#target === undefined) return continueResponseHeaders();
+    const { clock, backOff } = this.#dependencies;
+    const pause = readBackOff(status, headers, undefined, clock(), backOff);
+    if (pause === undefined && BODY_SIGNALS_KINDS.has(this.#target.provider.kind) && !message.end_of_stream) {
+      // Read the error body first; the headers wait for its reply, which can still change them.
+      this.#responseStatus = status;
+      this.#responseHeaders = headers;
+      return continueResponseHeaders(undefined, { response_body_mode: 'BUFFERED' });
+    }
+    return continueResponseHeaders(this.#pauseMutation(pause));
+  }
 
-/** Which endpoint Envoy chose, from the endpoint metadata the renderer wrote. */
-function pickTarget(context: RequestContext, targetId: string | undefined): TargetRuntime {
-  const target = context.route.targets.find((candidate) => candidate.id === targetId);
-  if (target !== undefined) return target;
-  throw new Error(`attempt names no target of model ${context.route.alias} (got ${JSON.stringify(targetId ?? null)})`);
-}
+  #onResponseBody(message: HttpBody): ProcessingResponse {
+    if (this.#target === undefined || this.#responseStatus === 0) return responseBody();
+    const pause = readBackOff(this.#responseStatus, this.#responseHeaders, message.body, this.#dependencies.clock(), this.#dependencies.backOff);
+    return responseBody(undefined, this.#pauseMutation(pause));
+  }
 
+  /** Records a pause, and tells Envoy how to go on: elsewhere at once, or nowhere (the router answers 429). */
+  #pauseMutation(pause: number | undefined): ReturnType<typeof headerMutation> | undefined {
+    const target = this.#target!;
+    if (pause === undefined) return undefined;
+    const { pauses, onPause } = this.#dependencies;
+    pauses.pause(target.id, pause);
+    onPause?.(this.#context?.route.alias ?? target.id, target, pause);
+    const set: Record<string, string> = { [IMMEDIATE_HEALTH_CHECK_FAIL_HEADER]: 'true' };
+    if (this.#context !== undefined && routePausedFor(this.#context.route, pauses) !== undefined) {
+      set[':status'] = PAUSED_STATUS;
+      set[TARGETS_PAUSED_HEADER] = '1';
+    }
+    return headerMutation(set, ['retry-after', 'retry-after-ms']);
+  }
+
+  /** The request and the target Envoy chose, from the attributes the renderer asks for. */
+  #locate(attributes: ProcessingRequest['attributes'], required: true): { context: RequestContext; target: TargetRuntime };
+  #locate(attributes: ProcessingRequest['attributes'], required: false): { context: RequestContext | undefined; target: TargetRuntime | undefined };
+  #locate(attributes: ProcessingRequest['attributes'], required: boolean): { context: RequestContext | undefined; target: TargetRuntime | undefined } {
+    const fields = attributes?.['envoy.filters.http.ext_proc']?.fields;
+    const id = fields?.[REQUEST_ID_ATTRIBUTE]?.stringValue;
+    const context = id === undefined ? undefined : this.#dependencies.store.get(id);
+    const targetId = fields?.[TARGET_ATTRIBUTE]?.stringValue;
+    if (context === undefined) {
+      if (required) throw new Error('attempt for an unknown or expired request');
+      return { context: undefined, target: undefined };
+    }
+    const target = context.route.targets.find((candidate) => candidate.id === targetId);
+    if (target === undefined && required) {
+      throw new Error(`attempt names no target of model ${context.route.alias} (got ${JSON.stringify(targetId ?? null)})`);
+    }
+    return { context, target };
+  }
+}

@@ -36,6 +36,9 @@ import {
 } from './responses.js';
 import type { StreamEndReason, StreamProcessor } from './stream-processor.js';
 import { upstreamRequestMutation } from './upstream-request-mutation.js';
+import { IMMEDIATE_HEALTH_CHECK_FAIL_HEADER, TARGETS_PAUSED_HEADER } from './attempt-processor.js';
+import { retryAfterSeconds, routePausedFor } from '../resilience/route-pause.js';
+import type { TargetPauses } from '../resilience/target-pauses.js';
 
 export interface RouterProcessorDependencies {
   /** The current runtime view; read once per request so a reload never changes a request midway. */
@@ -52,10 +55,14 @@ export interface RouterProcessorDependencies {
   tokenCounter: TokenCounter;
   governance: Governance;
   pricing: Pricing;
+  /** Targets whose provider asked for quiet (Retry-After): a model whose targets are all paused is answered 429. */
+  pauses: TargetPauses;
 }
 
 /** Provider response headers that describe the gateway's provider account, not the client's request. */
 const PROVIDER_RESPONSE_HEADERS = /^(openai-organization|openai-project|anthropic-organization-id|set-cookie|x-ratelimit-|cf-ray$|x-envoy-upstream)/;
+/** Headers the attempt processor writes for Envoy and the router, never for the client. */
+const ATTEMPT_SIGNAL_HEADERS = new Set([IMMEDIATE_HEALTH_CHECK_FAIL_HEADER, TARGETS_PAUSED_HEADER]);
 
 /** Envoy's count of tries (include_attempt_count_in_response), read by the router and not passed on. */
 const ATTEMPT_COUNT_HEADER = 'x-envoy-attempt-count';
@@ -93,6 +100,8 @@ export class RouterProcessor implements StreamProcessor {
   /** Server-sent events delivered to the client, for estimating output when a stream is cut short. */
   #deliveredEvents = 0;
   #usageEstimated = false;
+  /** A cut-short stream's usage is being counted (the tokenizer answers asynchronously). */
+  #estimating = false;
   #metered = false;
   #closed = false;
 
@@ -135,7 +144,7 @@ export class RouterProcessor implements StreamProcessor {
    */
   #meterCutShort(): void {
     const context = this.#context;
-    if (context === undefined || this.#metered) return;
+    if (context === undefined || this.#metered || this.#estimating) return;
     // 499: nginx's "client closed request", the customary code for a request that ended without a status.
     const status = this.#status || 499;
     const translator = this.#translator;
@@ -143,19 +152,27 @@ export class RouterProcessor implements StreamProcessor {
       this.#finish(status, true);
       return;
     }
+    void this.#estimateThenFinish(context, translator, status);
+  }
+
+  /**
+   * Meters a stream that ended without the provider's totals by what it delivered (see
+   * estimateCutShortUsage). Counting may wait for the tokenizer's thread; #finish still runs
+   * exactly once, and resolves this promise.
+   */
+  async #estimateThenFinish(context: RequestContext, translator: StreamTranslator, status: number): Promise<void> {
+    this.#estimating = true;
     this.#servedModel = translator.model;
     // The role chunk carries no output token.
-    const contentEvents = Math.max(0, this.#deliveredEvents - 1);
-    // Counting the prompt may wait for the tokenizer's thread; #finish still runs exactly once.
-    estimateCutShortUsage(context.request, translator.usage, contentEvents, this.#dependencies.tokenCounter)
-      .then(
-        (usage) => {
-          this.#usage = usage;
-          this.#usageEstimated = true;
-        },
-        (error: unknown) => this.#dependencies.logger.warn({ err: error, request_id: context.id }, 'usage of a cut-short stream could not be estimated'),
-      )
-      .finally(() => this.#finish(status, true));
+    const delivered = { contentEvents: Math.max(0, this.#deliveredEvents - 1), output: translator.delivered };
+    try {
+      this.#usage = await estimateCutShortUsage(context.request, translator.usage, delivered, this.#dependencies.tokenCounter);
+      this.#usageEstimated = true;
+    } catch (error) {
+      this.#usage = translator.usage;
+      this.#dependencies.logger.warn({ err: error, request_id: context.id }, 'usage of a cut-short stream could not be estimated');
+    }
+    this.#finish(status, true);
   }
 
   #onRequestHeaders(message: HttpHeaders): ProcessingResponse | Promise<ProcessingResponse> {
@@ -275,6 +292,10 @@ export class RouterProcessor implements StreamProcessor {
 
   /** Hands the request to Envoy's router: the routing header, and the request id as dynamic metadata. */
   #forward(context: RequestContext): ProcessingResponse {
+    // Every target asked for quiet: answered at once (after authentication and admission, whose
+    // hold is released), and nothing is sent before the pause ends.
+    const paused = routePausedFor(context.route, this.#dependencies.pauses);
+    if (paused !== undefined) return this.#refuse(pausedModel(context.route.alias, paused), context.route.alias);
     if (!this.#dependencies.store.put(context.id, context)) {
       return this.#refuse(
         new GatewayError({ status: 503, code: 'gateway_overloaded', message: 'The gateway has too many requests in flight; retry shortly.', headers: { 'retry-after': '1' } }),
@@ -297,7 +318,10 @@ export class RouterProcessor implements StreamProcessor {
     const target = context.route.targets[0]!;
     const upstream = context.prepared.get(target.id)!;
     context.attempts.push({ target, startedAt: this.#dependencies.now() });
-    return continueRequestBody(upstreamRequestMutation(upstream, { ...route, 'content-length': String(upstream.body.length) }), true, upstream.body);
+    const reply = continueRequestBody(upstreamRequestMutation(upstream, { ...route, 'content-length': String(upstream.body.length) }), true, upstream.body);
+    // The attempt processor reads each try's answer (a request to pause), finding the request by this id.
+    reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { [REQUEST_ID_METADATA_KEY]: context.id } });
+    return reply;
   }
 
   #onResponseHeaders(message: HttpHeaders): ProcessingResponse {
@@ -305,12 +329,18 @@ export class RouterProcessor implements StreamProcessor {
     const headers = readHeaders(message.headers);
     this.#status = Number(headers[':status'] ?? 0);
     const set: Record<string, string> = {};
-    const remove = Object.keys(headers).filter((name) => PROVIDER_RESPONSE_HEADERS.test(name) || name === ATTEMPT_COUNT_HEADER);
+    const remove = Object.keys(headers).filter((name) => PROVIDER_RESPONSE_HEADERS.test(name) || name === ATTEMPT_COUNT_HEADER || ATTEMPT_SIGNAL_HEADERS.has(name));
     if (context === undefined) {
       // Not a request this processor routed (Envoy's own reply): pass it on untouched.
       return continueResponseHeaders(headerMutation(set, remove));
     }
     if (this.#lifecycle.state === 'forwarded') this.#lifecycle.responding();
+    const madeFinal = headers[TARGETS_PAUSED_HEADER] !== undefined;
+    if (madeFinal || this.#status === 429 || this.#status >= 500) {
+      // A final answer whose pauses have just run out still gets the 429 (soon over), never the internal status.
+      const paused = routePausedFor(context.route, this.#dependencies.pauses) ?? (madeFinal ? 1 : undefined);
+      if (paused !== undefined) return this.#answerPaused(context, paused);
+    }
     set[REQUEST_ID_HEADER] = context.id;
     const admission = this.#lifecycle.admission;
     if (admission !== undefined) Object.assign(set, admission.headers);
@@ -344,6 +374,18 @@ export class RouterProcessor implements StreamProcessor {
     return continueResponseHeaders(headerMutation(set, remove));
   }
 
+  /**
+   * Every target of the model asked for quiet during this request (Envoy found no target to
+   * try, or the attempt processor made the last answer final): a 429 with Retry-After, metered
+   * once, since the request did reach a provider.
+   */
+  #answerPaused(context: RequestContext, pausedMs: number): ProcessingResponse {
+    this.#status = 429;
+    this.#finish(429, false);
+    const reply = errorImmediateResponse(pausedModel(context.route.alias, pausedMs), { [REQUEST_ID_HEADER]: context.id });
+    return this.#withAccessLogFacts(reply);
+  }
+
   #onResponseBody(message: HttpBody): ProcessingResponse | Promise<ProcessingResponse> {
     const chunk = message.body ?? EMPTY;
     const endOfStream = message.end_of_stream === true;
@@ -362,7 +404,7 @@ export class RouterProcessor implements StreamProcessor {
   }
 
   /** The per-chunk hot path: translate, note the first byte out, meter at the end. */
-  #streamChunk(translator: StreamTranslator, chunk: Buffer, endOfStream: boolean, original: Buffer | undefined): ProcessingResponse {
+  #streamChunk(translator: StreamTranslator, chunk: Buffer, endOfStream: boolean, original: Buffer | undefined): ProcessingResponse | Promise<ProcessingResponse> {
     let out = translator.push(chunk);
     if (endOfStream) {
       const tail = translator.end();
@@ -372,14 +414,19 @@ export class RouterProcessor implements StreamProcessor {
       if (this.#firstByteAt === undefined) this.#firstByteAt = this.#dependencies.now();
       this.#deliveredEvents += countEvents(out);
     }
-    if (endOfStream) {
-      this.#usage = translator.usage;
-      this.#servedModel = translator.model;
-      this.#finish(this.#status, false);
-    }
     // Unchanged bytes need no mutation: sending none saves copying the chunk back to Envoy.
     const reply = out === original ? CONTINUE_RESPONSE_BODY : responseBody(out);
-    return endOfStream ? this.#withAccessLogFacts(reply) : reply;
+    if (!endOfStream) return reply;
+    const context = this.#context;
+    if (!translator.complete && context !== undefined && !this.#metered && !this.#estimating) {
+      // The upstream ended without its totals (cut off, or failed mid-stream): metered by what was
+      // delivered. The last bytes wait for the count, so the access log gets the metered figures.
+      return this.#estimateThenFinish(context, translator, this.#status).then(() => this.#withAccessLogFacts(reply));
+    }
+    this.#usage = translator.usage;
+    this.#servedModel = translator.model;
+    this.#finish(this.#status, false);
+    return this.#withAccessLogFacts(reply);
   }
 
   /** Hands the request's facts to Envoy's access log (dynamic metadata), on the reply that ends the response. */
@@ -508,6 +555,18 @@ function parseTraceparent(value: string | undefined): string | undefined {
   const match = value === undefined ? null : /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/.exec(value.trim());
   if (!match || /^0+$/.test(match[1]!) || /^0+$/.test(match[2]!)) return undefined;
   return match[1];
+}
+
+/** The answer while every target of a model is paused at its provider's request. */
+function pausedModel(alias: string, pausedMs: number): GatewayError {
+  const seconds = retryAfterSeconds(pausedMs);
+  return new GatewayError({
+    status: 429,
+    code: 'provider_paused',
+    type: 'rate_limit_error',
+    message: `Model '${alias}' is paused: its provider asked for no requests for now. Retry after ${seconds} s.`,
+    headers: { 'retry-after': seconds },
+  });
 }
 
 function methodNotAllowed(method: string, path: string, allowed: string): GatewayError {

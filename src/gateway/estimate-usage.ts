@@ -1,29 +1,51 @@
 import type { ChatCompletionRequest } from '../providers/openai/openai-api.js';
 import type { Usage } from '../providers/usage.js';
 import type { TokenCounter } from './token-counter.js';
+import type { DeliveredOutput } from '../providers/delivered-output.js';
+
+/** What a cut-short stream delivered: its events, and for translated streams its text. */
+export interface Delivered {
+  /** Content events sent to the client (the opening role event excluded). */
+  contentEvents: number;
+  /** The text, tool calls and reasoning sent, when the stream was translated. */
+  output: DeliveredOutput | undefined;
+}
 
 /**
- * Usage for a stream cut off before the provider reported its totals: what the provider
- * did report (Anthropic reports input at the start, Gemini running totals), completed by
- * estimates: the prompt counted with the tokenizer, the output as the number of content
- * events delivered (OpenAI-compatible servers send about one token per event, translated
- * streams at least one). Never less than what the provider said.
+ * Usage for a stream that ended before the provider reported its totals (upstream cut,
+ * client gone, idle timeout, mid-stream error): what the provider did report (Anthropic
+ * reports input at the start, Gemini running totals), completed by estimates:
+ * - prompt: counted with the tokenizer when the provider gave no input count;
+ * - output of a translated stream: the delivered text, tool-call names and arguments, and
+ *   reasoning, counted with the tokenizer (Anthropic and Gemini put many tokens in one
+ *   event); reasoning tokens are the counted reasoning, part of the completion as OpenAI
+ *   counts them;
+ * - output of a pass-through OpenAI-compatible stream: one token per content event, which
+ *   is what such servers send.
+ * Every figure is at least what the provider last reported, so cutting a stream near its
+ * end never lowers what it is billed.
  */
 export async function estimateCutShortUsage(
   request: ChatCompletionRequest,
   reported: Usage | undefined,
-  deliveredContentEvents: number,
+  delivered: Delivered,
   counter: Pick<TokenCounter, 'count'>,
 ): Promise<Usage> {
-  const promptTokens = reported && reported.promptTokens > 0 ? reported.promptTokens : await counter.count(promptText(request));
-  const completionTokens = Math.max(reported?.completionTokens ?? 0, deliveredContentEvents);
+  const output = delivered.output;
+  const [prompt, text, reasoning] = await Promise.all([
+    reported && reported.promptTokens > 0 ? reported.promptTokens : counter.count(promptText(request)),
+    output === undefined ? delivered.contentEvents : counter.count(output.text),
+    output === undefined ? 0 : counter.count(output.reasoning),
+  ]);
+  const reasoningTokens = Math.max(reported?.reasoningTokens ?? 0, reasoning);
+  const completionTokens = Math.max(reported?.completionTokens ?? 0, text + reasoning, reasoningTokens);
   return {
-    promptTokens,
+    promptTokens: prompt,
     completionTokens,
-    totalTokens: promptTokens + completionTokens,
+    totalTokens: prompt + completionTokens,
     cachedTokens: reported?.cachedTokens ?? 0,
     cacheWriteTokens: reported?.cacheWriteTokens ?? 0,
-    reasoningTokens: reported?.reasoningTokens ?? 0,
+    reasoningTokens,
   };
 }
 

@@ -10,6 +10,7 @@ export interface GatewayMetrics {
   readonly registry: Registry;
   readonly requests: Counter<'gen_ai_request_model' | 'gen_ai_response_model' | 'gen_ai_provider_name' | 'http_response_status_code' | 'gen_ai_streaming'>;
   readonly tokens: Histogram<'gen_ai_request_model' | 'gen_ai_provider_name' | 'gen_ai_token_type'>;
+  readonly targetPauses: Counter<'gen_ai_request_model' | 'target'>;
   readonly duration: Histogram<'gen_ai_request_model' | 'gen_ai_provider_name' | 'http_response_status_code'>;
   readonly timeToFirstToken: Histogram<'gen_ai_request_model' | 'gen_ai_provider_name'>;
   readonly timePerOutputToken: Histogram<'gen_ai_request_model' | 'gen_ai_provider_name'>;
@@ -75,6 +76,12 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       name: 'llm_gateway_upstream_attempts_total',
       help: 'Upstream attempts (first tries, retries and fallbacks), by model asked and provider tried. Envoy counts the retries themselves: cluster.<model cluster>.upstream_rq_retry.',
       labelNames: ['gen_ai_request_model', 'gen_ai_provider_name'],
+      registers: [registry],
+    }),
+    targetPauses: new Counter({
+      name: 'llm_gateway_target_pauses_total',
+      help: 'Pauses a provider asked for (Retry-After, retry-after-ms, Gemini RetryInfo, Anthropic 529), by model asked and target (provider/model): no request goes to the target until the pause ends.',
+      labelNames: ['gen_ai_request_model', 'target'],
       registers: [registry],
     }),
     fallbacks: new Counter({

@@ -1,4 +1,5 @@
 import type { ChatCompletionRequest } from './openai/openai-api.js';
+import type { DeliveredOutput } from './delivered-output.js';
 import type { Usage } from './usage.js';
 
 /**
@@ -70,4 +71,15 @@ export interface StreamTranslator {
   readonly usage: Usage | undefined;
   /** The model the provider says served the request, once known. */
   readonly model: string | undefined;
+  /**
+   * Whether the provider ended the stream as its protocol says a finished stream ends (its
+   * totals included). False after end() means the stream was cut off or failed mid-way, and
+   * its usage must be estimated from what was delivered.
+   */
+  readonly complete: boolean;
+  /**
+   * The text delivered so far, for a translated stream; undefined for a pass-through stream
+   * whose events carry about one token each and are counted as events.
+   */
+  readonly delivered: DeliveredOutput | undefined;
 }

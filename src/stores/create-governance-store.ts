@@ -9,11 +9,15 @@ import { createRedisGovernanceStore } from './redis-governance-store.js';
 export function createGovernanceStore(configuration: Configuration, environment: Environment): GovernanceStore {
   const { governance } = configuration;
   if (governance.store === 'memory') return createMemoryGovernanceStore();
-  const url = governance.redis.url ?? environment.REDIS_URL ?? 'redis://127.0.0.1:6379';
   return createRedisGovernanceStore({
-    url,
+    url: redisUrlOf(configuration, environment),
     keyPrefix: governance.redis.key_prefix,
     commandTimeoutMs: durationMilliseconds(governance.redis.command_timeout),
     connectTimeoutMs: durationMilliseconds(governance.redis.connect_timeout),
   });
+}
+
+/** The Redis the governance store uses: governance.redis.url, else REDIS_URL, else a local Redis. */
+export function redisUrlOf(configuration: Configuration, environment: Environment): string {
+  return configuration.governance.redis.url ?? environment.REDIS_URL ?? 'redis://127.0.0.1:6379';
 }

@@ -13,6 +13,8 @@ import {
   ROUTE_HEADER,
   ROUTED_PROCESSING_MODE,
   ROUTER_PROCESSING_MODE,
+  REQUEST_ID_ATTRIBUTE,
+  TARGET_ATTRIBUTE,
 } from '../../src/config/render-envoy.js';
 import { buildRuntimeView } from '../../src/config/runtime.js';
 import { PACKAGE_ROOT } from '../support/gateway-harness.js';
@@ -180,15 +182,30 @@ resilience: { attempts_per_level: 3, max_attempts: 7, retry_on: [5xx, '429'] }
     assert.equal(cluster.circuit_breakers.thresholds[0].retry_budget.budget_percent.value, 25);
   });
 
-  test('a model with several targets runs the attempt processor before the upstream codec; one with a single target does not', () => {
+  test('a model with several targets runs the attempt processor before the upstream codec; one with a single target runs it for failed answers only', () => {
     const options = (name: string) => clusters.find((cluster) => cluster.name === name).typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'];
     const filters = options('model_chain').http_filters;
     assert.deepEqual(filters.map((filter: any) => filter.name), ['envoy.filters.http.ext_proc', 'envoy.filters.http.header_mutation', 'envoy.filters.http.upstream_codec']);
-    assert.equal(filters[0].typed_config.failure_mode_allow, false);
-    assert.equal(filters[0].typed_config.processing_mode.request_body_mode, 'NONE');
-    // The router writes a single target's provider request itself: no second gRPC stream per request.
-    assert.equal(options('model_gpt').http_filters, undefined);
-    assert.equal(options('model_llama').http_filters, undefined);
+    // The processor is left out of successful answers (status classes 1xx-3xx): only failures ask for a pause.
+    const skippedClasses = (filter: any) => Object.keys(filter.typed_config.xds_matcher.matcher_tree.exact_match_map.map).sort();
+    assert.deepEqual(skippedClasses(filters[0]), ['1xx', '2xx', '3xx']);
+    const attempt = filters[0].typed_config.extension_config.typed_config;
+    assert.equal(attempt.failure_mode_allow, false);
+    assert.equal(attempt.processing_mode.request_body_mode, 'NONE');
+    // Every failed attempt's answer is seen (a provider's request to pause), and the host may be marked failing.
+    assert.equal(attempt.processing_mode.response_header_mode, 'SEND');
+    assert.equal(attempt.allow_mode_override, true);
+    assert.deepEqual(attempt.mutation_rules, { allow_envoy: true });
+    // The router writes a single target's provider request itself: the attempt processor sees only failed answers.
+    for (const single of ['model_gpt', 'model_llama']) {
+      const answerFilters = options(single).http_filters;
+      assert.deepEqual(answerFilters.map((filter: any) => filter.name), ['envoy.filters.http.ext_proc', 'envoy.filters.http.upstream_codec']);
+      assert.deepEqual(skippedClasses(answerFilters[0]), ['1xx', '2xx', '3xx']);
+      const answers = answerFilters[0].typed_config.extension_config.typed_config;
+      assert.equal(answers.processing_mode.request_header_mode, 'SKIP');
+      assert.equal(answers.processing_mode.response_header_mode, 'SEND');
+      assert.deepEqual(answers.response_attributes, [TARGET_ATTRIBUTE, REQUEST_ID_ATTRIBUTE]);
+    }
   });
 
   test('the route removes the routing and proxy headers before any attempt; Envoy adds no x-envoy-* headers but the attempt count', () => {

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CONTENT_LENGTH_METADATA_KEY, METADATA_NAMESPACE, REQUEST_ID_ATTRIBUTE, ROUTE_HEADER, TARGET_ATTRIBUTE } from '../../src/config/render-envoy.js';
-import { AttemptProcessor } from '../../src/extproc/attempt-processor.js';
+import { AttemptProcessor, IMMEDIATE_HEALTH_CHECK_FAIL_HEADER, PAUSED_STATUS, TARGETS_PAUSED_HEADER } from '../../src/extproc/attempt-processor.js';
+import type { HeaderMutation, ProcessingResponse } from '../../src/extproc/messages.js';
 import { REQUEST_ID_HEADER } from '../../src/extproc/headers.js';
 import { fromProtoStruct, toProtoStruct } from '../../src/extproc/proto-struct.js';
 import type { RequestContext } from '../../src/gateway/request-context.js';
 import { headers, processorDependencies, testView } from '../support/processor-fixtures.js';
+import { parseConfiguration } from '../../src/config/load.js';
+import { buildRuntimeView } from '../../src/config/runtime.js';
 
 function setup(environment?: Record<string, string>) {
   const dependencies = processorDependencies(environment ? testView(environment) : undefined);
@@ -22,9 +25,18 @@ function setup(environment?: Record<string, string>) {
     prepared: new Map(),
   };
   dependencies.store.put(context.id, context);
-  const processor = new AttemptProcessor({ store: dependencies.store, registry: dependencies.registry, now: dependencies.now });
-  return { processor, context, targetId: route.targets[0]!.id };
+  const processor = new AttemptProcessor({ store: dependencies.store, registry: dependencies.registry, now: dependencies.now, clock: dependencies.clock, pauses: dependencies.pauses, backOff: dependencies.backOff });
+  return { processor, context, dependencies, route, targetId: route.targets[0]!.id };
 }
+
+function mutationOf(mutation: HeaderMutation | undefined) {
+  return {
+    set: Object.fromEntries((mutation?.set_headers ?? []).map((option) => [option.header.key, option.header.raw_value.toString()])),
+    remove: mutation?.remove_headers ?? [],
+  };
+}
+
+const answerMutation = (reply: ProcessingResponse) => mutationOf(reply.response_headers?.response?.header_mutation);
 
 const attributes = (targetId: string, requestId = 'req-1') => ({
   'envoy.filters.http.ext_proc': toProtoStruct({ [TARGET_ATTRIBUTE]: targetId, [REQUEST_ID_ATTRIBUTE]: requestId }),
@@ -70,5 +82,58 @@ describe('AttemptProcessor', () => {
       () => keyless.processor.handle({ request: 'request_headers', request_headers: headers({}), attributes: attributes(keyless.targetId) }),
       /unavailable/,
     );
+  });
+
+  test("an answer asking for a pause: the target is paused, Envoy's own wait removed, the host marked failing, and the retry goes elsewhere", () => {
+    const { processor, dependencies, route, targetId } = setup();
+    processor.handle({ request: 'request_headers', request_headers: headers({}), attributes: attributes(targetId) });
+    const reply = processor.handle({ request: 'response_headers', response_headers: headers({ ':status': '429', 'retry-after': '20', 'retry-after-ms': '20000' }) });
+    assert.equal(dependencies.pauses.remaining(targetId), 20_000);
+    const { set, remove } = answerMutation(reply);
+    assert.deepEqual(set, { [IMMEDIATE_HEALTH_CHECK_FAIL_HEADER]: 'true' }, 'the other target is free: the 429 stays retriable');
+    assert.deepEqual(remove, ['retry-after', 'retry-after-ms']);
+    // The next attempt to the paused target is never written.
+    const retry = new AttemptProcessor({ store: dependencies.store, registry: dependencies.registry, now: dependencies.now, clock: dependencies.clock, pauses: dependencies.pauses, backOff: dependencies.backOff });
+    assert.throws(() => retry.handle({ request: 'request_headers', request_headers: headers({}), attributes: attributes(targetId) }), /paused/);
+    dependencies.advance(20_000);
+    assert.equal(retry.handle({ request: 'request_headers', request_headers: headers({}), attributes: attributes(targetId) }).request_headers?.response?.status, 'CONTINUE_AND_REPLACE', 'usable again once the pause has passed');
+    assert.equal(route.targets.length, 2);
+  });
+
+  test('every target paused: the answer is made final (a status Envoy does not retry, marked for the router)', () => {
+    const { dependencies, route } = setup();
+    dependencies.pauses.pause(route.targets[1]!.id, 5_000);
+    // A model with one target sends no request headers: the answer names the attempt through its attributes.
+    const processor = new AttemptProcessor({ store: dependencies.store, registry: dependencies.registry, now: dependencies.now, clock: dependencies.clock, pauses: dependencies.pauses, backOff: dependencies.backOff });
+    const reply = processor.handle({ request: 'response_headers', response_headers: headers({ ':status': '529' }), attributes: attributes(route.targets[0]!.id) });
+    assert.equal(dependencies.pauses.remaining(route.targets[0]!.id), dependencies.backOff.overloadedPauseMs, "Anthropic's 529: overloaded_pause");
+    assert.deepEqual(answerMutation(reply).set, { [IMMEDIATE_HEALTH_CHECK_FAIL_HEADER]: 'true', ':status': PAUSED_STATUS, [TARGETS_PAUSED_HEADER]: '1' });
+  });
+
+  test('answers that ask for nothing are passed on untouched; successes are never read', () => {
+    const { processor, dependencies, targetId } = setup();
+    processor.handle({ request: 'request_headers', request_headers: headers({}), attributes: attributes(targetId) });
+    assert.deepEqual(processor.handle({ request: 'response_headers', response_headers: headers({ ':status': '200', 'retry-after': '20' }) }), { response_headers: { response: {} } });
+    assert.deepEqual(processor.handle({ request: 'response_headers', response_headers: headers({ ':status': '503' }) }), { response_headers: { response: {} } });
+    assert.equal(dependencies.pauses.remaining(targetId), 0);
+  });
+
+  test("Gemini's failures are read whole (its RetryInfo is in the body); the pause is applied with the body reply", () => {
+    const dependencies = processorDependencies(
+      buildRuntimeView(parseConfiguration('providers:\n  g: { kind: gemini, base_url: https://generativelanguage.googleapis.com/v1beta, credential: { env: KEY } }\nmodels:\n  chain: { fallback: [{ provider: g, model: gemini-2.5-flash }, { provider: g, model: gemini-2.5-pro }] }\n', {}), { environment: { KEY: 'AIza-test' } }),
+    );
+    const route = dependencies.view().models.get('chain')!;
+    dependencies.store.put('req-1', { id: 'req-1', traceId: '0af7651916cd43dd8448eb211c80319c', startedAt: 0, route, request: { model: 'chain', messages: [{ role: 'user', content: 'hi' }] }, stream: false, includeUsage: false, attempts: [], prepared: new Map() });
+    const processor = new AttemptProcessor({ store: dependencies.store, registry: dependencies.registry, now: dependencies.now, clock: dependencies.clock, pauses: dependencies.pauses, backOff: dependencies.backOff });
+    const targetId = route.targets[0]!.id;
+    processor.handle({ request: 'request_headers', request_headers: headers({}), attributes: attributes(targetId) });
+    const headersReply = processor.handle({ request: 'response_headers', response_headers: headers({ ':status': '429', 'content-type': 'application/json' }) });
+    assert.equal(headersReply.mode_override?.response_body_mode, 'BUFFERED');
+    assert.equal(dependencies.pauses.remaining(targetId), 0, 'not before the body is read');
+    const body = Buffer.from(JSON.stringify({ error: { code: 429, status: 'RESOURCE_EXHAUSTED', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '34.4s' }] } }));
+    const bodyReply = processor.handle({ request: 'response_body', response_body: { body, end_of_stream: true } });
+    assert.equal(dependencies.pauses.remaining(targetId), 34_400);
+    assert.deepEqual(mutationOf(bodyReply.response_body?.response?.header_mutation).set, { [IMMEDIATE_HEALTH_CHECK_FAIL_HEADER]: 'true' });
+    assert.equal(bodyReply.response_body?.response?.body_mutation, undefined, 'the body goes on as the provider sent it');
   });
 });

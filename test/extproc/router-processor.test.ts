@@ -93,7 +93,7 @@ describe('RouterProcessor', () => {
     assert.equal(json.model, 'gpt-4o', 'the alias is replaced by the provider model');
     assert.deepEqual(json.stream_options, { include_usage: true }, 'usage is always requested upstream, for metering');
     assert.deepEqual(response.header_mutation!.remove_headers, ['x-api-key', 'api-key', 'x-goog-api-key', 'anthropic-version', 'anthropic-beta']);
-    assert.equal(reply.dynamic_metadata, undefined, 'no attempt processor needs the request id');
+    assert.ok(dependencies.store.get(requestIdOf(reply)), 'the attempt processor reads the answers of its tries by this id');
     assert.equal(dependencies.store.size, 1);
   });
 
@@ -208,6 +208,75 @@ describe('RouterProcessor', () => {
     assert.equal(dependencies.meter.outcomes[0]!.status, 200);
   });
 
+  test('an upstream that ends its stream without usage or [DONE] is metered as cut short, once, after the count', async () => {
+    const { dependencies, processor } = routed(true, true);
+    step(processor, { request: 'response_headers', response_headers: headers({ ':status': '200', 'content-type': 'text/event-stream' }) });
+    const roleChunk = contentChunk.replace('{"content":"Hi"}', '{"role":"assistant","content":""}');
+    step(processor, { request: 'response_body', response_body: { body: Buffer.from(roleChunk + contentChunk + contentChunk) } });
+    const last = processor.handle({ request: 'response_body', response_body: { body: Buffer.from(contentChunk), end_of_stream: true } });
+    assert.ok(last instanceof Promise, 'the last reply waits for the count');
+    assert.equal(dependencies.meter.outcomes.length, 0);
+    const reply = await last;
+    assert.equal(reply.response_body?.response?.body_mutation, undefined, 'the bytes still go on unchanged');
+    processor.close('ended');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(dependencies.meter.outcomes.length, 1);
+    const outcome = dependencies.meter.outcomes[0]!;
+    assert.equal(outcome.cutShort, true);
+    assert.equal(outcome.usageEstimated, true);
+    // A pass-through OpenAI stream: one token per content event, the role event aside.
+    assert.equal(outcome.usage?.completionTokens, 3);
+    assert.ok(fromProtoStruct(reply.dynamic_metadata), 'the access log gets the metered facts');
+  });
+
+  test('every target paused at its provider\'s request: refused at once with 429 and Retry-After, nothing forwarded', () => {
+    const dependencies = processorDependencies();
+    const route = dependencies.view().models.get('chain')!;
+    dependencies.pauses.pause(route.targets[0]!.id, 20_000);
+    dependencies.pauses.pause(route.targets[1]!.id, 12_300);
+    const processor = new RouterProcessor(dependencies);
+    step(processor, { request: 'request_headers', request_headers: chatHeaders });
+    const reply = step(processor, { request: 'request_body', request_body: body({ model: 'chain', messages: [{ role: 'user', content: 'hi' }] }) });
+    const answer = immediate(reply);
+    assert.equal(answer.status, 429);
+    assert.equal(answer.body.error.code, 'provider_paused');
+    assert.equal(answer.body.error.type, 'rate_limit_error');
+    assert.equal(setHeaders({ request_body: { response: { header_mutation: reply.immediate_response!.headers } } }, 'request_body')['retry-after'], '13', 'the soonest pause, rounded up');
+    assert.equal(dependencies.store.size, 0);
+    // One target free again: forwarded.
+    dependencies.advance(12_300);
+    const next = new RouterProcessor(dependencies);
+    step(next, { request: 'request_headers', request_headers: chatHeaders });
+    assert.equal(step(next, { request: 'request_body', request_body: body({ model: 'chain', messages: [{ role: 'user', content: 'hi' }] }) }).immediate_response, undefined);
+  });
+
+  test('an answer made final whose pauses have just run out is still a 429, never the internal status', () => {
+    const { dependencies, processor } = routed(false);
+    const reply = step(processor, { request: 'response_headers', response_headers: headers({ ':status': '409', 'x-gateway-targets-paused': '1' }) });
+    const answer = immediate(reply);
+    assert.equal(answer.status, 429);
+    assert.equal(answer.body.error.code, 'provider_paused');
+    assert.equal(dependencies.meter.outcomes.length, 1);
+  });
+
+  for (const [what, answerHeaders] of [
+    ['the attempt processor made the last answer final', { ':status': '409', 'x-gateway-targets-paused': '1', 'content-type': 'application/json' }],
+    ['Envoy found no target left to try', { ':status': '503', 'content-type': 'text/plain' }],
+  ] as const) {
+    test(`paused during the request (${what}): a 429 with Retry-After, metered once`, () => {
+      const { dependencies, processor, context } = routed(false);
+      for (const target of context.route.targets) dependencies.pauses.pause(target.id, 20_000);
+      const reply = step(processor, { request: 'response_headers', response_headers: headers(answerHeaders) });
+      const answer = immediate(reply);
+      assert.equal(answer.status, 429);
+      assert.equal(answer.body.error.code, 'provider_paused');
+      assert.equal(dependencies.meter.outcomes.length, 1);
+      assert.equal(dependencies.meter.outcomes[0]!.status, 429);
+      processor.close('ended');
+      assert.equal(dependencies.meter.outcomes.length, 1);
+    });
+  }
+
   test('a buffered JSON answer is metered from its usage and passed through unchanged', () => {
     const { dependencies, processor } = routed(false);
     const headersReply = step(processor, { request: 'response_headers', response_headers: headers({ ':status': '200', 'content-type': 'application/json' }) });
@@ -282,6 +351,23 @@ describe('RouterProcessor with keys: every ending releases or settles exactly on
   }
 
   const chat = { body: Buffer.from('{"model":"gpt","messages":[{"role":"user","content":"hi"}]}'), end_of_stream: true };
+
+  test('a paused model: a wrong key is still refused 401 first; a good one gets the 429, and its hold is released', async () => {
+    const { dependencies, store, processor, requestHeaders } = keyed(false);
+    dependencies.pauses.pause(dependencies.view().models.get('gpt')!.targets[0]!.id, 20_000);
+    const wrongKey = keyed(false);
+    wrongKey.dependencies.pauses.pause(wrongKey.dependencies.view().models.get('gpt')!.targets[0]!.id, 20_000);
+    await wrongKey.processor.handle({ request: 'request_headers', request_headers: headers({ ':method': 'POST', ':path': '/v1/chat/completions', authorization: 'Bearer sk-wrong' }) });
+    assert.equal(immediate(await wrongKey.processor.handle({ request: 'request_body', request_body: chat })).status, 401);
+
+    await processor.handle({ request: 'request_headers', request_headers: requestHeaders });
+    const answer = immediate(await processor.handle({ request: 'request_body', request_body: chat }));
+    assert.equal(answer.status, 429);
+    assert.equal(answer.body.error.code, 'provider_paused');
+    await waitUntil(() => store.settlements.length === 1);
+    assert.equal(store.settlements[0]!.model, undefined, 'the hold is released, nothing spent');
+    assert.equal(dependencies.store.size, 0);
+  });
 
   test('the stream cut while the store is asked: the admission is released, nothing is forwarded or held', async () => {
     const { dependencies, store, answers, processor, requestHeaders } = keyed(true);

@@ -120,7 +120,7 @@ describe('attempt processor', () => {
       prepared: new Map(),
     };
     dependencies.store.put(context.id, context);
-    const processor = new AttemptProcessor({ store: dependencies.store, registry: dependencies.registry, now: dependencies.now, logger });
+    const processor = new AttemptProcessor({ store: dependencies.store, registry: dependencies.registry, now: dependencies.now, clock: dependencies.clock, pauses: dependencies.pauses, backOff: dependencies.backOff, logger });
     const target = route.targets[1]!;
     processor.handle({
       request: 'request_headers',

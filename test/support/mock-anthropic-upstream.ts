@@ -20,7 +20,16 @@ export interface MockAnthropicUpstream {
   readonly requests: AnthropicRecordedRequest[];
   /** Problems found in requests (the mock also answered them with a 400). */
   readonly problems: string[];
+  /** Answers the next authenticated requests, in order, with these recorded failures (JSON bodies) instead. */
+  failNext(...failures: RecordedFailure[]): void;
   close(): Promise<void>;
+}
+
+/** A failure as the provider sends it: status, JSON body (as recorded), extra headers. */
+export interface RecordedFailure {
+  status: number;
+  body: string;
+  headers?: Record<string, string>;
 }
 
 export const ANTHROPIC_USAGE = { input_tokens: 21, cache_creation_input_tokens: 4, cache_read_input_tokens: 8, output_tokens: 9 };
@@ -31,6 +40,7 @@ export const ANTHROPIC_THINKING_SIGNATURE = 'EqMockSignature==';
 export async function startMockAnthropicUpstream(options: { expectedKey: string }): Promise<MockAnthropicUpstream> {
   const requests: AnthropicRecordedRequest[] = [];
   const problems: string[] = [];
+  const failures: RecordedFailure[] = [];
   const server: Server = createServer((incoming, response) => {
     const chunks: Buffer[] = [];
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -44,6 +54,11 @@ export async function startMockAnthropicUpstream(options: { expectedKey: string 
       requests.push({ path: incoming.url ?? '', headers: incoming.headers, body });
       if (incoming.headers['x-api-key'] !== options.expectedKey) {
         return anthropicError(response, 401, 'authentication_error', 'invalid x-api-key');
+      }
+      const failure = failures.shift();
+      if (failure !== undefined) {
+        response.writeHead(failure.status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(failure.body)), ...failure.headers });
+        return response.end(failure.body);
       }
       const problem = validate(incoming.url ?? '', incoming.headers, body);
       if (problem) {
@@ -74,6 +89,7 @@ export async function startMockAnthropicUpstream(options: { expectedKey: string 
     port: typeof address === 'object' && address ? address.port : 0,
     requests,
     problems,
+    failNext: (...next) => void failures.push(...next),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

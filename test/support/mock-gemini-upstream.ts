@@ -23,7 +23,16 @@ export interface MockGeminiUpstream {
   readonly port: number;
   readonly requests: GeminiRecordedRequest[];
   readonly problems: string[];
+  /** Answers the next authenticated requests, in order, with these recorded failures (JSON bodies) instead. */
+  failNext(...failures: RecordedFailure[]): void;
   close(): Promise<void>;
+}
+
+/** A failure as the provider sends it: status, JSON body (as recorded), extra headers. */
+export interface RecordedFailure {
+  status: number;
+  body: string;
+  headers?: Record<string, string>;
 }
 
 export const GEMINI_USAGE = { promptTokenCount: 30, candidatesTokenCount: 12, thoughtsTokenCount: 5, cachedContentTokenCount: 10, totalTokenCount: 47 };
@@ -31,6 +40,7 @@ export const GEMINI_USAGE = { promptTokenCount: 30, candidatesTokenCount: 12, th
 export async function startMockGeminiUpstream(options: { expectedKey: string }): Promise<MockGeminiUpstream> {
   const requests: GeminiRecordedRequest[] = [];
   const problems: string[] = [];
+  const failures: RecordedFailure[] = [];
   const server: Server = createServer((incoming, response) => {
     const chunks: Buffer[] = [];
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -45,6 +55,11 @@ export async function startMockGeminiUpstream(options: { expectedKey: string }):
       requests.push({ path, headers: incoming.headers, body });
       if (incoming.headers['x-goog-api-key'] !== options.expectedKey) {
         return geminiError(response, 400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.');
+      }
+      const failure = failures.shift();
+      if (failure !== undefined) {
+        response.writeHead(failure.status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(failure.body)), ...failure.headers });
+        return response.end(failure.body);
       }
       const match = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent\?alt=sse)$/.exec(path);
       const problem = match ? validate(incoming.headers, body) : `unexpected path ${path}`;
@@ -76,6 +91,7 @@ export async function startMockGeminiUpstream(options: { expectedKey: string }):
     port: typeof address === 'object' && address ? address.port : 0,
     requests,
     problems,
+    failNext: (...next) => void failures.push(...next),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -12,6 +12,8 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   body: string;
   json: Record<string, unknown> | undefined;
+  /** Date.now() when the request arrived. */
+  receivedAt: number;
 }
 
 export type Responder = (request: RecordedRequest, response: ServerResponse) => void | Promise<void>;
@@ -43,7 +45,7 @@ export async function startMockOpenAIUpstream(options: { expectedKey?: string } 
       } catch {
         json = undefined;
       }
-      const recorded: RecordedRequest = { method: incoming.method ?? '', path: incoming.url ?? '', headers: incoming.headers, body, json };
+      const recorded: RecordedRequest = { method: incoming.method ?? '', path: incoming.url ?? '', headers: incoming.headers, body, json, receivedAt: Date.now() };
       requests.push(recorded);
       const responder = scripted.shift() ?? defaultResponder(options.expectedKey);
       Promise.resolve(responder(recorded, response)).catch(() => response.destroy());

@@ -1,3 +1,4 @@
+import { createTargetPauses } from '../../src/resilience/target-pauses.js';
 import { parseConfiguration } from '../../src/config/load.js';
 import { buildRuntimeView, type RuntimeView } from '../../src/config/runtime.js';
 import type { GatewayError } from '../../src/errors.js';
@@ -76,6 +77,8 @@ export function processorDependencies(view = testView()) {
     governance,
     governanceStore,
     pricing,
+    pauses: createTargetPauses(() => time),
+    backOff: { overloadedPauseMs: 10_000, maxPauseMs: 300_000 },
   };
 }
 

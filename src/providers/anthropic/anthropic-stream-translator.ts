@@ -2,6 +2,7 @@ import type { OpenAIErrorBody } from '../../errors.js';
 import { SseDecoder, type SseEvent } from '../../streaming/sse-decoder.js';
 import { encodeSseEvent, SSE_DONE } from '../../streaming/sse-encode.js';
 import type { StreamTranslator, TranslationContext } from '../provider-adapter.js';
+import { DeliveredOutput } from '../delivered-output.js';
 import { usageToOpenAI, type Usage } from '../usage.js';
 import {
   ANTHROPIC_STREAM_EVENT_TYPES,
@@ -67,7 +68,10 @@ interface OpenToolCall {
  * - event types Anthropic adds later are skipped, as its versioning policy asks
  *   (https://docs.claude.com/en/api/versioning).
  * If the upstream ends without message_stop, the stream was cut off: no finish chunk and no
- * `[DONE]` are invented, so the client can tell; `usage` still reports what was seen.
+ * `[DONE]` are invented, so the client can tell; `usage` still reports what was seen,
+ * `complete` stays false, and `delivered` holds the text, tool names, arguments and thinking
+ * sent so far, so the gateway can count them (Anthropic's message_start output_tokens is
+ * only a start value; the running count comes with message_delta at the end).
  */
 export class AnthropicStreamTranslator implements StreamTranslator {
   readonly #decoder = new SseDecoder();
@@ -81,6 +85,8 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   #stopReason: string | null = null;
   #anthropicUsage: AnthropicUsage | undefined;
   #model: string | undefined;
+  #complete = false;
+  readonly #delivered = new DeliveredOutput();
 
   constructor(context: TranslationContext) {
     this.#context = context;
@@ -92,6 +98,14 @@ export class AnthropicStreamTranslator implements StreamTranslator {
 
   get model(): string | undefined {
     return this.#model;
+  }
+
+  get complete(): boolean {
+    return this.#complete;
+  }
+
+  get delivered(): DeliveredOutput {
+    return this.#delivered;
   }
 
   push(chunk: Buffer): Buffer {
@@ -125,8 +139,12 @@ export class AnthropicStreamTranslator implements StreamTranslator {
         return this.#start() + this.#blockStart(event.index, event.content_block);
       case 'content_block_delta': {
         const { delta } = event;
-        if (delta.type === 'text_delta' && delta.text) return this.#start() + this.#chunk({ content: delta.text });
+        if (delta.type === 'text_delta' && delta.text) {
+          this.#delivered.addText(delta.text);
+          return this.#start() + this.#chunk({ content: delta.text });
+        }
         if (delta.type === 'thinking_delta' && delta.thinking) {
+          this.#delivered.addReasoning(delta.thinking);
           const thinking = this.#openThinking.get(event.index);
           if (thinking) thinking.thinking += delta.thinking;
           return this.#start() + this.#chunk({ reasoning_content: delta.thinking });
@@ -140,6 +158,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
           const toolCall = this.#openToolCalls.get(event.index);
           if (!toolCall) return '';
           toolCall.sentArguments = true;
+          this.#delivered.addText(delta.partial_json);
           return this.#chunk({ tool_calls: [{ index: toolCall.openAIIndex, function: { arguments: delta.partial_json } }] });
         }
         return '';
@@ -180,15 +199,20 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   }
 
   #blockStart(index: number, block: AnthropicContentBlock): string {
-    if (block.type === 'text') return block.text ? this.#chunk({ content: block.text }) : '';
+    if (block.type === 'text') {
+      this.#delivered.addText(block.text ?? '');
+      return block.text ? this.#chunk({ content: block.text }) : '';
+    }
     if (block.type === 'thinking') {
       this.#openThinking.set(index, { thinking: block.thinking ?? '', signature: block.signature ?? '' });
+      this.#delivered.addReasoning(block.thinking ?? '');
       return block.thinking ? this.#chunk({ reasoning_content: block.thinking }) : '';
     }
     if (block.type === 'redacted_thinking') return block.data ? this.#chunk({ thinking_blocks: [{ type: 'redacted_thinking', data: block.data }] }) : '';
     if (block.type !== 'tool_use') return '';
     const toolCall: OpenToolCall = { openAIIndex: this.#toolCallCount++, sentArguments: false };
     this.#openToolCalls.set(index, toolCall);
+    this.#delivered.addText(block.name ?? '');
     return this.#chunk({
       tool_calls: [{ index: toolCall.openAIIndex, id: block.id ?? '', type: 'function', function: { name: block.name ?? '', arguments: '' } }],
     });
@@ -202,6 +226,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
 
   #finish(): string {
     this.#ended = true;
+    this.#complete = true;
     let out = this.#start() + this.#chunk({}, mapAnthropicFinishReason(this.#stopReason));
     const usage = this.usage;
     if (this.#context.includeUsage && usage) out += encodeSseEvent(JSON.stringify({ ...this.#envelope(), choices: [], usage: usageToOpenAI(usage) }));

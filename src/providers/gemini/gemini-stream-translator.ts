@@ -2,6 +2,7 @@ import type { OpenAIErrorBody } from '../../errors.js';
 import { SseDecoder, type SseEvent } from '../../streaming/sse-decoder.js';
 import { encodeSseEvent, SSE_DONE } from '../../streaming/sse-encode.js';
 import type { StreamTranslator, TranslationContext } from '../provider-adapter.js';
+import { DeliveredOutput } from '../delivered-output.js';
 import { usageToOpenAI, type Usage } from '../usage.js';
 import { convertGeminiLogprobs } from './convert-gemini-logprobs.js';
 import { generateContentResponseSchema, geminiErrorBodySchema, type GeminiCandidate, type GenerateContentResponse } from './gemini-api.js';
@@ -46,6 +47,9 @@ interface ChoiceState {
  * - An error event (`{"error":{...}}`, Gemini's way of failing mid-stream) becomes OpenAI's
  *   `data: {"error":{...}}` (openai-node raises it) and nothing is sent after it.
  * - Thought parts are `delta.reasoning_content`, never `content` (see readGeminiParts).
+ * - `complete` is true once the upstream ended with a finishReason (or a blocked prompt);
+ *   otherwise `delivered` holds the text, reasoning and function calls sent, for counting
+ *   (Gemini's usageMetadata running totals may lag what was sent, or never come).
  */
 export class GeminiStreamTranslator implements StreamTranslator {
   readonly #decoder = new SseDecoder();
@@ -56,6 +60,8 @@ export class GeminiStreamTranslator implements StreamTranslator {
   #failed = false;
   #usage: Usage | undefined;
   #model: string | undefined;
+  #complete = false;
+  readonly #delivered = new DeliveredOutput();
 
   constructor(context: TranslationContext) {
     this.#context = context;
@@ -67,6 +73,14 @@ export class GeminiStreamTranslator implements StreamTranslator {
 
   get model(): string | undefined {
     return this.#model;
+  }
+
+  get complete(): boolean {
+    return this.#complete;
+  }
+
+  get delivered(): DeliveredOutput {
+    return this.#delivered;
   }
 
   push(chunk: Buffer): Buffer {
@@ -130,13 +144,16 @@ export class GeminiStreamTranslator implements StreamTranslator {
     const delta: Record<string, unknown> = {};
     if (reply.reasoning) delta.reasoning_content = reply.reasoning;
     if (reply.text) delta.content = reply.text;
+    this.#delivered.addReasoning(reply.reasoning);
+    this.#delivered.addText(reply.text);
     if (reply.functionCalls.length > 0) {
-      delta.tool_calls = reply.functionCalls.map((functionCall) => ({
-        index: state.toolCallCount++,
-        id: synthesizeToolCallId(this.#context.responseId, this.#callNumber++, functionCall.id),
-        type: 'function',
-        function: { name: functionCall.name, arguments: JSON.stringify(functionCall.args ?? {}) },
-      }));
+      delta.tool_calls = reply.functionCalls.map((functionCall) => {
+        const name = functionCall.name;
+        const args = JSON.stringify(functionCall.args ?? {});
+        this.#delivered.addText(name);
+        this.#delivered.addText(args);
+        return { index: state.toolCallCount++, id: synthesizeToolCallId(this.#context.responseId, this.#callNumber++, functionCall.id), type: 'function', function: { name, arguments: args } };
+      });
     }
     if (Object.keys(delta).length > 0) out += this.#chunk(index, delta, null, convertGeminiLogprobs(candidate.logprobsResult));
     if (candidate.finishReason) state.finishReason = candidate.finishReason;
@@ -154,6 +171,7 @@ export class GeminiStreamTranslator implements StreamTranslator {
     const finished = [...this.#choices.entries()].filter(([, state]) => state.finishReason !== undefined).sort(([left], [right]) => left - right);
     for (const [index, state] of finished) out += this.#chunk(index, {}, mapGeminiFinishReason(state.finishReason, state.toolCallCount > 0));
     if (out === '') return '';
+    this.#complete = true;
     if (this.#context.includeUsage && this.#usage) {
       out += encodeSseEvent(JSON.stringify({ ...this.#envelope(), choices: [], usage: usageToOpenAI(this.#usage) }));
     }

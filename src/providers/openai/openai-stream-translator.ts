@@ -8,6 +8,7 @@ const EMPTY = Buffer.alloc(0);
 /** OpenAI puts `"usage":null` on every chunk when usage is requested; only a non-null one is worth parsing. */
 const NULL_USAGE = /"usage"\s*:\s*null/;
 const NULL_USAGE_ALL = /"usage"\s*:\s*null/g;
+const DONE_EVENT = 'data: [DONE]\n\n';
 /**
  * Whole events in exactly the form this translator writes (one `data: ` line each). A chunk
  * of only these, starting at an event boundary, re-encodes to itself, so it can go back
@@ -28,6 +29,8 @@ export class OpenAIStreamTranslator implements StreamTranslator {
   #model: string | undefined;
   /** The decoder holds nothing: everything fed so far ended with a complete event. */
   #atBoundary = true;
+  /** `[DONE]` went by: the server ended the stream as OpenAI's protocol says. */
+  #done = false;
 
   constructor(context: TranslationContext) {
     this.#context = context;
@@ -41,11 +44,25 @@ export class OpenAIStreamTranslator implements StreamTranslator {
     return this.#model;
   }
 
+  /** The usage chunk (which the gateway always asks for) or `[DONE]` arrived. */
+  get complete(): boolean {
+    return this.#done || this.#usage !== undefined;
+  }
+
+  /** Pass-through: about one token per event, counted as events by the gateway. */
+  get delivered(): undefined {
+    return undefined;
+  }
+
   push(chunk: Buffer): Buffer {
     if (this.#atBoundary && this.#model !== undefined) {
       // latin1 maps bytes one to one: cheaper than UTF-8, and enough for ASCII framing and keys.
       const text = chunk.toString('latin1');
-      if (CANONICAL_EVENTS.test(text) && !carriesUsage(text)) return chunk;
+      if (CANONICAL_EVENTS.test(text) && !carriesUsage(text)) {
+        // [DONE] is the last event, so it ends the last chunk: a look at the tail suffices.
+        if (text.endsWith(DONE_EVENT)) this.#done = true;
+        return chunk;
+      }
     }
     const out = this.#emit(this.#decoder.push(chunk));
     this.#atBoundary = chunk.length >= 2 && chunk[chunk.length - 1] === 0x0a && chunk[chunk.length - 2] === 0x0a;
@@ -65,6 +82,7 @@ export class OpenAIStreamTranslator implements StreamTranslator {
 
   #pass(event: SseEvent): string {
     const { data } = event;
+    if (data === '[DONE]') this.#done = true;
     if (this.#model === undefined && data.startsWith('{')) this.#model = modelOf(data);
     if (data.includes('"usage"') && !NULL_USAGE.test(data)) {
       const parsed = parseObject(data);

@@ -262,6 +262,48 @@ describe('AnthropicStreamTranslator', () => {
     assert.deepEqual(result.usage, usage(472, 89));
   });
 
+  test('cut short: complete stays false and delivered holds the text, tool name, arguments and thinking sent', () => {
+    const whole = fixture('tool-call.sse').toString('utf8');
+    const translator = new AnthropicStreamTranslator(context(true));
+    translator.push(Buffer.from(whole.slice(0, whole.indexOf('event: message_delta')), 'utf8'));
+    translator.end();
+    assert.equal(translator.complete, false);
+    assert.equal(translator.delivered.text, 'Let me check the weather.get_weather{"city": "Paris", "unit": "celsius"}');
+    assert.equal(translator.delivered.reasoning, '');
+    // What Anthropic had reported by then: message_start's start value, not the running count.
+    assert.equal(translator.usage?.completionTokens, 2);
+
+    const thinking = new AnthropicStreamTranslator(context(false));
+    thinking.push(
+      Buffer.from(
+        [
+          '{"type":"message_start","message":{"model":"claude-x","usage":{"input_tokens":9,"output_tokens":1}}}',
+          '{"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}}',
+          '{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Two and two "}}',
+          '{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"make four."}}',
+          '{"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}}',
+          '{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"Four."}}',
+        ]
+          .map((data) => `event: x\ndata: ${data}\n\n`)
+          .join(''),
+      ),
+    );
+    assert.equal(thinking.delivered.reasoning, 'Two and two make four.');
+    assert.equal(thinking.delivered.text, 'Four.');
+  });
+
+  test('complete once message_stop arrived; a mid-stream error leaves it incomplete', () => {
+    const translator = new AnthropicStreamTranslator(context(false));
+    translator.push(fixture('tool-call.sse'));
+    translator.end();
+    assert.equal(translator.complete, true);
+    const failed = new AnthropicStreamTranslator(context(false));
+    failed.push(fixture('mid-stream-error.sse'));
+    failed.end();
+    assert.equal(failed.complete, false);
+    assert.ok(failed.delivered.text.length > 0, 'what came before the error is kept for counting');
+  });
+
   test('an event cut in half at the end is discarded, not half-sent', () => {
     const whole = fixture('text.sse').toString('utf8');
     const cut = Buffer.from(whole.slice(0, whole.indexOf('wörld') + 3), 'utf8');

@@ -173,6 +173,34 @@ describe('GeminiStreamTranslator', () => {
     assertStream(run([cut]).output, [chunk(G3, ROLE), chunk(G3, { content: 'Bonjour ! ' }), chunk(G3, { content: 'Ça va très bien, merci 👋' })]);
   });
 
+  test('cut off: complete stays false and delivered holds the text, thoughts and function calls sent', () => {
+    const translator = new GeminiStreamTranslator(context(true));
+    translator.push(
+      Buffer.from(
+        [
+          '{"candidates":[{"content":{"parts":[{"text":"Let me think","thought":true}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":7,"candidatesTokenCount":0,"thoughtsTokenCount":3},"modelVersion":"gemini-2.5-pro"}',
+          '{"candidates":[{"content":{"parts":[{"text":"Sunny in "},{"functionCall":{"name":"get_weather","args":{"city":"Paris"}}}],"role":"model"},"index":0}],"modelVersion":"gemini-2.5-pro"}',
+        ]
+          .map((event) => `data: ${event}\r\n\r\n`)
+          .join(''),
+      ),
+    );
+    translator.end();
+    assert.equal(translator.complete, false);
+    assert.equal(translator.delivered.reasoning, 'Let me think');
+    assert.equal(translator.delivered.text, 'Sunny in get_weather{"city":"Paris"}');
+    assert.equal(translator.usage?.reasoningTokens, 3, 'the running total reported so far is kept');
+  });
+
+  test('complete once the upstream ended with a finishReason', () => {
+    const translator = new GeminiStreamTranslator(context(false));
+    translator.push(fixture('text.sse'));
+    assert.equal(translator.complete, false, 'not before the upstream ended');
+    translator.end();
+    assert.equal(translator.complete, true);
+    assert.equal(translator.delivered.text, 'Bonjour ! Ça va très bien, merci 👋');
+  });
+
   test('thought parts are reasoning_content, never content; an unreadable event is reported as an error', () => {
     const thought = Buffer.from(
       [

@@ -18,6 +18,19 @@ const transcript = Buffer.from(streamEvents('gpt-4o', true, ['héllo', ' wörld'
 const withoutUsageChunk = streamEvents('gpt-4o', true, ['héllo', ' wörld', ' 👋']).filter((event) => !event.includes('"choices":[]')).join('');
 
 describe('OpenAIStreamTranslator', () => {
+  test('complete once the usage chunk or [DONE] went by, on the fast path too; a cut stream is not', () => {
+    const events = streamEvents('gpt-4o', false, ['a', 'b']);
+    const whole = new OpenAIStreamTranslator(context(false));
+    for (const event of events) whole.push(Buffer.from(event));
+    assert.equal(whole.usage, undefined, 'a server that sends no usage');
+    assert.equal(whole.complete, true, '[DONE] ended it');
+    assert.equal(whole.delivered, undefined);
+    const cut = new OpenAIStreamTranslator(context(false));
+    for (const event of events.slice(0, -2)) cut.push(Buffer.from(event));
+    cut.end();
+    assert.equal(cut.complete, false);
+  });
+
   test('passes events through and keeps the usage chunk when the client asked for it', () => {
     const result = run([transcript], true);
     assert.equal(result.output, transcript.toString('utf8'));
