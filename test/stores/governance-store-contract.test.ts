@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { AdmissionRequest, AdmissionResult, GovernanceStore, KeyLimits, Settlement, StoredKey } from '../../src/stores/governance-store.js';
 import { createMemoryGovernanceStore } from '../../src/stores/memory-governance-store.js';
 import { createRedisGovernanceStore } from '../../src/stores/redis-governance-store.js';
+import { createSqliteGovernanceStore } from '../../src/stores/sqlite-governance-store.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 
 /** 2026-11-23T12:00:00Z, the start of a rate window. */
@@ -323,6 +327,18 @@ function governanceStoreContract(name: string, open: () => Promise<{ store: Gove
 governanceStoreContract('memory', async () => {
   const store = createMemoryGovernanceStore();
   return { store, close: () => store.close() };
+});
+
+governanceStoreContract('sqlite', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'governance-store-contract-'));
+  const store = createSqliteGovernanceStore({ path: join(directory, 'gateway.db'), now: start });
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
 });
 
 governanceStoreContract('redis', async () => {
