@@ -73,7 +73,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   const store = new RequestStore<RequestContext>({ ttlMs: 60 * 60 * 1000, maxEntries: 100_000, now: () => performance.now() });
   const metrics = createMetrics({ requestStateEntries: () => store.size });
   const meter = createMeter({ metrics, logger });
-  const createdStore = createGovernanceStore(configuration, options.environment);
+  const createdStore = createGovernanceStore(configuration, options.environment, Date.now());
   // Wrapped only when debug lines are on: at info the request path calls the store directly.
   const governanceStore = logger.isLevelEnabled('debug') ? logGovernanceStoreCalls(createdStore, logger) : createdStore;
   const pricing = createPricing(priceTable, configuration, view);
@@ -190,6 +190,9 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     logger.warn('governance.mode is open and no key can exist: the gateway is OPEN to any client that reaches its listener (/healthz and llm_gateway_open_access say so)');
   } else if (access.overriddenBy.length > 0) {
     logger.warn({ reasons: access.overriddenBy }, `governance.mode is open, but the gateway is closed because ${access.overriddenBy.join('; ')}`);
+  }
+  if (configuration.governance.store === 'memory') {
+    logger.warn('governance.store is memory: keys created through the admin API, their revocations, spend and budgets are lost when this process stops (the default, sqlite, keeps them)');
   }
   if (adminKey === undefined) logger.info('the admin API is disabled (set governance.admin_key to enable it)');
   logger.info(
