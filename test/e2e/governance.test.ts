@@ -172,7 +172,8 @@ describe('governance through Envoy (memory store)', () => {
       assert.ok(reason instanceof OpenAI.APIError);
       assert.equal(reason.status, 402);
       assert.equal(reason.code, 'budget_exceeded');
-      assert.match(reason.message, /'budget': the daily budget for \d{4}-\d{2}-\d{2} is \$10\.00/);
+      // Ten requests in flight hold it all: the 402 says so rather than call the budget exhausted.
+      assert.match(reason.message, /^402 Budget for key 'budget' is fully held by requests in flight: the daily budget for \d{4}-\d{2}-\d{2} is \$10\.00, \$0\.0000 spent and \$10\.00 held/);
     }
     // Every request settled: nothing is held any more, and what was spent is what was metered.
     await waitFor('settlement', async () => {
@@ -184,6 +185,26 @@ describe('governance through Envoy (memory store)', () => {
     assert.ok(Math.abs(inspect.usage.budget.spentUsd - expectedSpend) < 1e-9, `spent ${inspect.usage.budget.spentUsd}`);
     assert.ok(inspect.usage.budget.spentUsd <= 10);
     assert.ok(Math.abs(inspect.usage.budget.remainingUsd - (10 - expectedSpend)) < 1e-9);
+  });
+
+  test('a 402 for a request whose worst case does not fit says so, not "exhausted", and which max_tokens fits', async () => {
+    const inspect = (await (await admin('GET', '/admin/keys/config:budget')).json()) as any;
+    assert.equal(inspect.usage.budget.reservedUsd, 0);
+    const left = inspect.usage.budget.remainingUsd as number;
+    // Input is free, output $0.001 a token: max_tokens N holds $0.001 × N.
+    const fits = Math.floor(Math.round(left * 1e6) / (OUTPUT_USD_PER_TOKEN * 1e6));
+    const before = upstream.requests.length;
+    await assert.rejects(ask(secrets.budget, { max_tokens: 20_000 }), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.APIError && error.status === 402, String(error));
+      assert.equal(error.code, 'budget_exceeded');
+      assert.equal(error.param, 'max_tokens');
+      assert.doesNotMatch(error.message, /exhausted/i);
+      assert.match(error.message, /^402 This request may cost up to \$20\.00 .*Nothing was charged/);
+      assert.match(error.message, new RegExp(`max_tokens \\(or max_completion_tokens\\) at most ${fits} fits`));
+      return true;
+    });
+    assert.equal(upstream.requests.length, before, 'nothing reached the provider');
+    assert.ok((await ask(secrets.budget, { max_tokens: fits })).choices.length > 0, 'the max_tokens the 402 named is admitted');
   });
 
   test('admin API: create (secret shown once), use, inspect, update, revoke, spend', async () => {
