@@ -9,9 +9,9 @@
 export type BudgetPeriod = 'total' | 'daily' | 'monthly';
 
 export interface KeyLimits {
-  /** Requests admitted per sliding minute. */
+  /** Requests admitted per minute, refilled continuously (rate-bucket.ts). */
   requestsPerMinute?: number | undefined;
-  /** Metered tokens (prompt + completion) per sliding minute; a request is admitted while the window is below the limit. */
+  /** Metered tokens (prompt + completion) per minute, refilled continuously; a request is admitted while any are left. */
   tokensPerMinute?: number | undefined;
   /** Requests in flight at once. */
   maxParallel?: number | undefined;
@@ -34,10 +34,12 @@ export interface AdmissionRequest {
 
 export type RefusalReason = 'requests_per_minute' | 'tokens_per_minute' | 'max_parallel' | 'budget';
 
+/** A per-minute limit as OpenAI's x-ratelimit-* headers describe one. */
 export interface WindowState {
   limit: number;
+  /** How many could be used right now. */
   remaining: number;
-  /** Seconds until the window has room again (0 when it has room now). */
+  /** Seconds (fractional) until the limit is fully replenished, back to `limit` remaining; 0 when it is. */
   resetSeconds: number;
 }
 

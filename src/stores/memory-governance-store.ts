@@ -3,7 +3,7 @@ import type { AdmissionRequest, AdmissionResult, GovernanceStore, KeyLimits, Lim
 import { firstRefusal, limitState, retryAfterSeconds, type LimitCounters } from './limit-counters.js';
 import { fromMicroUsd, toMicroUsd } from './micro-usd.js';
 import { retention } from './retention.js';
-import { windowIndex, type WindowCounts } from './sliding-window.js';
+import { afterRequest, afterTokens } from './rate-bucket.js';
 import { daysInRange, utcDay } from './spend-days.js';
 import { compareStoredKeys, storedKeyFromJson, storedKeyToJson } from './stored-key-json.js';
 
@@ -104,8 +104,9 @@ interface DaySpend {
 
 /** Everything recorded for one virtual key; mirrors the Redis keys under its hash tag. */
 class KeyCounters {
-  readonly #requestWindows = new Map<number, number>();
-  readonly #tokenWindows = new Map<number, number>();
+  /** Theoretical arrival times of the requests and tokens buckets (rate-bucket.ts). */
+  #requestsTat: number | undefined;
+  #tokensTat: number | undefined;
   readonly #reservations = new Map<string, Reservation>();
   readonly #budgets = new Map<string, BudgetCounters>();
   /** Settled reservation ids and when the marker lapses, in insertion (hence roughly expiry) order. */
@@ -121,8 +122,8 @@ class KeyCounters {
   read(limits: KeyLimits, now: number): LimitCounters {
     const budget = limits.budget ? this.#budget(budgetPeriod(limits.budget.period, now).id, now) : undefined;
     return {
-      requests: windowCounts(this.#requestWindows, now),
-      tokens: windowCounts(this.#tokenWindows, now),
+      requests: this.#requestsTat,
+      tokens: this.#tokensTat,
       active: this.#reservations.size,
       spentMicroUsd: budget?.spentMicroUsd ?? 0,
       reservedMicroUsd: budget?.reservedMicroUsd ?? 0,
@@ -131,7 +132,7 @@ class KeyCounters {
 
   recordAdmission(request: AdmissionRequest, reservationMicroUsd: number): void {
     const { limits, now } = request;
-    if (limits.requestsPerMinute !== undefined) addToWindow(this.#requestWindows, now, 1);
+    if (limits.requestsPerMinute !== undefined) this.#requestsTat = afterRequest(this.#requestsTat, limits.requestsPerMinute, now);
     if (limits.maxParallel === undefined && limits.budget === undefined) return;
     const period = limits.budget ? budgetPeriod(limits.budget.period, now) : undefined;
     this.#reservations.set(request.reservationId, { expiresAt: now + request.reservationTtlMs, periodId: period?.id ?? '', microUsd: period ? reservationMicroUsd : 0 });
@@ -152,7 +153,7 @@ class KeyCounters {
       const period = budgetPeriod(limits.budget.period, now);
       this.#budgetForWrite(period.id, period.resetsAt, now).spentMicroUsd += costMicroUsd;
     }
-    if (limits.tokensPerMinute !== undefined && tokens > 0) addToWindow(this.#tokenWindows, now, tokens);
+    if (limits.tokensPerMinute !== undefined && tokens > 0) this.#tokensTat = afterTokens(this.#tokensTat, limits.tokensPerMinute, now, tokens);
     const modelSpend = this.#daySpendForWrite(utcDay(now), now);
     let spend = modelSpend.get(settlement.model);
     if (!spend) {
@@ -222,16 +223,4 @@ class KeyCounters {
       this.#settled.delete(reservationId);
     }
   }
-}
-
-function windowCounts(windows: Map<number, number>, now: number): WindowCounts {
-  const index = windowIndex(now);
-  return { previous: windows.get(index - 1) ?? 0, current: windows.get(index) ?? 0 };
-}
-
-/** Windows older than the previous one are never read again (on Redis they expire). */
-function addToWindow(windows: Map<number, number>, now: number, amount: number): void {
-  const index = windowIndex(now);
-  windows.set(index, (windows.get(index) ?? 0) + amount);
-  for (const old of windows.keys()) if (old < index - 1) windows.delete(old);
 }

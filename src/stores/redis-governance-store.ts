@@ -19,7 +19,7 @@ import { RedisGovernanceKeys } from './redis-governance-keys.js';
 import { admitScript, settleScript, stateScript } from './redis-governance-scripts.js';
 import { RedisScript } from './redis-script.js';
 import { retention } from './retention.js';
-import { elapsedFraction, windowIndex } from './sliding-window.js';
+import { maxTokenBacklogMs } from './rate-bucket.js';
 import { daysInRange, utcDay } from './spend-days.js';
 import { compareStoredKeys, storedKeyFromJson, storedKeyToJson } from './stored-key-json.js';
 
@@ -87,9 +87,9 @@ export class RedisGovernanceStore implements GovernanceStore {
     const { keyId, now, limits } = request;
     const period = limits.budget ? budgetPeriod(limits.budget.period, now) : undefined;
     const reply = await this.#call('admit', () =>
-      this.#admitScript.run(this.#client, this.#limitKeys(keyId, now, period?.id ?? ''), [
+      this.#admitScript.run(this.#client, this.#limitKeys(keyId, period?.id ?? ''), [
         now,
-        String(elapsedFraction(now)),
+        '',
         optional(limits.requestsPerMinute),
         optional(limits.tokensPerMinute),
         optional(limits.maxParallel),
@@ -100,12 +100,11 @@ export class RedisGovernanceStore implements GovernanceStore {
         period?.id ?? '',
         this.#keys.budgetPrefix(keyId),
         budgetTtlMs(period?.resetsAt, now),
-        retention.rateWindowMs,
       ]),
     );
-    const numbers = integers(reply, 8);
-    const reason = refusalReasons[numbers[0]!];
-    const counters = countersFrom(numbers.slice(1));
+    const values = scriptReply(reply, 6);
+    const reason = refusalReasons[values[0] as number];
+    const counters = countersFrom(values.slice(1));
     if (reason === undefined) return { admitted: true, state: limitState(counters, limits, now) };
     return { admitted: false, reason, retryAfterSeconds: retryAfterSeconds(reason, counters, limits, now), state: limitState(counters, limits, now) };
   }
@@ -121,7 +120,7 @@ export class RedisGovernanceStore implements GovernanceStore {
           this.#keys.reservations(keyId),
           this.#keys.reservationHolds(keyId),
           this.#keys.budget(keyId, period?.id ?? ''),
-          this.#keys.tokenWindow(keyId, windowIndex(now)),
+          this.#keys.tokenBucket(keyId),
           this.#keys.spendDay(keyId, utcDay(now)),
         ],
         [
@@ -132,11 +131,12 @@ export class RedisGovernanceStore implements GovernanceStore {
           settlement.model ?? '',
           period ? '1' : '',
           budgetTtlMs(period?.resetsAt, now),
-          limits.tokensPerMinute === undefined ? '' : '1',
-          retention.rateWindowMs,
+          optional(limits.tokensPerMinute),
+          now,
           spendRetentionSeconds,
           retention.settledMarkerMs,
           settlement.model === undefined ? '1' : '',
+          maxTokenBacklogMs,
         ],
       ),
     );
@@ -144,8 +144,8 @@ export class RedisGovernanceStore implements GovernanceStore {
 
   async state(keyId: string, limits: KeyLimits, now: number): Promise<LimitState> {
     const periodId = limits.budget ? budgetPeriod(limits.budget.period, now).id : '';
-    const reply = await this.#call('state', () => this.#stateScript.run(this.#client, this.#limitKeys(keyId, now, periodId), [now, this.#keys.budgetPrefix(keyId)]));
-    return limitState(countersFrom(integers(reply, 7)), limits, now);
+    const reply = await this.#call('state', () => this.#stateScript.run(this.#client, this.#limitKeys(keyId, periodId), [now, this.#keys.budgetPrefix(keyId)]));
+    return limitState(countersFrom(scriptReply(reply, 5)), limits, now);
   }
 
   async spend(keyId: string, fromDay: string, toDay: string): Promise<SpendRecord[]> {
@@ -208,13 +208,10 @@ export class RedisGovernanceStore implements GovernanceStore {
     this.#client.disconnect();
   }
 
-  #limitKeys(keyId: string, now: number, periodId: string): string[] {
-    const index = windowIndex(now);
+  #limitKeys(keyId: string, periodId: string): string[] {
     return [
-      this.#keys.requestWindow(keyId, index - 1),
-      this.#keys.requestWindow(keyId, index),
-      this.#keys.tokenWindow(keyId, index - 1),
-      this.#keys.tokenWindow(keyId, index),
+      this.#keys.requestBucket(keyId),
+      this.#keys.tokenBucket(keyId),
       this.#keys.reservations(keyId),
       this.#keys.reservationHolds(keyId),
       this.#keys.budget(keyId, periodId),
@@ -303,22 +300,27 @@ function budgetTtlMs(resetsAt: number | undefined, now: number): number {
   return resetsAt === undefined ? 0 : resetsAt - now + retention.budgetPeriodAfterEndMs;
 }
 
-function countersFrom(numbers: number[]): LimitCounters {
-  const [requestsPrevious, requestsCurrent, tokensPrevious, tokensCurrent, active, spent, reserved] = numbers;
+function countersFrom(values: Array<number | string>): LimitCounters {
+  const [requestsTat, tokensTat, active, spent, reserved] = values;
   return {
-    requests: { previous: requestsPrevious ?? 0, current: requestsCurrent ?? 0 },
-    tokens: { previous: tokensPrevious ?? 0, current: tokensCurrent ?? 0 },
-    active: active ?? 0,
-    spentMicroUsd: spent ?? 0,
-    reservedMicroUsd: reserved ?? 0,
+    requests: tat(requestsTat),
+    tokens: tat(tokensTat),
+    active: Number(active ?? 0),
+    spentMicroUsd: Number(spent ?? 0),
+    reservedMicroUsd: Number(reserved ?? 0),
   };
 }
 
-function integers(reply: unknown, length: number): number[] {
-  if (!Array.isArray(reply) || reply.length !== length || !reply.every((value) => typeof value === 'number')) {
-    throw new StoreUnavailableError(`The Redis governance script answered ${JSON.stringify(reply)}, not ${length} integers.`);
+function tat(value: number | string | undefined): number | undefined {
+  return value === undefined || value === '' ? undefined : Number(value);
+}
+
+/** A script's reply: integers, and bucket times as strings ('' for none). */
+function scriptReply(reply: unknown, length: number): Array<number | string> {
+  if (!Array.isArray(reply) || reply.length !== length || !reply.every((value) => typeof value === 'number' || (typeof value === 'string' && (value === '' || Number.isFinite(Number(value)))))) {
+    throw new StoreUnavailableError(`The Redis governance script answered ${JSON.stringify(reply)}, not ${length} counters.`);
   }
-  return reply as number[];
+  return reply as Array<number | string>;
 }
 
 function messageOf(error: unknown): string {

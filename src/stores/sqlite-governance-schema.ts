@@ -13,12 +13,11 @@ CREATE TABLE stored_keys (
   created_at INTEGER NOT NULL,
   json TEXT NOT NULL
 );
-CREATE TABLE rate_windows (
+CREATE TABLE rate_buckets (
   key_id TEXT NOT NULL,
   kind TEXT NOT NULL,            -- 'requests' or 'tokens'
-  window INTEGER NOT NULL,       -- windowIndex(now): whole minutes since the epoch
-  amount INTEGER NOT NULL,
-  PRIMARY KEY (key_id, kind, window)
+  tat REAL NOT NULL,             -- the bucket's theoretical arrival time (rate-bucket.ts)
+  PRIMARY KEY (key_id, kind)
 ) WITHOUT ROWID;
 CREATE TABLE reservations (
   key_id TEXT NOT NULL,

@@ -6,7 +6,7 @@ import type { AdmissionRequest, AdmissionResult, GovernanceStore, KeyLimits, Lim
 import { firstRefusal, limitState, retryAfterSeconds, type LimitCounters } from './limit-counters.js';
 import { fromMicroUsd, toMicroUsd } from './micro-usd.js';
 import { retention } from './retention.js';
-import { windowIndex, type WindowCounts } from './sliding-window.js';
+import { afterRequest, afterTokens } from './rate-bucket.js';
 import { daysInRange, utcDay } from './spend-days.js';
 import { migrateSchema } from './sqlite-governance-schema.js';
 import { compareStoredKeys, storedKeyFromJson, storedKeyToJson } from './stored-key-json.js';
@@ -44,7 +44,7 @@ interface SpendRow {
 /**
  * Governance state in a local SQLite file: one gateway process, nothing to set up, and
  * nothing lost on a restart (keys created through the admin API, their revocations, spend,
- * budgets and rate windows). It keeps and expires exactly what the memory store does, with
+ * budgets and rate-limit buckets). It keeps and expires exactly what the memory store does, with
  * the same decision functions, so the two answer alike (the contract tests run against both).
  *
  * better-sqlite3 is synchronous: each method runs its reads and writes in one transaction
@@ -134,7 +134,7 @@ export class SqliteGovernanceStore implements GovernanceStore {
     if (reason !== undefined) {
       return { admitted: false, reason, retryAfterSeconds: retryAfterSeconds(reason, before, limits, now), state: limitState(before, limits, now) };
     }
-    if (limits.requestsPerMinute !== undefined) this.#addToWindow(keyId, 'requests', now, 1);
+    if (limits.requestsPerMinute !== undefined) this.#setTat(keyId, 'requests', afterRequest(this.#tat(keyId, 'requests'), limits.requestsPerMinute, now));
     if (limits.maxParallel !== undefined || limits.budget !== undefined) {
       const period = limits.budget ? budgetPeriod(limits.budget.period, now) : undefined;
       this.#statements.insertReservation.run(keyId, request.reservationId, now + request.reservationTtlMs, period?.id ?? '', period ? reservationMicroUsd : 0);
@@ -156,7 +156,7 @@ export class SqliteGovernanceStore implements GovernanceStore {
       const period = budgetPeriod(limits.budget.period, now);
       this.#addToBudget(keyId, period.id, period.resetsAt, now, costMicroUsd, 0);
     }
-    if (limits.tokensPerMinute !== undefined && tokens > 0) this.#addToWindow(keyId, 'tokens', now, tokens);
+    if (limits.tokensPerMinute !== undefined && tokens > 0) this.#setTat(keyId, 'tokens', afterTokens(this.#tat(keyId, 'tokens'), limits.tokensPerMinute, now, tokens));
     this.#statements.forgetLapsedSpend.run(keyId, now);
     this.#statements.addSpend.run(keyId, utcDay(now), settlement.model, costMicroUsd, tokens, now + spendRetentionMs);
   }
@@ -164,8 +164,8 @@ export class SqliteGovernanceStore implements GovernanceStore {
   #read(keyId: string, limits: KeyLimits, now: number): LimitCounters {
     const budget = limits.budget ? this.#budget(keyId, budgetPeriod(limits.budget.period, now).id, now) : undefined;
     return {
-      requests: this.#windowCounts(keyId, 'requests', now),
-      tokens: this.#windowCounts(keyId, 'tokens', now),
+      requests: this.#tat(keyId, 'requests'),
+      tokens: this.#tat(keyId, 'tokens'),
       active: (this.#statements.countReservations.get(keyId) as { count: number }).count,
       spentMicroUsd: budget?.spent ?? 0,
       reservedMicroUsd: budget?.reserved ?? 0,
@@ -207,20 +207,13 @@ export class SqliteGovernanceStore implements GovernanceStore {
     });
   }
 
-  #windowCounts(keyId: string, kind: 'requests' | 'tokens', now: number): WindowCounts {
-    const index = windowIndex(now);
-    const rows = this.#statements.windows.all(keyId, kind, index - 1, index) as Array<{ window: number; amount: number }>;
-    return {
-      previous: rows.find((row) => row.window === index - 1)?.amount ?? 0,
-      current: rows.find((row) => row.window === index)?.amount ?? 0,
-    };
+  /** A bucket's theoretical arrival time; one in the past is a full bucket, the same as none. */
+  #tat(keyId: string, kind: 'requests' | 'tokens'): number | undefined {
+    return (this.#statements.getTat.get(keyId, kind) as { tat: number } | undefined)?.tat;
   }
 
-  /** Windows older than the previous one are never read again. */
-  #addToWindow(keyId: string, kind: 'requests' | 'tokens', now: number, amount: number): void {
-    const index = windowIndex(now);
-    this.#statements.addToWindow.run(keyId, kind, index, amount);
-    this.#statements.forgetOldWindows.run(keyId, kind, index - 1);
+  #setTat(keyId: string, kind: 'requests' | 'tokens', tat: number): void {
+    this.#statements.setTat.run(keyId, kind, tat);
   }
 }
 
@@ -230,9 +223,8 @@ function prepareStatements(database: Database) {
     saveKey: prepare('INSERT INTO stored_keys (id, created_at, json) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET created_at = excluded.created_at, json = excluded.json'),
     getKey: prepare('SELECT json FROM stored_keys WHERE id = ?'),
     listKeys: prepare('SELECT json FROM stored_keys'),
-    windows: prepare('SELECT window, amount FROM rate_windows WHERE key_id = ? AND kind = ? AND window BETWEEN ? AND ?'),
-    addToWindow: prepare('INSERT INTO rate_windows (key_id, kind, window, amount) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET amount = amount + excluded.amount'),
-    forgetOldWindows: prepare('DELETE FROM rate_windows WHERE key_id = ? AND kind = ? AND window < ?'),
+    getTat: prepare('SELECT tat FROM rate_buckets WHERE key_id = ? AND kind = ?'),
+    setTat: prepare('INSERT INTO rate_buckets (key_id, kind, tat) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET tat = excluded.tat'),
     countReservations: prepare('SELECT count(*) AS count FROM reservations WHERE key_id = ?'),
     allReservations: prepare('SELECT key_id, reservation_id, expires_at, period_id, micro_usd FROM reservations'),
     expiredReservations: prepare('SELECT reservation_id, expires_at, period_id, micro_usd FROM reservations WHERE key_id = ? AND expires_at <= ?'),

@@ -101,21 +101,26 @@ describe('governance through Envoy (memory store)', () => {
     assert.ok((await ask(secrets.narrow, { model: 'other-model' })).choices.length > 0);
   });
 
-  test('requests per minute: x-ratelimit headers count down, then a RateLimitError with Retry-After', async () => {
+  test('requests per minute: x-ratelimit headers mean what OpenAI\'s mean, then a RateLimitError whose Retry-After is the true wait', async () => {
     const remaining = [];
+    const resets = [];
     for (let index = 0; index < 3; index += 1) {
       const { response } = await ask(secrets.limited).withResponse();
       assert.equal(response.headers.get('x-ratelimit-limit-requests'), '3');
       remaining.push(response.headers.get('x-ratelimit-remaining-requests'));
+      resets.push(goDurationSeconds(response.headers.get('x-ratelimit-reset-requests')!));
     }
     assert.deepEqual(remaining, ['2', '1', '0']);
+    // Each request comes back 20 s after the last: the limit is full again 20, 40, 60 s after each (less the time between them).
+    resets.forEach((reset, index) => assert.ok(reset > 20 * (index + 1) - 10 && reset <= 20 * (index + 1), `reset ${index + 1}: ${reset} s`));
     await assert.rejects(ask(secrets.limited), (error: unknown) => {
       assert.ok(error instanceof OpenAI.RateLimitError);
       assert.equal(error.code, 'rate_limit_exceeded');
-      assert.match(error.message, /'limited': 3 requests per minute/);
+      assert.match(error.message, /'limited': 3 requests per minute\. Retry after \d+ s\./);
       const retryAfter = Number(error.headers?.get('retry-after'));
-      // A sliding window's previous minute fades over the next one: the wait is at most two minutes.
-      assert.ok(retryAfter >= 1 && retryAfter <= 120, `retry-after ${retryAfter}`);
+      // The first of the three comes back 20 s after it was admitted: never more than that, let alone a minute.
+      assert.ok(retryAfter >= 1 && retryAfter <= 20, `retry-after ${retryAfter}`);
+      assert.ok(error.message.includes(`Retry after ${retryAfter} s.`));
       assert.equal(error.headers?.get('x-ratelimit-remaining-requests'), '0');
       return true;
     });
@@ -218,6 +223,9 @@ describe('governance through Envoy (memory store)', () => {
 
     const { response } = await ask(key.key).withResponse();
     assert.equal(response.headers.get('x-ratelimit-limit-requests'), '100');
+    // 99 of 100 left: the one used comes back in 60 s / 100, so the limit is not "reset" (0s) yet.
+    assert.equal(response.headers.get('x-ratelimit-remaining-requests'), '99');
+    assert.equal(response.headers.get('x-ratelimit-reset-requests'), '600ms');
 
     const listed = (await (await admin('GET', '/admin/keys')).json()) as any;
     const entry = listed.data.find((item: any) => item.id === key.id);
@@ -271,3 +279,11 @@ describe('governance through Envoy (memory store)', () => {
     for (const secret of [...Object.values(secrets), ADMIN_KEY, PROVIDER_KEY]) assert.ok(!logs.includes(secret), 'a secret is in a log line');
   });
 });
+
+/** Seconds in a Go duration as OpenAI's x-ratelimit-reset-* carry it ("600ms", "19.98s", "1m0s"). */
+function goDurationSeconds(text: string): number {
+  const match = /^(?:(\d+)m(?!s))?(?:([\d.]+)s)?$|^(\d+)ms$/.exec(text);
+  assert.ok(match && text !== '', `not a Go duration: ${text}`);
+  if (match[3] !== undefined) return Number(match[3]) / 1000;
+  return Number(match[1] ?? 0) * 60 + Number(match[2] ?? 0);
+}
