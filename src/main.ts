@@ -20,6 +20,7 @@ import { createGovernanceStore } from './stores/create-governance-store.js';
 import type { GovernanceStore } from './stores/governance-store.js';
 import { decideAccess } from './governance/access-mode.js';
 import { createPricing, DEFAULT_PRICE_TABLE_PATH, loadPriceTableFile } from './pricing/create-pricing.js';
+import { unpricedModels } from './pricing/unpriced-models.js';
 import { readCredential } from './config/read-credential.js';
 import { createTokenCounter } from './gateway/token-counter.js';
 import { createAdminServer } from './observability/admin-server.js';
@@ -190,6 +191,12 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     logger.warn('governance.mode is open and no key can exist: the gateway is OPEN to any client that reaches its listener (/healthz and llm_gateway_open_access say so)');
   } else if (access.overriddenBy.length > 0) {
     logger.warn({ reasons: access.overriddenBy }, `governance.mode is open, but the gateway is closed because ${access.overriddenBy.join('; ')}`);
+  }
+  const unpriced = unpricedModels(view, pricing.priceOf);
+  for (const { alias, provider, model } of unpriced) metrics.unpricedModels.set({ gen_ai_request_model: alias, gen_ai_response_model: model, gen_ai_provider_name: provider }, 1);
+  if (unpriced.length > 0) {
+    const names = unpriced.map(({ alias, provider, model }) => `${alias} (${provider}/${model})`);
+    logger.warn({ unpriced_models: names }, `no price for ${names.join(', ')}: their cost is recorded as unknown, not $0, and keys with a budget cannot use them. Add a price under \`prices\` in the configuration.`);
   }
   if (configuration.governance.store === 'memory') {
     logger.warn('governance.store is memory: keys created through the admin API, their revocations, spend and budgets are lost when this process stops (the default, sqlite, keeps them)');

@@ -4,7 +4,7 @@ import { keySchema } from '../config/schema.js';
 import { generateKeySecret, hashesEqual, hashKeySecret } from '../governance/key-secret.js';
 import { fromStored, type Keyring } from '../governance/keyring.js';
 import type { VirtualKey } from '../governance/virtual-key.js';
-import type { GovernanceStore, KeyLimits, StoredKey } from '../stores/governance-store.js';
+import type { GovernanceStore, KeyLimits, SpendRecord, StoredKey } from '../stores/governance-store.js';
 
 /**
  * The admin API on the sidecar's admin port: create, list, inspect, update and revoke
@@ -85,7 +85,7 @@ async function route(dependencies: AdminApiDependencies, request: IncomingMessag
       remainingUsd: Math.max(0, state.budget.limitUsd - state.budget.spentUsd - state.budget.reservedUsd),
       resetsAt: state.budget.resetsAt === undefined ? null : new Date(state.budget.resetsAt).toISOString(),
     };
-    return send(response, 200, { ...publicKey(key.key, key.createdAt), usage: { requests: state.requests ?? null, tokens: state.tokens ?? null, parallel: state.parallel ?? null, budget: budget ?? null }, spend_this_month: spend });
+    return send(response, 200, { ...publicKey(key.key, key.createdAt), usage: { requests: state.requests ?? null, tokens: state.tokens ?? null, parallel: state.parallel ?? null, budget: budget ?? null }, spend_this_month: spend.map(spendRow) });
   }
   if (keyPath && (method === 'PATCH' || method === 'DELETE')) {
     const id = decodeURIComponent(keyPath[1]!);
@@ -123,7 +123,7 @@ async function route(dependencies: AdminApiDependencies, request: IncomingMessag
     const keys = wanted ? [await findKey(dependencies, wanted)] : await allKeys(dependencies);
     const data = [];
     for (const { key } of keys) {
-      for (const record of await store.spend(key.id, from, to)) data.push({ key_id: key.id, key_alias: key.alias, ...record });
+      for (const record of await store.spend(key.id, from, to)) data.push({ key_id: key.id, key_alias: key.alias, ...spendRow(record) });
     }
     return send(response, 200, { object: 'list', from, to, data });
   }
@@ -222,4 +222,9 @@ class HttpError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A spend row as the admin API shows it: usd null when unknown (no price), and how many requests had none. */
+function spendRow(record: SpendRecord) {
+  return { day: record.day, model: record.model, usd: record.usd, tokens: record.tokens, requests: record.requests, unpriced_requests: record.unpricedRequests };
 }

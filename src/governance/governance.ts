@@ -139,10 +139,11 @@ export class Governance {
   }
 
   /**
-   * Records what the request cost (model undefined: a release, recording nothing); never
-   * throws (a failed write is logged, and the reservation expires).
+   * Records what the request cost (model undefined: a release, recording nothing; costUsd
+   * undefined: the model has no price, so the cost is recorded as unknown); never throws (a
+   * failed write is logged, and the reservation expires).
    */
-  async settle(admission: Admission, model: string | undefined, costUsd: number, tokens: number): Promise<void> {
+  async settle(admission: Admission, model: string | undefined, costUsd: number | undefined, tokens: number): Promise<void> {
     if (admission.unchecked) return;
     const { store, clock } = this.#dependencies;
     const now = clock();

@@ -70,8 +70,12 @@ export interface Settlement {
   now: number;
   limits: KeyLimits;
   reservationId: string;
-  /** What the request actually cost (may be 0 when it failed before any token). */
-  costUsd: number;
+  /**
+   * What the request actually cost (0 when it failed before any token), or undefined when
+   * the model that served it has no price: the cost is unknown, recorded as such in spend
+   * (unpricedRequests), never as $0.
+   */
+  costUsd: number | undefined;
   /** Metered prompt + completion tokens, counted into the tokens-per-minute window. */
   tokens: number;
   /**
@@ -101,9 +105,12 @@ export interface SpendRecord {
   /** "2026-11-23" (UTC). */
   day: string;
   model: string;
-  usd: number;
+  /** What the priced requests cost; null when none of the row's requests had a price (unknown, not $0). */
+  usd: number | null;
   tokens: number;
   requests: number;
+  /** Requests served by a model with no price, whose cost is unknown and not in `usd`. */
+  unpricedRequests: number;
 }
 
 export interface GovernanceStore {

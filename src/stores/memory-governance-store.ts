@@ -1,8 +1,9 @@
 import { budgetPeriod } from './budget-period.js';
 import type { AdmissionRequest, AdmissionResult, GovernanceStore, KeyLimits, LimitState, Settlement, SpendRecord, StoredKey } from './governance-store.js';
 import { firstRefusal, limitState, retryAfterSeconds, type LimitCounters } from './limit-counters.js';
-import { fromMicroUsd, toMicroUsd } from './micro-usd.js';
+import { toMicroUsd } from './micro-usd.js';
 import { retention } from './retention.js';
+import { spendRecord } from './spend-record.js';
 import { afterRequest, afterTokens } from './rate-bucket.js';
 import { daysInRange, utcDay } from './spend-days.js';
 import { compareStoredKeys, storedKeyFromJson, storedKeyToJson } from './stored-key-json.js';
@@ -95,6 +96,7 @@ interface ModelSpend {
   microUsd: number;
   tokens: number;
   requests: number;
+  unpricedRequests: number;
 }
 
 interface DaySpend {
@@ -147,7 +149,7 @@ class KeyCounters {
     const reservation = this.#reservations.get(reservationId);
     if (reservation) this.#release(reservationId, reservation, now);
     if (settlement.model === undefined) return;
-    const costMicroUsd = toMicroUsd(settlement.costUsd);
+    const costMicroUsd = settlement.costUsd === undefined ? 0 : toMicroUsd(settlement.costUsd);
     const tokens = Math.round(settlement.tokens);
     if (limits.budget) {
       const period = budgetPeriod(limits.budget.period, now);
@@ -157,12 +159,13 @@ class KeyCounters {
     const modelSpend = this.#daySpendForWrite(utcDay(now), now);
     let spend = modelSpend.get(settlement.model);
     if (!spend) {
-      spend = { microUsd: 0, tokens: 0, requests: 0 };
+      spend = { microUsd: 0, tokens: 0, requests: 0, unpricedRequests: 0 };
       modelSpend.set(settlement.model, spend);
     }
     spend.microUsd += costMicroUsd;
     spend.tokens += tokens;
     spend.requests += 1;
+    if (settlement.costUsd === undefined) spend.unpricedRequests += 1;
   }
 
   spend(days: string[]): SpendRecord[] {
@@ -172,7 +175,7 @@ class KeyCounters {
       if (!daySpend) continue;
       for (const model of [...daySpend.byModel.keys()].sort()) {
         const spend = daySpend.byModel.get(model)!;
-        records.push({ day, model, usd: fromMicroUsd(spend.microUsd), tokens: spend.tokens, requests: spend.requests });
+        records.push(spendRecord(day, model, spend.microUsd, spend.tokens, spend.requests, spend.unpricedRequests));
       }
     }
     return records;

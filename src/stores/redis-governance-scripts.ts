@@ -132,14 +132,17 @@ return readCounters()
 
 /**
  * KEYS: settled marker, reservations, holds, budget period of now, tokens bucket, spend day.
- * ARGV: reservation id, budget prefix, cost (micro-dollars), tokens, model, '1' when the key has a budget,
+ * ARGV: reservation id, budget prefix, cost (micro-dollars, '' when unknown), tokens, model, '1' when the key has a budget,
  * budget period TTL ms (0: never), the tokens limit ('' without one), now, spend TTL s, marker TTL ms,
  * '1' for a release (the hold is freed, nothing is recorded), the most a tokens bucket may owe (ms).
  * Returns 1 when recorded, 0 when this reservation was settled before.
  */
 export const settleScript = `${releaseHold}${buckets}
 local reservationId = ARGV[1]
+-- '' for a model with no price: the cost is unknown, counted as unpriced, and adds nothing.
+local costKnown = ARGV[3] ~= ''
 local costMicroUsd = ARGV[3]
+if not costKnown then costMicroUsd = '0' end
 local tokens = ARGV[4]
 local model = ARGV[5]
 if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[11]) then return 0 end
@@ -163,6 +166,7 @@ end
 redis.call('HINCRBY', KEYS[6], 'usd:' .. model, costMicroUsd)
 redis.call('HINCRBY', KEYS[6], 'tokens:' .. model, tokens)
 redis.call('HINCRBY', KEYS[6], 'requests:' .. model, 1)
+if not costKnown then redis.call('HINCRBY', KEYS[6], 'unpriced:' .. model, 1) end
 redis.call('EXPIRE', KEYS[6], ARGV[10])
 return 1
 `;

@@ -13,12 +13,13 @@ import {
   type StoredKey,
 } from './governance-store.js';
 import { limitState, retryAfterSeconds, type LimitCounters } from './limit-counters.js';
-import { fromMicroUsd, toMicroUsd } from './micro-usd.js';
+import { toMicroUsd } from './micro-usd.js';
 import { redactRedisUrl, redisUrlSecrets } from './redact-redis-url.js';
 import { RedisGovernanceKeys } from './redis-governance-keys.js';
 import { admitScript, settleScript, stateScript } from './redis-governance-scripts.js';
 import { RedisScript } from './redis-script.js';
 import { retention } from './retention.js';
+import { spendRecord } from './spend-record.js';
 import { maxTokenBacklogMs } from './rate-bucket.js';
 import { daysInRange, utcDay } from './spend-days.js';
 import { compareStoredKeys, storedKeyFromJson, storedKeyToJson } from './stored-key-json.js';
@@ -126,7 +127,7 @@ export class RedisGovernanceStore implements GovernanceStore {
         [
           reservationId,
           this.#keys.budgetPrefix(keyId),
-          toMicroUsd(settlement.costUsd),
+          settlement.costUsd === undefined ? '' : toMicroUsd(settlement.costUsd),
           Math.round(settlement.tokens),
           settlement.model ?? '',
           period ? '1' : '',
@@ -154,22 +155,22 @@ export class RedisGovernanceStore implements GovernanceStore {
     const hashes = await this.#call('spend', () => Promise.all(days.map((day) => this.#client.hgetall(this.#keys.spendDay(keyId, day)))));
     const records: SpendRecord[] = [];
     days.forEach((day, index) => {
-      const byModel = new Map<string, SpendRecord>();
+      const byModel = new Map<string, { usd: number; tokens: number; requests: number; unpriced: number }>();
       for (const [field, value] of Object.entries(hashes[index] ?? {})) {
         const separator = field.indexOf(':');
         const metric = field.slice(0, separator);
         const model = field.slice(separator + 1);
-        let record = byModel.get(model);
-        if (!record) {
-          record = { day, model, usd: 0, tokens: 0, requests: 0 };
-          byModel.set(model, record);
+        let counts = byModel.get(model);
+        if (!counts) {
+          counts = { usd: 0, tokens: 0, requests: 0, unpriced: 0 };
+          byModel.set(model, counts);
         }
-        const amount = Number(value);
-        if (metric === 'usd') record.usd = fromMicroUsd(amount);
-        else if (metric === 'tokens') record.tokens = amount;
-        else if (metric === 'requests') record.requests = amount;
+        if (metric === 'usd' || metric === 'tokens' || metric === 'requests' || metric === 'unpriced') counts[metric] = Number(value);
       }
-      records.push(...[...byModel.values()].sort((left, right) => (left.model < right.model ? -1 : left.model > right.model ? 1 : 0)));
+      for (const model of [...byModel.keys()].sort()) {
+        const counts = byModel.get(model)!;
+        records.push(spendRecord(day, model, counts.usd, counts.tokens, counts.requests, counts.unpriced));
+      }
     });
     return records;
   }

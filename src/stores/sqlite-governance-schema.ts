@@ -49,6 +49,7 @@ CREATE TABLE spend (
   micro_usd INTEGER NOT NULL,
   tokens INTEGER NOT NULL,
   requests INTEGER NOT NULL,
+  unpriced_requests INTEGER NOT NULL,  -- of requests, those whose cost is unknown (no price)
   expires_at INTEGER NOT NULL,
   PRIMARY KEY (key_id, day, model)
 ) WITHOUT ROWID;

@@ -4,8 +4,9 @@ import { dirname } from 'node:path';
 import { budgetPeriod } from './budget-period.js';
 import type { AdmissionRequest, AdmissionResult, GovernanceStore, KeyLimits, LimitState, Settlement, SpendRecord, StoredKey } from './governance-store.js';
 import { firstRefusal, limitState, retryAfterSeconds, type LimitCounters } from './limit-counters.js';
-import { fromMicroUsd, toMicroUsd } from './micro-usd.js';
+import { toMicroUsd } from './micro-usd.js';
 import { retention } from './retention.js';
+import { spendRecord } from './spend-record.js';
 import { afterRequest, afterTokens } from './rate-bucket.js';
 import { daysInRange, utcDay } from './spend-days.js';
 import { migrateSchema } from './sqlite-governance-schema.js';
@@ -39,6 +40,7 @@ interface SpendRow {
   micro_usd: number;
   tokens: number;
   requests: number;
+  unpriced_requests: number;
 }
 
 /**
@@ -89,7 +91,7 @@ export class SqliteGovernanceStore implements GovernanceStore {
     const days = daysInRange(fromDay, toDay);
     if (days.length === 0) return [];
     const rows = this.#statements.spendInRange.all(keyId, days[0], days[days.length - 1]) as SpendRow[];
-    return rows.map((row) => ({ day: row.day, model: row.model, usd: fromMicroUsd(row.micro_usd), tokens: row.tokens, requests: row.requests }));
+    return rows.map((row) => spendRecord(row.day, row.model, row.micro_usd, row.tokens, row.requests, row.unpriced_requests));
   }
 
   async saveKey(key: StoredKey): Promise<void> {
@@ -150,7 +152,7 @@ export class SqliteGovernanceStore implements GovernanceStore {
     const reservation = this.#statements.getReservation.get(keyId, reservationId) as ReservationRow | undefined;
     if (reservation) this.#release(keyId, reservation, now);
     if (settlement.model === undefined) return;
-    const costMicroUsd = toMicroUsd(settlement.costUsd);
+    const costMicroUsd = settlement.costUsd === undefined ? 0 : toMicroUsd(settlement.costUsd);
     const tokens = Math.round(settlement.tokens);
     if (limits.budget) {
       const period = budgetPeriod(limits.budget.period, now);
@@ -158,7 +160,7 @@ export class SqliteGovernanceStore implements GovernanceStore {
     }
     if (limits.tokensPerMinute !== undefined && tokens > 0) this.#setTat(keyId, 'tokens', afterTokens(this.#tat(keyId, 'tokens'), limits.tokensPerMinute, now, tokens));
     this.#statements.forgetLapsedSpend.run(keyId, now);
-    this.#statements.addSpend.run(keyId, utcDay(now), settlement.model, costMicroUsd, tokens, now + spendRetentionMs);
+    this.#statements.addSpend.run(keyId, utcDay(now), settlement.model, costMicroUsd, tokens, settlement.costUsd === undefined ? 1 : 0, now + spendRetentionMs);
   }
 
   #read(keyId: string, limits: KeyLimits, now: number): LimitCounters {
@@ -243,10 +245,11 @@ function prepareStatements(database: Database) {
     forgetLapsedSettlements: prepare('DELETE FROM settled WHERE expires_at <= ?'),
     forgetLapsedSpend: prepare('DELETE FROM spend WHERE key_id = ? AND expires_at <= ?'),
     addSpend: prepare(
-      'INSERT INTO spend (key_id, day, model, micro_usd, tokens, requests, expires_at) VALUES (?, ?, ?, ?, ?, 1, ?) ' +
-        'ON CONFLICT DO UPDATE SET micro_usd = micro_usd + excluded.micro_usd, tokens = tokens + excluded.tokens, requests = requests + 1, expires_at = excluded.expires_at',
+      'INSERT INTO spend (key_id, day, model, micro_usd, tokens, requests, unpriced_requests, expires_at) VALUES (?, ?, ?, ?, ?, 1, ?, ?) ' +
+        'ON CONFLICT DO UPDATE SET micro_usd = micro_usd + excluded.micro_usd, tokens = tokens + excluded.tokens, requests = requests + 1, ' +
+        'unpriced_requests = unpriced_requests + excluded.unpriced_requests, expires_at = excluded.expires_at',
     ),
-    spendInRange: prepare('SELECT day, model, micro_usd, tokens, requests FROM spend WHERE key_id = ? AND day BETWEEN ? AND ? ORDER BY day, model'),
+    spendInRange: prepare('SELECT day, model, micro_usd, tokens, requests, unpriced_requests FROM spend WHERE key_id = ? AND day BETWEEN ? AND ? ORDER BY day, model'),
   };
 }
 

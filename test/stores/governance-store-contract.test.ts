@@ -205,7 +205,7 @@ function governanceStoreContract(name: string, open: () => Promise<{ store: Gove
       // 100 tokens at 60 ms each, 1 s of it refilled: 55 s of the window in use, 916.7 tokens left (816.7 if counted twice).
       assert.equal(state.tokens?.remaining, 916);
       assert.equal(state.parallel?.active, 0);
-      assert.deepEqual(await store.spend(keyId, '2026-11-23', '2026-11-23'), [{ day: '2026-11-23', model: 'gpt-4o', usd: 0.5, tokens: 100, requests: 1 }]);
+      assert.deepEqual(await store.spend(keyId, '2026-11-23', '2026-11-23'), [{ day: '2026-11-23', model: 'gpt-4o', usd: 0.5, tokens: 100, requests: 1, unpricedRequests: 0 }]);
     });
 
     test('a release frees the hold and the parallel slot, records no spend, and counts once', async () => {
@@ -233,7 +233,7 @@ function governanceStoreContract(name: string, open: () => Promise<{ store: Gove
       assert.equal(state.budget?.spentUsd, 0.25);
       assert.equal(state.budget?.reservedUsd, 1);
       assert.equal(state.parallel?.active, 1);
-      assert.deepEqual(await store.spend(keyId, '2026-11-23', '2026-11-23'), [{ day: '2026-11-23', model: 'gpt-4o', usd: 0.25, tokens: 7, requests: 1 }]);
+      assert.deepEqual(await store.spend(keyId, '2026-11-23', '2026-11-23'), [{ day: '2026-11-23', model: 'gpt-4o', usd: 0.25, tokens: 7, requests: 1, unpricedRequests: 0 }]);
     });
 
     test('spend by day and model, sorted by day then model, within the days asked for', async () => {
@@ -246,14 +246,31 @@ function governanceStoreContract(name: string, open: () => Promise<{ store: Gove
       await settle(keyId, limits, start + day, randomUUID(), 1.5, 1000, 'gpt-4o-mini');
       await settle(keyId, limits, start + 3 * day, randomUUID(), 0, 0, 'gpt-4o');
       assert.deepEqual(await store.spend(keyId, '2026-11-22', '2026-11-24'), [
-        { day: '2026-11-23', model: 'anthropic:claude-sonnet', usd: 0.000003, tokens: 3, requests: 1 },
-        { day: '2026-11-23', model: 'gpt-4o', usd: 0.3, tokens: 300, requests: 2 },
-        { day: '2026-11-24', model: 'gpt-4o-mini', usd: 1.5, tokens: 1000, requests: 1 },
+        { day: '2026-11-23', model: 'anthropic:claude-sonnet', usd: 0.000003, tokens: 3, requests: 1, unpricedRequests: 0 },
+        { day: '2026-11-23', model: 'gpt-4o', usd: 0.3, tokens: 300, requests: 2, unpricedRequests: 0 },
+        { day: '2026-11-24', model: 'gpt-4o-mini', usd: 1.5, tokens: 1000, requests: 1, unpricedRequests: 0 },
       ]);
-      assert.deepEqual(await store.spend(keyId, '2026-11-26', '2026-11-26'), [{ day: '2026-11-26', model: 'gpt-4o', usd: 0, tokens: 0, requests: 1 }]);
+      assert.deepEqual(await store.spend(keyId, '2026-11-26', '2026-11-26'), [{ day: '2026-11-26', model: 'gpt-4o', usd: 0, tokens: 0, requests: 1, unpricedRequests: 0 }]);
       assert.deepEqual(await store.spend(keyId, '2026-11-24', '2026-11-23'), []);
       assert.deepEqual(await store.spend(randomUUID(), '2026-11-01', '2026-11-30'), []);
       await assert.rejects(store.spend(keyId, '2026-11-31', '2026-12-01'), RangeError);
+    });
+
+    test('a cost that is unknown (no price) is recorded as unknown, never as $0, and adds nothing to the budget', async () => {
+      const keyId = randomUUID();
+      const limits: KeyLimits = { budget: { usd: 5, period: 'total' } };
+      const unknown = (model: string, tokens: number) => store.settle({ keyId, now: start, limits, reservationId: randomUUID(), costUsd: undefined, tokens, model });
+      await unknown('mystery', 40);
+      await unknown('mystery', 2);
+      await unknown('mixed', 5);
+      await settle(keyId, limits, start, randomUUID(), 0.25, 7, 'mixed');
+      await settle(keyId, limits, start, randomUUID(), 0, 3, 'free');
+      assert.deepEqual(await store.spend(keyId, '2026-11-23', '2026-11-23'), [
+        { day: '2026-11-23', model: 'free', usd: 0, tokens: 3, requests: 1, unpricedRequests: 0 },
+        { day: '2026-11-23', model: 'mixed', usd: 0.25, tokens: 12, requests: 2, unpricedRequests: 1 },
+        { day: '2026-11-23', model: 'mystery', usd: null, tokens: 42, requests: 2, unpricedRequests: 2 },
+      ]);
+      assert.equal((await store.state(keyId, limits, start)).budget?.spentUsd, 0.25);
     });
 
     test('a key with neither budget nor max parallel holds nothing, but its requests are counted', async () => {

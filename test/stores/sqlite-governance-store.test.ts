@@ -48,7 +48,7 @@ describe('SQLite governance store', () => {
     try {
       assert.deepEqual(await second.getKey(keyId), { ...key, revokedAt: start + 1 });
       assert.deepEqual((await second.listKeys()).map((stored) => stored.id), [keyId]);
-      assert.deepEqual(await second.spend(keyId, '2026-11-23', '2026-11-23'), [{ day: '2026-11-23', model: 'gpt-4o', usd: 0.25, tokens: 120, requests: 1 }]);
+      assert.deepEqual(await second.spend(keyId, '2026-11-23', '2026-11-23'), [{ day: '2026-11-23', model: 'gpt-4o', usd: 0.25, tokens: 120, requests: 1, unpricedRequests: 0 }]);
       const afterRestart = await second.state(keyId, limits, start + 2000);
       assert.deepEqual(afterRestart, before);
       assert.equal(afterRestart.budget?.spentUsd, 0.25);
