@@ -13,6 +13,7 @@ import { createMeter } from './gateway/meter.js';
 import type { RequestContext } from './gateway/request-context.js';
 import { RequestStore } from './gateway/request-store.js';
 import { createAdminApi } from './admin/admin-api.js';
+import { logAdminAudit } from './admin/admin-audit.js';
 import { Governance } from './governance/governance.js';
 import { hashKeySecret } from './governance/key-secret.js';
 import { createKeyring, declaredKey } from './governance/keyring.js';
@@ -134,6 +135,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
       keyring,
       declaredKeys: configuration.keys.map((key) => declaredKey(key)),
       clock: Date.now,
+      audit: logAdminAudit(logger),
     }),
     isHealthy: () => healthy,
     access: access.open ? 'open' : 'closed',

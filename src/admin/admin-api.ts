@@ -5,6 +5,7 @@ import { generateKeySecret, hashesEqual, hashKeySecret } from '../governance/key
 import { fromStored, type Keyring } from '../governance/keyring.js';
 import type { VirtualKey } from '../governance/virtual-key.js';
 import type { GovernanceStore, KeyLimits, SpendRecord, StoredKey } from '../stores/governance-store.js';
+import type { AdminAuditEntry } from './admin-audit.js';
 
 /**
  * The admin API on the sidecar's admin port: create, list, inspect, update and revoke
@@ -20,6 +21,8 @@ export interface AdminApiDependencies {
   /** Keys declared in the configuration (read-only here). */
   declaredKeys: readonly VirtualKey[];
   clock: () => number;
+  /** Told of every change to a key (created, updated, revoked), after the store has it. */
+  audit: (entry: AdminAuditEntry) => void;
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -67,6 +70,7 @@ async function route(dependencies: AdminApiDependencies, request: IncomingMessag
       metadata: input.metadata ?? {},
     };
     await store.saveKey(key);
+    dependencies.audit({ action: 'key.created', actor: 'governance.admin_key', keyId: key.id, keyAlias: key.alias, changed: [], at: key.createdAt });
     return send(response, 201, { ...publicKey(fromStored(key), key.createdAt), key: secret.secret });
   }
   if (path === '/admin/keys' && method === 'GET') {
@@ -95,10 +99,12 @@ async function route(dependencies: AdminApiDependencies, request: IncomingMessag
       throw new HttpError(declared ? 409 : 404, declared ? 'key_declared_in_config' : 'key_not_found', declared ? `The key '${id}' is declared in the configuration; change it there.` : `No key with id '${id}'.`);
     }
     let updated: StoredKey;
+    let changed: string[] = [];
     if (method === 'DELETE') {
       updated = { ...existing, revokedAt: existing.revokedAt ?? clock() };
     } else {
       const input = parse(updateSchema, await readJson(request));
+      changed = Object.keys(input).filter((field) => (input as Record<string, unknown>)[field] !== undefined).sort();
       if (input.alias !== undefined && input.alias !== existing.alias) await ensureAliasFree(dependencies, input.alias, id);
       updated = {
         ...existing,
@@ -111,6 +117,7 @@ async function route(dependencies: AdminApiDependencies, request: IncomingMessag
     }
     await store.saveKey(updated);
     dependencies.keyring.forget(id);
+    dependencies.audit({ action: method === 'DELETE' ? 'key.revoked' : 'key.updated', actor: 'governance.admin_key', keyId: id, keyAlias: updated.alias, changed, at: clock() });
     return send(response, 200, publicKey(fromStored(updated), updated.createdAt));
   }
   if (path === '/admin/spend' && method === 'GET') {

@@ -9,6 +9,7 @@ import { MOCK_USAGE, startMockOpenAIUpstream, type MockOpenAIUpstream } from '..
  * The default store (SQLite) keeps what operators created across a restart of the sidecar:
  * keys issued through the admin API, their revocations, changes, spend and budgets. A crash
  * (SIGKILL) mid-request does not leave the key's parallel slot or budget held afterwards.
+ * Each change made through the admin API is in the audit log.
  */
 const PROVIDER_KEY = 'sk-provider-restart';
 const ADMIN_KEY = 'admin-secret-for-restart-0123456789';
@@ -56,6 +57,20 @@ describe('a restart of the gateway (default SQLite store)', () => {
     await admin('DELETE', `/admin/keys/${revoked.id}`);
     await waitFor('both requests to be settled', async () => (await admin('GET', `/admin/keys/${kept.id}`)).spend_this_month.length === 1 && (await admin('GET', `/admin/keys/${revoked.id}`)).spend_this_month.length === 1);
     const before = await admin('GET', `/admin/keys/${kept.id}`);
+    // Every change is in the audit log: who, what, when, and no secret.
+    const auditLines = () => gateway.sidecarLogLines().filter((line) => line.event === 'admin_audit');
+    await waitFor('the audit lines to be written', () => auditLines().length >= 4, () => gateway.sidecarLogs());
+    const audit = gateway
+      .sidecarLogLines()
+      .filter((line) => line.event === 'admin_audit')
+      .map(({ action, actor, key_id, key_alias, changed, at }) => ({ action, actor, key_id, key_alias, changed, at: typeof at === 'string' && !Number.isNaN(Date.parse(at)) }));
+    assert.deepEqual(audit, [
+      { action: 'key.created', actor: 'governance.admin_key', key_id: kept.id, key_alias: 'kept', changed: [], at: true },
+      { action: 'key.created', actor: 'governance.admin_key', key_id: revoked.id, key_alias: 'revoked', changed: [], at: true },
+      { action: 'key.updated', actor: 'governance.admin_key', key_id: kept.id, key_alias: 'kept', changed: ['metadata'], at: true },
+      { action: 'key.revoked', actor: 'governance.admin_key', key_id: revoked.id, key_alias: 'revoked', changed: [], at: true },
+    ]);
+    for (const secret of [kept.key, revoked.key, ADMIN_KEY]) assert.ok(!gateway.sidecarLogs().includes(secret), 'a secret in the sidecar log');
 
     // A stream is in flight on the key's only parallel slot, holding $0.10 of its budget, when the sidecar is killed.
     const latch = gate();
