@@ -13,6 +13,7 @@ import { createMeter } from './gateway/meter.js';
 import type { RequestContext } from './gateway/request-context.js';
 import { RequestStore } from './gateway/request-store.js';
 import { createAdminApi } from './admin/admin-api.js';
+import { logAdminAudit } from './admin/admin-audit.js';
 import { Governance } from './governance/governance.js';
 import { hashKeySecret } from './governance/key-secret.js';
 import { createKeyring, declaredKey } from './governance/keyring.js';
@@ -20,6 +21,7 @@ import { createGovernanceStore, redisUrlOf } from './stores/create-governance-st
 import type { GovernanceStore } from './stores/governance-store.js';
 import { decideAccess } from './governance/access-mode.js';
 import { createPricing, DEFAULT_PRICE_TABLE_PATH, loadPriceTableFile } from './pricing/create-pricing.js';
+import { unpricedModels } from './pricing/unpriced-models.js';
 import { readCredential } from './config/read-credential.js';
 import { createTokenCounter } from './gateway/token-counter.js';
 import { durationMilliseconds } from './config/duration.js';
@@ -76,7 +78,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   const store = new RequestStore<RequestContext>({ ttlMs: 60 * 60 * 1000, maxEntries: 100_000, now: () => performance.now() });
   const metrics = createMetrics({ requestStateEntries: () => store.size });
   const meter = createMeter({ metrics, logger });
-  const createdStore = createGovernanceStore(configuration, options.environment);
+  const createdStore = createGovernanceStore(configuration, options.environment, Date.now());
   // Wrapped only when debug lines are on: at info the request path calls the store directly.
   const governanceStore = logger.isLevelEnabled('debug') ? logGovernanceStoreCalls(createdStore, logger) : createdStore;
   const pricing = createPricing(priceTable, configuration, view);
@@ -150,6 +152,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
       keyring,
       declaredKeys: configuration.keys.map((key) => declaredKey(key)),
       clock: Date.now,
+      audit: logAdminAudit(logger),
     }),
     isHealthy: () => healthy,
     access: access.open ? 'open' : 'closed',
@@ -209,6 +212,15 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     logger.warn('governance.mode is open and no key can exist: the gateway is OPEN to any client that reaches its listener (/healthz and llm_gateway_open_access say so)');
   } else if (access.overriddenBy.length > 0) {
     logger.warn({ reasons: access.overriddenBy }, `governance.mode is open, but the gateway is closed because ${access.overriddenBy.join('; ')}`);
+  }
+  const unpriced = unpricedModels(view, pricing.priceOf);
+  for (const { alias, provider, model } of unpriced) metrics.unpricedModels.set({ gen_ai_request_model: alias, gen_ai_response_model: model, gen_ai_provider_name: provider }, 1);
+  if (unpriced.length > 0) {
+    const names = unpriced.map(({ alias, provider, model }) => `${alias} (${provider}/${model})`);
+    logger.warn({ unpriced_models: names }, `no price for ${names.join(', ')}: their cost is recorded as unknown, not $0, and keys with a budget cannot use them. Add a price under \`prices\` in the configuration.`);
+  }
+  if (configuration.governance.store === 'memory') {
+    logger.warn('governance.store is memory: keys created through the admin API, their revocations, spend and budgets are lost when this process stops (the default, sqlite, keeps them)');
   }
   if (adminKey === undefined) logger.info('the admin API is disabled (set governance.admin_key to enable it)');
   logger.info(

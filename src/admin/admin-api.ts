@@ -4,7 +4,8 @@ import { keySchema } from '../config/schema.js';
 import { generateKeySecret, hashesEqual, hashKeySecret } from '../governance/key-secret.js';
 import { fromStored, type Keyring } from '../governance/keyring.js';
 import type { VirtualKey } from '../governance/virtual-key.js';
-import type { GovernanceStore, KeyLimits, StoredKey } from '../stores/governance-store.js';
+import type { GovernanceStore, KeyLimits, SpendRecord, StoredKey } from '../stores/governance-store.js';
+import type { AdminAuditEntry } from './admin-audit.js';
 
 /**
  * The admin API on the sidecar's admin port: create, list, inspect, update and revoke
@@ -20,6 +21,8 @@ export interface AdminApiDependencies {
   /** Keys declared in the configuration (read-only here). */
   declaredKeys: readonly VirtualKey[];
   clock: () => number;
+  /** Told of every change to a key (created, updated, revoked), after the store has it. */
+  audit: (entry: AdminAuditEntry) => void;
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -67,6 +70,7 @@ async function route(dependencies: AdminApiDependencies, request: IncomingMessag
       metadata: input.metadata ?? {},
     };
     await store.saveKey(key);
+    dependencies.audit({ action: 'key.created', actor: 'governance.admin_key', keyId: key.id, keyAlias: key.alias, changed: [], at: key.createdAt });
     return send(response, 201, { ...publicKey(fromStored(key), key.createdAt), key: secret.secret });
   }
   if (path === '/admin/keys' && method === 'GET') {
@@ -85,7 +89,7 @@ async function route(dependencies: AdminApiDependencies, request: IncomingMessag
       remainingUsd: Math.max(0, state.budget.limitUsd - state.budget.spentUsd - state.budget.reservedUsd),
       resetsAt: state.budget.resetsAt === undefined ? null : new Date(state.budget.resetsAt).toISOString(),
     };
-    return send(response, 200, { ...publicKey(key.key, key.createdAt), usage: { requests: state.requests ?? null, tokens: state.tokens ?? null, parallel: state.parallel ?? null, budget: budget ?? null }, spend_this_month: spend });
+    return send(response, 200, { ...publicKey(key.key, key.createdAt), usage: { requests: state.requests ?? null, tokens: state.tokens ?? null, parallel: state.parallel ?? null, budget: budget ?? null }, spend_this_month: spend.map(spendRow) });
   }
   if (keyPath && (method === 'PATCH' || method === 'DELETE')) {
     const id = decodeURIComponent(keyPath[1]!);
@@ -95,10 +99,12 @@ async function route(dependencies: AdminApiDependencies, request: IncomingMessag
       throw new HttpError(declared ? 409 : 404, declared ? 'key_declared_in_config' : 'key_not_found', declared ? `The key '${id}' is declared in the configuration; change it there.` : `No key with id '${id}'.`);
     }
     let updated: StoredKey;
+    let changed: string[] = [];
     if (method === 'DELETE') {
       updated = { ...existing, revokedAt: existing.revokedAt ?? clock() };
     } else {
       const input = parse(updateSchema, await readJson(request));
+      changed = Object.keys(input).filter((field) => (input as Record<string, unknown>)[field] !== undefined).sort();
       if (input.alias !== undefined && input.alias !== existing.alias) await ensureAliasFree(dependencies, input.alias, id);
       updated = {
         ...existing,
@@ -111,6 +117,7 @@ async function route(dependencies: AdminApiDependencies, request: IncomingMessag
     }
     await store.saveKey(updated);
     dependencies.keyring.forget(id);
+    dependencies.audit({ action: method === 'DELETE' ? 'key.revoked' : 'key.updated', actor: 'governance.admin_key', keyId: id, keyAlias: updated.alias, changed, at: clock() });
     return send(response, 200, publicKey(fromStored(updated), updated.createdAt));
   }
   if (path === '/admin/spend' && method === 'GET') {
@@ -123,7 +130,7 @@ async function route(dependencies: AdminApiDependencies, request: IncomingMessag
     const keys = wanted ? [await findKey(dependencies, wanted)] : await allKeys(dependencies);
     const data = [];
     for (const { key } of keys) {
-      for (const record of await store.spend(key.id, from, to)) data.push({ key_id: key.id, key_alias: key.alias, ...record });
+      for (const record of await store.spend(key.id, from, to)) data.push({ key_id: key.id, key_alias: key.alias, ...spendRow(record) });
     }
     return send(response, 200, { object: 'list', from, to, data });
   }
@@ -222,4 +229,9 @@ class HttpError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A spend row as the admin API shows it: usd null when unknown (no price), and how many requests had none. */
+function spendRow(record: SpendRecord) {
+  return { day: record.day, model: record.model, usd: record.usd, tokens: record.tokens, requests: record.requests, unpriced_requests: record.unpricedRequests };
 }

@@ -159,8 +159,18 @@ export const governanceSchema = z.strictObject({
   require_keys: z.boolean().optional(),
   /** Enables the admin API on the sidecar's admin port; requests must send it as a bearer token. */
   admin_key: credentialSchema.optional(),
-  /** Where limits, budgets, spend and run-time keys live: this process, or Redis shared by every replica. */
-  store: z.enum(['memory', 'redis']).default('memory'),
+  /**
+   * Where limits, budgets, spend and run-time keys live: a local SQLite file (one process,
+   * kept across restarts), Redis shared by every replica, or this process's memory (lost on
+   * every restart: for tests and throwaway demos).
+   */
+  store: z.enum(['sqlite', 'redis', 'memory']).default('sqlite'),
+  sqlite: z
+    .strictObject({
+      /** The database file, relative to the working directory; one gateway process per file. */
+      path: z.string().min(1).default('data/gateway.db'),
+    })
+    .prefault({}),
   redis: z
     .strictObject({
       /** Defaults to the REDIS_URL environment variable. May carry a password: it is never logged. */

@@ -489,7 +489,8 @@ export class RouterProcessor implements StreamProcessor {
     const served = lastAttempt(context)?.target;
     const costUsd = usage !== undefined && served !== undefined ? this.#dependencies.pricing.cost(served, usage) : undefined;
     const admission = this.#lifecycle.admission;
-    const settlement = { model: context.route.alias, costUsd, tokens: usage?.totalTokens ?? 0 };
+    // Without usage nothing was metered (cost 0); with usage and no price, the cost is unknown (undefined).
+    const settlement = { model: context.route.alias, costUsd: usage === undefined ? 0 : costUsd, tokens: usage?.totalTokens ?? 0 };
     if (cutShort && this.#lifecycle.state === 'cancelled') this.#lifecycle.settleCutShort(settlement);
     else this.#lifecycle.finished(settlement);
     this.#accessLogFacts = toProtoStruct({

@@ -66,6 +66,9 @@ export function createMeter(dependencies: { metrics: GatewayMetrics; logger: Log
       if (outcome.costUsd !== undefined) {
         metrics.spend.inc({ key_alias: outcome.keyAlias ?? 'none', gen_ai_request_model: model }, outcome.costUsd);
         metrics.cost.inc({ gen_ai_request_model: model, gen_ai_provider_name: provider }, outcome.costUsd);
+      } else if (usage && attempt) {
+        // Metered, but on a model with no price: an unknown cost, counted rather than added as $0.
+        metrics.unpricedRequests.inc({ gen_ai_request_model: model, gen_ai_response_model: servedBy, gen_ai_provider_name: provider });
       }
       if (usage) {
         metrics.keyTokens.inc({ key_alias: outcome.keyAlias ?? 'none', gen_ai_request_model: model }, usage.totalTokens);

@@ -1,9 +1,10 @@
 import type { ModelRoute, TargetRuntime } from '../config/runtime.js';
 import { GatewayError } from '../errors.js';
 import type { ChatCompletionRequest } from '../providers/openai/openai-api.js';
-import { StoreUnavailableError, type GovernanceStore, type LimitState } from '../stores/governance-store.js';
+import { StoreUnavailableError, type BudgetState, type GovernanceStore, type LimitState } from '../stores/governance-store.js';
 import { admissionRefusal } from './admission-refusal.js';
 import { authenticate } from './authenticate.js';
+import { fittingMaxTokens } from './fitting-max-tokens.js';
 import type { Keyring } from './keyring.js';
 import { modelAllowed } from './model-pattern.js';
 import type { Pricing } from './pricing.js';
@@ -122,7 +123,10 @@ export class Governance {
       throw this.#storeUnavailable('limits', error);
     }
     this.#dependencies.onState?.(key, result.state);
-    if (!result.admitted) throw admissionRefusal(key, result.reason, result.retryAfterSeconds, result.state, reservationUsd);
+    if (!result.admitted) {
+      const fit = result.reason === 'budget' && result.state.budget ? { maxTokens: this.#fittingMaxTokens(input, result.state.budget) } : undefined;
+      throw admissionRefusal(key, result.reason, result.retryAfterSeconds, result.state, reservationUsd, fit);
+    }
     return { key, reservationId, reservationUsd, headers: rateLimitHeaders(result.state), unchecked: false };
   }
 
@@ -135,10 +139,11 @@ export class Governance {
   }
 
   /**
-   * Records what the request cost (model undefined: a release, recording nothing); never
-   * throws (a failed write is logged, and the reservation expires).
+   * Records what the request cost (model undefined: a release, recording nothing; costUsd
+   * undefined: the model has no price, so the cost is recorded as unknown); never throws (a
+   * failed write is logged, and the reservation expires).
    */
-  async settle(admission: Admission, model: string | undefined, costUsd: number, tokens: number): Promise<void> {
+  async settle(admission: Admission, model: string | undefined, costUsd: number | undefined, tokens: number): Promise<void> {
     if (admission.unchecked) return;
     const { store, clock } = this.#dependencies;
     const now = clock();
@@ -151,6 +156,14 @@ export class Governance {
     } catch (error) {
       this.#dependencies.onStoreError('settle', error);
     }
+  }
+
+  /** The largest max_tokens that would have fitted in what the budget has left (for the 402). */
+  #fittingMaxTokens(input: AdmissionInput, budget: BudgetState): number | undefined {
+    const promptBound = promptTokensUpperBound(input.request, input.requestBytes);
+    const targets = usableTargets(input.route);
+    const worstCase = (maxTokens: number) => Math.max(0, ...targets.map((target) => this.#dependencies.pricing.maxCost(target, promptBound, maxTokens) ?? 0));
+    return fittingMaxTokens(worstCase, budget.limitUsd - budget.spentUsd - budget.reservedUsd, requestedMaxOutputTokens(input.request));
   }
 
   /** The most the request can cost on any target it may be sent to (a fallback can be dearer than the primary). */

@@ -15,6 +15,10 @@ export interface GatewayMetrics {
   readonly timeToFirstToken: Histogram<'gen_ai_request_model' | 'gen_ai_provider_name'>;
   readonly timePerOutputToken: Histogram<'gen_ai_request_model' | 'gen_ai_provider_name'>;
   readonly cost: Counter<'gen_ai_request_model' | 'gen_ai_provider_name'>;
+  /** Requests metered on a model with no price: their cost is unknown, and in no USD metric. */
+  readonly unpricedRequests: Counter<'gen_ai_request_model' | 'gen_ai_response_model' | 'gen_ai_provider_name'>;
+  /** 1 for each configured model (provider and its model) that has no price, set at start. */
+  readonly unpricedModels: Gauge<'gen_ai_request_model' | 'gen_ai_response_model' | 'gen_ai_provider_name'>;
   readonly activeRequests: Gauge<'gen_ai_request_model'>;
   readonly attempts: Counter<'gen_ai_request_model' | 'gen_ai_provider_name'>;
   readonly fallbacks: Counter<'gen_ai_request_model'>;
@@ -101,6 +105,18 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       name: 'llm_gateway_cost_usd_total',
       help: 'Cost in USD from the price table, by model asked and provider that answered.',
       labelNames: ['gen_ai_request_model', 'gen_ai_provider_name'],
+      registers: [registry],
+    }),
+    unpricedRequests: new Counter({
+      name: 'llm_gateway_unpriced_requests_total',
+      help: 'Requests metered on a model with no price: their cost is unknown and not in llm_gateway_cost_usd_total or llm_gateway_spend_usd_total. By model asked, model and provider that answered.',
+      labelNames: ['gen_ai_request_model', 'gen_ai_response_model', 'gen_ai_provider_name'],
+      registers: [registry],
+    }),
+    unpricedModels: new Gauge({
+      name: 'llm_gateway_unpriced_models',
+      help: 'Configured models with no price (1 each, set at start): requests they serve have an unknown cost. By model alias, configured model and provider.',
+      labelNames: ['gen_ai_request_model', 'gen_ai_response_model', 'gen_ai_provider_name'],
       registers: [registry],
     }),
     activeRequests: new Gauge({

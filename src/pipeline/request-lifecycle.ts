@@ -27,14 +27,14 @@ export type RequestState = 'received' | 'admitting' | 'forwarded' | 'responding'
 export interface SettlementFacts {
   /** The model alias asked for. */
   model: string;
-  /** USD, or undefined when the model has no price (recorded as 0 against the budget). */
+  /** USD, or undefined when the model has no price (recorded as unknown in spend; nothing against the budget). */
   costUsd: number | undefined;
   /** Metered prompt + completion tokens. */
   tokens: number;
 }
 
 export interface AdmissionSettler {
-  settle(admission: Admission, model: string, costUsd: number, tokens: number): Promise<void>;
+  settle(admission: Admission, model: string, costUsd: number | undefined, tokens: number): Promise<void>;
   release(admission: Admission): Promise<void>;
 }
 
@@ -142,7 +142,7 @@ export class RequestLifecycle {
     if (this.#admissionEnded) return;
     this.#admissionEnded = true;
     const admission = this.#admission;
-    if (admission !== undefined) void this.#settler.settle(admission, facts.model, facts.costUsd ?? 0, facts.tokens);
+    if (admission !== undefined) void this.#settler.settle(admission, facts.model, facts.costUsd, facts.tokens);
   }
 
   #releaseAdmission(): void {

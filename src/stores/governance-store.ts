@@ -9,9 +9,9 @@
 export type BudgetPeriod = 'total' | 'daily' | 'monthly';
 
 export interface KeyLimits {
-  /** Requests admitted per sliding minute. */
+  /** Requests admitted per minute, refilled continuously (rate-bucket.ts). */
   requestsPerMinute?: number | undefined;
-  /** Metered tokens (prompt + completion) per sliding minute; a request is admitted while the window is below the limit. */
+  /** Metered tokens (prompt + completion) per minute, refilled continuously; a request is admitted while any are left. */
   tokensPerMinute?: number | undefined;
   /** Requests in flight at once. */
   maxParallel?: number | undefined;
@@ -34,10 +34,12 @@ export interface AdmissionRequest {
 
 export type RefusalReason = 'requests_per_minute' | 'tokens_per_minute' | 'max_parallel' | 'budget';
 
+/** A per-minute limit as OpenAI's x-ratelimit-* headers describe one. */
 export interface WindowState {
   limit: number;
+  /** How many could be used right now. */
   remaining: number;
-  /** Seconds until the window has room again (0 when it has room now). */
+  /** Seconds (fractional) until the limit is fully replenished, back to `limit` remaining; 0 when it is. */
   resetSeconds: number;
 }
 
@@ -68,8 +70,12 @@ export interface Settlement {
   now: number;
   limits: KeyLimits;
   reservationId: string;
-  /** What the request actually cost (may be 0 when it failed before any token). */
-  costUsd: number;
+  /**
+   * What the request actually cost (0 when it failed before any token), or undefined when
+   * the model that served it has no price: the cost is unknown, recorded as such in spend
+   * (unpricedRequests), never as $0.
+   */
+  costUsd: number | undefined;
   /** Metered prompt + completion tokens, counted into the tokens-per-minute window. */
   tokens: number;
   /**
@@ -99,9 +105,12 @@ export interface SpendRecord {
   /** "2026-11-23" (UTC). */
   day: string;
   model: string;
-  usd: number;
+  /** What the priced requests cost; null when none of the row's requests had a price (unknown, not $0). */
+  usd: number | null;
   tokens: number;
   requests: number;
+  /** Requests served by a model with no price, whose cost is unknown and not in `usd`. */
+  unpricedRequests: number;
 }
 
 export interface GovernanceStore {

@@ -1,7 +1,7 @@
 import { budgetPeriod } from './budget-period.js';
 import type { KeyLimits, LimitState, RefusalReason } from './governance-store.js';
 import { fromMicroUsd, toMicroUsd } from './micro-usd.js';
-import { secondsUntilRoom, windowHasRoom, windowState, type WindowCounts } from './sliding-window.js';
+import { bucketHasRoom, bucketState, secondsUntilRoom } from './rate-bucket.js';
 
 /**
  * The raw counters of one key, as either store reads them. Both stores turn them into
@@ -9,8 +9,10 @@ import { secondsUntilRoom, windowHasRoom, windowState, type WindowCounts } from 
  * keep the counters, never in what the counters mean.
  */
 export interface LimitCounters {
-  requests: WindowCounts;
-  tokens: WindowCounts;
+  /** The requests bucket's theoretical arrival time (rate-bucket.ts), ms since the epoch; undefined when full. */
+  requests: number | undefined;
+  /** The tokens bucket's, likewise. */
+  tokens: number | undefined;
   /** Unexpired reservations (requests in flight). */
   active: number;
   /** Of the budget period `now` falls in. */
@@ -23,8 +25,8 @@ export interface LimitCounters {
  * The Redis admission script is the same rule in Lua; change both together.
  */
 export function firstRefusal(counters: LimitCounters, limits: KeyLimits, now: number, reservationMicroUsd: number): RefusalReason | undefined {
-  if (limits.requestsPerMinute !== undefined && !windowHasRoom(counters.requests, limits.requestsPerMinute, now, 'requests')) return 'requests_per_minute';
-  if (limits.tokensPerMinute !== undefined && !windowHasRoom(counters.tokens, limits.tokensPerMinute, now, 'tokens')) return 'tokens_per_minute';
+  if (limits.requestsPerMinute !== undefined && !bucketHasRoom(counters.requests, limits.requestsPerMinute, now, 'requests')) return 'requests_per_minute';
+  if (limits.tokensPerMinute !== undefined && !bucketHasRoom(counters.tokens, limits.tokensPerMinute, now, 'tokens')) return 'tokens_per_minute';
   if (limits.maxParallel !== undefined && counters.active >= limits.maxParallel) return 'max_parallel';
   if (limits.budget !== undefined && counters.spentMicroUsd + counters.reservedMicroUsd + reservationMicroUsd > toMicroUsd(limits.budget.usd)) return 'budget';
   return undefined;
@@ -34,8 +36,8 @@ export function limitState(counters: LimitCounters, limits: KeyLimits, now: numb
   const budget = limits.budget;
   const period = budget ? budgetPeriod(budget.period, now) : undefined;
   return {
-    requests: limits.requestsPerMinute === undefined ? undefined : windowState(counters.requests, limits.requestsPerMinute, now, 'requests'),
-    tokens: limits.tokensPerMinute === undefined ? undefined : windowState(counters.tokens, limits.tokensPerMinute, now, 'tokens'),
+    requests: limits.requestsPerMinute === undefined ? undefined : bucketState(counters.requests, limits.requestsPerMinute, now),
+    tokens: limits.tokensPerMinute === undefined ? undefined : bucketState(counters.tokens, limits.tokensPerMinute, now),
     parallel: limits.maxParallel === undefined ? undefined : { limit: limits.maxParallel, active: counters.active },
     budget:
       budget && period

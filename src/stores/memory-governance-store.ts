@@ -1,9 +1,10 @@
 import { budgetPeriod } from './budget-period.js';
 import type { AdmissionRequest, AdmissionResult, GovernanceStore, KeyLimits, LimitState, Settlement, SpendRecord, StoredKey } from './governance-store.js';
 import { firstRefusal, limitState, retryAfterSeconds, type LimitCounters } from './limit-counters.js';
-import { fromMicroUsd, toMicroUsd } from './micro-usd.js';
+import { toMicroUsd } from './micro-usd.js';
 import { retention } from './retention.js';
-import { windowIndex, type WindowCounts } from './sliding-window.js';
+import { spendRecord } from './spend-record.js';
+import { afterRequest, afterTokens } from './rate-bucket.js';
 import { daysInRange, utcDay } from './spend-days.js';
 import { compareStoredKeys, storedKeyFromJson, storedKeyToJson } from './stored-key-json.js';
 
@@ -95,6 +96,7 @@ interface ModelSpend {
   microUsd: number;
   tokens: number;
   requests: number;
+  unpricedRequests: number;
 }
 
 interface DaySpend {
@@ -104,8 +106,9 @@ interface DaySpend {
 
 /** Everything recorded for one virtual key; mirrors the Redis keys under its hash tag. */
 class KeyCounters {
-  readonly #requestWindows = new Map<number, number>();
-  readonly #tokenWindows = new Map<number, number>();
+  /** Theoretical arrival times of the requests and tokens buckets (rate-bucket.ts). */
+  #requestsTat: number | undefined;
+  #tokensTat: number | undefined;
   readonly #reservations = new Map<string, Reservation>();
   readonly #budgets = new Map<string, BudgetCounters>();
   /** Settled reservation ids and when the marker lapses, in insertion (hence roughly expiry) order. */
@@ -121,8 +124,8 @@ class KeyCounters {
   read(limits: KeyLimits, now: number): LimitCounters {
     const budget = limits.budget ? this.#budget(budgetPeriod(limits.budget.period, now).id, now) : undefined;
     return {
-      requests: windowCounts(this.#requestWindows, now),
-      tokens: windowCounts(this.#tokenWindows, now),
+      requests: this.#requestsTat,
+      tokens: this.#tokensTat,
       active: this.#reservations.size,
       spentMicroUsd: budget?.spentMicroUsd ?? 0,
       reservedMicroUsd: budget?.reservedMicroUsd ?? 0,
@@ -131,7 +134,7 @@ class KeyCounters {
 
   recordAdmission(request: AdmissionRequest, reservationMicroUsd: number): void {
     const { limits, now } = request;
-    if (limits.requestsPerMinute !== undefined) addToWindow(this.#requestWindows, now, 1);
+    if (limits.requestsPerMinute !== undefined) this.#requestsTat = afterRequest(this.#requestsTat, limits.requestsPerMinute, now);
     if (limits.maxParallel === undefined && limits.budget === undefined) return;
     const period = limits.budget ? budgetPeriod(limits.budget.period, now) : undefined;
     this.#reservations.set(request.reservationId, { expiresAt: now + request.reservationTtlMs, periodId: period?.id ?? '', microUsd: period ? reservationMicroUsd : 0 });
@@ -146,22 +149,23 @@ class KeyCounters {
     const reservation = this.#reservations.get(reservationId);
     if (reservation) this.#release(reservationId, reservation, now);
     if (settlement.model === undefined) return;
-    const costMicroUsd = toMicroUsd(settlement.costUsd);
+    const costMicroUsd = settlement.costUsd === undefined ? 0 : toMicroUsd(settlement.costUsd);
     const tokens = Math.round(settlement.tokens);
     if (limits.budget) {
       const period = budgetPeriod(limits.budget.period, now);
       this.#budgetForWrite(period.id, period.resetsAt, now).spentMicroUsd += costMicroUsd;
     }
-    if (limits.tokensPerMinute !== undefined && tokens > 0) addToWindow(this.#tokenWindows, now, tokens);
+    if (limits.tokensPerMinute !== undefined && tokens > 0) this.#tokensTat = afterTokens(this.#tokensTat, limits.tokensPerMinute, now, tokens);
     const modelSpend = this.#daySpendForWrite(utcDay(now), now);
     let spend = modelSpend.get(settlement.model);
     if (!spend) {
-      spend = { microUsd: 0, tokens: 0, requests: 0 };
+      spend = { microUsd: 0, tokens: 0, requests: 0, unpricedRequests: 0 };
       modelSpend.set(settlement.model, spend);
     }
     spend.microUsd += costMicroUsd;
     spend.tokens += tokens;
     spend.requests += 1;
+    if (settlement.costUsd === undefined) spend.unpricedRequests += 1;
   }
 
   spend(days: string[]): SpendRecord[] {
@@ -171,7 +175,7 @@ class KeyCounters {
       if (!daySpend) continue;
       for (const model of [...daySpend.byModel.keys()].sort()) {
         const spend = daySpend.byModel.get(model)!;
-        records.push({ day, model, usd: fromMicroUsd(spend.microUsd), tokens: spend.tokens, requests: spend.requests });
+        records.push(spendRecord(day, model, spend.microUsd, spend.tokens, spend.requests, spend.unpricedRequests));
       }
     }
     return records;
@@ -222,16 +226,4 @@ class KeyCounters {
       this.#settled.delete(reservationId);
     }
   }
-}
-
-function windowCounts(windows: Map<number, number>, now: number): WindowCounts {
-  const index = windowIndex(now);
-  return { previous: windows.get(index - 1) ?? 0, current: windows.get(index) ?? 0 };
-}
-
-/** Windows older than the previous one are never read again (on Redis they expire). */
-function addToWindow(windows: Map<number, number>, now: number, amount: number): void {
-  const index = windowIndex(now);
-  windows.set(index, (windows.get(index) ?? 0) + amount);
-  for (const old of windows.keys()) if (old < index - 1) windows.delete(old);
 }

@@ -10,12 +10,14 @@ export class RedisGovernanceKeys {
     this.#prefix = prefix;
   }
 
-  requestWindow(keyId: string, windowIndex: number): string {
-    return `${this.#scope(keyId)}rpm:${windowIndex}`;
+  /** String: the requests bucket's theoretical arrival time (rate-bucket.ts); it expires once the bucket is full. */
+  requestBucket(keyId: string): string {
+    return `${this.#scope(keyId)}rpm`;
   }
 
-  tokenWindow(keyId: string, windowIndex: number): string {
-    return `${this.#scope(keyId)}tpm:${windowIndex}`;
+  /** String: the tokens bucket's, likewise. */
+  tokenBucket(keyId: string): string {
+    return `${this.#scope(keyId)}tpm`;
   }
 
   /** Sorted set: reservation id scored by when it expires. */

@@ -13,13 +13,14 @@ import {
   type StoredKey,
 } from './governance-store.js';
 import { limitState, retryAfterSeconds, type LimitCounters } from './limit-counters.js';
-import { fromMicroUsd, toMicroUsd } from './micro-usd.js';
+import { toMicroUsd } from './micro-usd.js';
 import { redactRedisUrl, redisUrlSecrets } from './redact-redis-url.js';
 import { RedisGovernanceKeys } from './redis-governance-keys.js';
 import { admitScript, settleScript, stateScript } from './redis-governance-scripts.js';
 import { RedisScript } from './redis-script.js';
 import { retention } from './retention.js';
-import { elapsedFraction, windowIndex } from './sliding-window.js';
+import { spendRecord } from './spend-record.js';
+import { maxTokenBacklogMs } from './rate-bucket.js';
 import { daysInRange, utcDay } from './spend-days.js';
 import { compareStoredKeys, storedKeyFromJson, storedKeyToJson } from './stored-key-json.js';
 
@@ -87,9 +88,9 @@ export class RedisGovernanceStore implements GovernanceStore {
     const { keyId, now, limits } = request;
     const period = limits.budget ? budgetPeriod(limits.budget.period, now) : undefined;
     const reply = await this.#call('admit', () =>
-      this.#admitScript.run(this.#client, this.#limitKeys(keyId, now, period?.id ?? ''), [
+      this.#admitScript.run(this.#client, this.#limitKeys(keyId, period?.id ?? ''), [
         now,
-        String(elapsedFraction(now)),
+        '',
         optional(limits.requestsPerMinute),
         optional(limits.tokensPerMinute),
         optional(limits.maxParallel),
@@ -100,12 +101,11 @@ export class RedisGovernanceStore implements GovernanceStore {
         period?.id ?? '',
         this.#keys.budgetPrefix(keyId),
         budgetTtlMs(period?.resetsAt, now),
-        retention.rateWindowMs,
       ]),
     );
-    const numbers = integers(reply, 8);
-    const reason = refusalReasons[numbers[0]!];
-    const counters = countersFrom(numbers.slice(1));
+    const values = scriptReply(reply, 6);
+    const reason = refusalReasons[values[0] as number];
+    const counters = countersFrom(values.slice(1));
     if (reason === undefined) return { admitted: true, state: limitState(counters, limits, now) };
     return { admitted: false, reason, retryAfterSeconds: retryAfterSeconds(reason, counters, limits, now), state: limitState(counters, limits, now) };
   }
@@ -121,22 +121,23 @@ export class RedisGovernanceStore implements GovernanceStore {
           this.#keys.reservations(keyId),
           this.#keys.reservationHolds(keyId),
           this.#keys.budget(keyId, period?.id ?? ''),
-          this.#keys.tokenWindow(keyId, windowIndex(now)),
+          this.#keys.tokenBucket(keyId),
           this.#keys.spendDay(keyId, utcDay(now)),
         ],
         [
           reservationId,
           this.#keys.budgetPrefix(keyId),
-          toMicroUsd(settlement.costUsd),
+          settlement.costUsd === undefined ? '' : toMicroUsd(settlement.costUsd),
           Math.round(settlement.tokens),
           settlement.model ?? '',
           period ? '1' : '',
           budgetTtlMs(period?.resetsAt, now),
-          limits.tokensPerMinute === undefined ? '' : '1',
-          retention.rateWindowMs,
+          optional(limits.tokensPerMinute),
+          now,
           spendRetentionSeconds,
           retention.settledMarkerMs,
           settlement.model === undefined ? '1' : '',
+          maxTokenBacklogMs,
         ],
       ),
     );
@@ -144,8 +145,8 @@ export class RedisGovernanceStore implements GovernanceStore {
 
   async state(keyId: string, limits: KeyLimits, now: number): Promise<LimitState> {
     const periodId = limits.budget ? budgetPeriod(limits.budget.period, now).id : '';
-    const reply = await this.#call('state', () => this.#stateScript.run(this.#client, this.#limitKeys(keyId, now, periodId), [now, this.#keys.budgetPrefix(keyId)]));
-    return limitState(countersFrom(integers(reply, 7)), limits, now);
+    const reply = await this.#call('state', () => this.#stateScript.run(this.#client, this.#limitKeys(keyId, periodId), [now, this.#keys.budgetPrefix(keyId)]));
+    return limitState(countersFrom(scriptReply(reply, 5)), limits, now);
   }
 
   async spend(keyId: string, fromDay: string, toDay: string): Promise<SpendRecord[]> {
@@ -154,22 +155,22 @@ export class RedisGovernanceStore implements GovernanceStore {
     const hashes = await this.#call('spend', () => Promise.all(days.map((day) => this.#client.hgetall(this.#keys.spendDay(keyId, day)))));
     const records: SpendRecord[] = [];
     days.forEach((day, index) => {
-      const byModel = new Map<string, SpendRecord>();
+      const byModel = new Map<string, { usd: number; tokens: number; requests: number; unpriced: number }>();
       for (const [field, value] of Object.entries(hashes[index] ?? {})) {
         const separator = field.indexOf(':');
         const metric = field.slice(0, separator);
         const model = field.slice(separator + 1);
-        let record = byModel.get(model);
-        if (!record) {
-          record = { day, model, usd: 0, tokens: 0, requests: 0 };
-          byModel.set(model, record);
+        let counts = byModel.get(model);
+        if (!counts) {
+          counts = { usd: 0, tokens: 0, requests: 0, unpriced: 0 };
+          byModel.set(model, counts);
         }
-        const amount = Number(value);
-        if (metric === 'usd') record.usd = fromMicroUsd(amount);
-        else if (metric === 'tokens') record.tokens = amount;
-        else if (metric === 'requests') record.requests = amount;
+        if (metric === 'usd' || metric === 'tokens' || metric === 'requests' || metric === 'unpriced') counts[metric] = Number(value);
       }
-      records.push(...[...byModel.values()].sort((left, right) => (left.model < right.model ? -1 : left.model > right.model ? 1 : 0)));
+      for (const model of [...byModel.keys()].sort()) {
+        const counts = byModel.get(model)!;
+        records.push(spendRecord(day, model, counts.usd, counts.tokens, counts.requests, counts.unpriced));
+      }
     });
     return records;
   }
@@ -208,13 +209,10 @@ export class RedisGovernanceStore implements GovernanceStore {
     this.#client.disconnect();
   }
 
-  #limitKeys(keyId: string, now: number, periodId: string): string[] {
-    const index = windowIndex(now);
+  #limitKeys(keyId: string, periodId: string): string[] {
     return [
-      this.#keys.requestWindow(keyId, index - 1),
-      this.#keys.requestWindow(keyId, index),
-      this.#keys.tokenWindow(keyId, index - 1),
-      this.#keys.tokenWindow(keyId, index),
+      this.#keys.requestBucket(keyId),
+      this.#keys.tokenBucket(keyId),
       this.#keys.reservations(keyId),
       this.#keys.reservationHolds(keyId),
       this.#keys.budget(keyId, periodId),
@@ -303,22 +301,27 @@ function budgetTtlMs(resetsAt: number | undefined, now: number): number {
   return resetsAt === undefined ? 0 : resetsAt - now + retention.budgetPeriodAfterEndMs;
 }
 
-function countersFrom(numbers: number[]): LimitCounters {
-  const [requestsPrevious, requestsCurrent, tokensPrevious, tokensCurrent, active, spent, reserved] = numbers;
+function countersFrom(values: Array<number | string>): LimitCounters {
+  const [requestsTat, tokensTat, active, spent, reserved] = values;
   return {
-    requests: { previous: requestsPrevious ?? 0, current: requestsCurrent ?? 0 },
-    tokens: { previous: tokensPrevious ?? 0, current: tokensCurrent ?? 0 },
-    active: active ?? 0,
-    spentMicroUsd: spent ?? 0,
-    reservedMicroUsd: reserved ?? 0,
+    requests: tat(requestsTat),
+    tokens: tat(tokensTat),
+    active: Number(active ?? 0),
+    spentMicroUsd: Number(spent ?? 0),
+    reservedMicroUsd: Number(reserved ?? 0),
   };
 }
 
-function integers(reply: unknown, length: number): number[] {
-  if (!Array.isArray(reply) || reply.length !== length || !reply.every((value) => typeof value === 'number')) {
-    throw new StoreUnavailableError(`The Redis governance script answered ${JSON.stringify(reply)}, not ${length} integers.`);
+function tat(value: number | string | undefined): number | undefined {
+  return value === undefined || value === '' ? undefined : Number(value);
+}
+
+/** A script's reply: integers, and bucket times as strings ('' for none). */
+function scriptReply(reply: unknown, length: number): Array<number | string> {
+  if (!Array.isArray(reply) || reply.length !== length || !reply.every((value) => typeof value === 'number' || (typeof value === 'string' && (value === '' || Number.isFinite(Number(value)))))) {
+    throw new StoreUnavailableError(`The Redis governance script answered ${JSON.stringify(reply)}, not ${length} counters.`);
   }
-  return reply as number[];
+  return reply as Array<number | string>;
 }
 
 function messageOf(error: unknown): string {

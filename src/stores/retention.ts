@@ -1,7 +1,5 @@
 /** How long the stores keep what they record; both stores use the same numbers so they agree. */
 export const retention = {
-  /** A rate window is read as "previous" during the minute after its own, then never again. */
-  rateWindowMs: 2 * 60_000,
   /** Long enough to absorb a retried settle (a replica retrying after a timeout), short enough to stay small. */
   settledMarkerMs: 60 * 60_000,
   /** Spend by day and model answers "last year" questions. */

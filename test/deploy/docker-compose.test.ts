@@ -98,6 +98,15 @@ describe('Dockerfile', () => {
     assert.match(dockerfile, /npm prune --omit=dev/);
   });
 
+  test("the default store's directory is a volume the non-root user can write, in the image and in compose", () => {
+    assert.match(dockerfile, /^RUN mkdir -p \/app\/data && chown node:node \/app\/data$/m);
+    assert.match(dockerfile, /^VOLUME \["\/app\/data"\]$/m);
+    assert.match(dockerfile, /^WORKDIR \/app$/m, 'data/gateway.db is relative to the working directory');
+    assert.ok(compose.services.sidecar.read_only, 'the container is read-only but for its volumes');
+    assert.ok(compose.services.sidecar.volumes.includes('gateway-data:/app/data'));
+    assert.ok('gateway-data' in compose.volumes);
+  });
+
   test('the build stage copies every folder tsconfig compiles (tests import the benchmark, so one missing fails the build)', () => {
     const tsconfig = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'tsconfig.json'), 'utf8')) as { include: string[] };
     const build = dockerfile.split(/^FROM /m)[1]!;

@@ -101,21 +101,26 @@ describe('governance through Envoy (memory store)', () => {
     assert.ok((await ask(secrets.narrow, { model: 'other-model' })).choices.length > 0);
   });
 
-  test('requests per minute: x-ratelimit headers count down, then a RateLimitError with Retry-After', async () => {
+  test('requests per minute: x-ratelimit headers mean what OpenAI\'s mean, then a RateLimitError whose Retry-After is the true wait', async () => {
     const remaining = [];
+    const resets = [];
     for (let index = 0; index < 3; index += 1) {
       const { response } = await ask(secrets.limited).withResponse();
       assert.equal(response.headers.get('x-ratelimit-limit-requests'), '3');
       remaining.push(response.headers.get('x-ratelimit-remaining-requests'));
+      resets.push(goDurationSeconds(response.headers.get('x-ratelimit-reset-requests')!));
     }
     assert.deepEqual(remaining, ['2', '1', '0']);
+    // Each request comes back 20 s after the last: the limit is full again 20, 40, 60 s after each (less the time between them).
+    resets.forEach((reset, index) => assert.ok(reset > 20 * (index + 1) - 10 && reset <= 20 * (index + 1), `reset ${index + 1}: ${reset} s`));
     await assert.rejects(ask(secrets.limited), (error: unknown) => {
       assert.ok(error instanceof OpenAI.RateLimitError);
       assert.equal(error.code, 'rate_limit_exceeded');
-      assert.match(error.message, /'limited': 3 requests per minute/);
+      assert.match(error.message, /'limited': 3 requests per minute\. Retry after \d+ s\./);
       const retryAfter = Number(error.headers?.get('retry-after'));
-      // A sliding window's previous minute fades over the next one: the wait is at most two minutes.
-      assert.ok(retryAfter >= 1 && retryAfter <= 120, `retry-after ${retryAfter}`);
+      // The first of the three comes back 20 s after it was admitted: never more than that, let alone a minute.
+      assert.ok(retryAfter >= 1 && retryAfter <= 20, `retry-after ${retryAfter}`);
+      assert.ok(error.message.includes(`Retry after ${retryAfter} s.`));
       assert.equal(error.headers?.get('x-ratelimit-remaining-requests'), '0');
       return true;
     });
@@ -172,7 +177,8 @@ describe('governance through Envoy (memory store)', () => {
       assert.ok(reason instanceof OpenAI.APIError);
       assert.equal(reason.status, 402);
       assert.equal(reason.code, 'budget_exceeded');
-      assert.match(reason.message, /'budget': the daily budget for \d{4}-\d{2}-\d{2} is \$10\.00/);
+      // Ten requests in flight hold it all: the 402 says so rather than call the budget exhausted.
+      assert.match(reason.message, /^402 Budget for key 'budget' is fully held by requests in flight: the daily budget for \d{4}-\d{2}-\d{2} is \$10\.00, \$0\.0000 spent and \$10\.00 held/);
     }
     // Every request settled: nothing is held any more, and what was spent is what was metered.
     await waitFor('settlement', async () => {
@@ -186,6 +192,26 @@ describe('governance through Envoy (memory store)', () => {
     assert.ok(Math.abs(inspect.usage.budget.remainingUsd - (10 - expectedSpend)) < 1e-9);
   });
 
+  test('a 402 for a request whose worst case does not fit says so, not "exhausted", and which max_tokens fits', async () => {
+    const inspect = (await (await admin('GET', '/admin/keys/config:budget')).json()) as any;
+    assert.equal(inspect.usage.budget.reservedUsd, 0);
+    const left = inspect.usage.budget.remainingUsd as number;
+    // Input is free, output $0.001 a token: max_tokens N holds $0.001 × N.
+    const fits = Math.floor(Math.round(left * 1e6) / (OUTPUT_USD_PER_TOKEN * 1e6));
+    const before = upstream.requests.length;
+    await assert.rejects(ask(secrets.budget, { max_tokens: 20_000 }), (error: unknown) => {
+      assert.ok(error instanceof OpenAI.APIError && error.status === 402, String(error));
+      assert.equal(error.code, 'budget_exceeded');
+      assert.equal(error.param, 'max_tokens');
+      assert.doesNotMatch(error.message, /exhausted/i);
+      assert.match(error.message, /^402 This request may cost up to \$20\.00 .*Nothing was charged/);
+      assert.match(error.message, new RegExp(`max_tokens \\(or max_completion_tokens\\) at most ${fits} fits`));
+      return true;
+    });
+    assert.equal(upstream.requests.length, before, 'nothing reached the provider');
+    assert.ok((await ask(secrets.budget, { max_tokens: fits })).choices.length > 0, 'the max_tokens the 402 named is admitted');
+  });
+
   test('admin API: create (secret shown once), use, inspect, update, revoke, spend', async () => {
     assert.equal((await admin('POST', '/admin/keys', { alias: 'x' }, 'wrong-admin-key')).status, 401);
     const created = await admin('POST', '/admin/keys', { alias: 'runtime-team', models: ['gpt-*'], requests_per_minute: 100, budget: { usd: 50, period: 'monthly' }, metadata: { team: 'search' } });
@@ -197,6 +223,9 @@ describe('governance through Envoy (memory store)', () => {
 
     const { response } = await ask(key.key).withResponse();
     assert.equal(response.headers.get('x-ratelimit-limit-requests'), '100');
+    // 99 of 100 left: the one used comes back in 60 s / 100, so the limit is not "reset" (0s) yet.
+    assert.equal(response.headers.get('x-ratelimit-remaining-requests'), '99');
+    assert.equal(response.headers.get('x-ratelimit-reset-requests'), '600ms');
 
     const listed = (await (await admin('GET', '/admin/keys')).json()) as any;
     const entry = listed.data.find((item: any) => item.id === key.id);
@@ -250,3 +279,11 @@ describe('governance through Envoy (memory store)', () => {
     for (const secret of [...Object.values(secrets), ADMIN_KEY, PROVIDER_KEY]) assert.ok(!logs.includes(secret), 'a secret is in a log line');
   });
 });
+
+/** Seconds in a Go duration as OpenAI's x-ratelimit-reset-* carry it ("600ms", "19.98s", "1m0s"). */
+function goDurationSeconds(text: string): number {
+  const match = /^(?:(\d+)m(?!s))?(?:([\d.]+)s)?$|^(\d+)ms$/.exec(text);
+  assert.ok(match && text !== '', `not a Go duration: ${text}`);
+  if (match[3] !== undefined) return Number(match[3]) / 1000;
+  return Number(match[1] ?? 0) * 60 + Number(match[2] ?? 0);
+}

@@ -60,7 +60,8 @@ describe('request lifecycle', () => {
     assert.equal(lifecycle.cancel(), 'already-ended');
     lifecycle.settleCutShort({ model: 'gpt', costUsd: undefined, tokens: 4 });
     lifecycle.settleCutShort({ model: 'gpt', costUsd: undefined, tokens: 4 });
-    assert.deepEqual(calls, ['settle gpt 0 4']);
+    // An unknown cost (no price) stays unknown: it is not settled as $0.
+    assert.deepEqual(calls, ['settle gpt undefined 4']);
   });
 
   test('an open gateway has no admission: every ending is a no-op for governance', () => {

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { AdmissionRequest, AdmissionResult, GovernanceStore, KeyLimits, Settlement, StoredKey } from '../../src/stores/governance-store.js';
 import { createMemoryGovernanceStore } from '../../src/stores/memory-governance-store.js';
 import { createRedisGovernanceStore } from '../../src/stores/redis-governance-store.js';
+import { createSqliteGovernanceStore } from '../../src/stores/sqlite-governance-store.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 
 /** 2026-11-23T12:00:00Z, the start of a rate window. */
@@ -43,33 +47,36 @@ function governanceStoreContract(name: string, open: () => Promise<{ store: Gove
       return { reason: result.reason, retryAfterSeconds: result.retryAfterSeconds };
     }
 
-    test('requests per minute: a sliding window over the previous and current minute, with retry-after', async () => {
+    test('requests per minute: a bucket that refills one request every 60 s / limit; reset is until full, retry-after the true wait', async () => {
       const keyId = randomUUID();
       const limits: KeyLimits = { requestsPerMinute: 3 };
-      for (const remaining of [2, 1, 0]) {
+      // One request comes back every 20 s: reset is how long until all three are back.
+      for (const [remaining, resetSeconds] of [
+        [2, 20],
+        [1, 40],
+        [0, 60],
+      ] as const) {
         const result = await admit(keyId, limits, start + second);
         assert.equal(result.admitted, true);
-        assert.deepEqual(result.state.requests, { limit: 3, remaining, resetSeconds: remaining > 0 ? 0 : 79 });
+        assert.deepEqual(result.state.requests, { limit: 3, remaining, resetSeconds }, 'never reset 0 while any is used');
       }
-      // The current window alone is full: room comes once it has slid a third out of the next window.
-      assert.deepEqual(refused(await admit(keyId, limits, start + 10 * second)), { reason: 'requests_per_minute', retryAfterSeconds: 70 });
+      // At 10 s, 51 s of the window are still in use; one more fits once 40 s are (11 s from now).
+      assert.deepEqual(refused(await admit(keyId, limits, start + 10 * second)), { reason: 'requests_per_minute', retryAfterSeconds: 11 });
       const unchanged = await store.state(keyId, limits, start + 10 * second);
-      assert.deepEqual(unchanged.requests, { limit: 3, remaining: 0, resetSeconds: 70 }, 'a refusal counts nothing');
-      // 79 s: 3 × (1 − 19/60) = 2.05 still leaves no room for one more.
-      assert.deepEqual(refused(await admit(keyId, limits, start + 79 * second)), { reason: 'requests_per_minute', retryAfterSeconds: 1 });
-      // 80 s: 3 × (1 − 20/60) = 2, room for exactly one.
-      const admitted = await admit(keyId, limits, start + 80 * second);
-      assert.equal(admitted.admitted, true);
-      assert.deepEqual(admitted.state.requests, { limit: 3, remaining: 0, resetSeconds: 20 });
-      // 3 × (1 − (20 + t)/60) + 1 + 1 <= 3 at t = 20.
-      assert.deepEqual(refused(await admit(keyId, limits, start + 80 * second)), { reason: 'requests_per_minute', retryAfterSeconds: 20 });
-      assert.equal((await admit(keyId, limits, start + 100 * second)).admitted, true);
-      // Two minutes of quiet empty both windows.
-      const later = await store.state(keyId, limits, start + 220 * second);
+      assert.deepEqual(unchanged.requests, { limit: 3, remaining: 0, resetSeconds: 51 }, 'a refusal counts nothing');
+      assert.deepEqual(refused(await admit(keyId, limits, start + 20 * second)), { reason: 'requests_per_minute', retryAfterSeconds: 1 });
+      const admitted = await admit(keyId, limits, start + 21 * second);
+      assert.equal(admitted.admitted, true, 'admitted exactly when the refusal said');
+      assert.deepEqual(admitted.state.requests, { limit: 3, remaining: 0, resetSeconds: 60 });
+      // A key that used all three at once waits one interval (20 s), never more than the window.
+      assert.deepEqual(refused(await admit(keyId, limits, start + 21 * second)), { reason: 'requests_per_minute', retryAfterSeconds: 20 });
+      assert.equal((await admit(keyId, limits, start + 41 * second)).admitted, true);
+      // A minute of quiet fills the bucket.
+      const later = await store.state(keyId, limits, start + 101 * second);
       assert.deepEqual(later.requests, { limit: 3, remaining: 3, resetSeconds: 0 });
     });
 
-    test('tokens per minute: counted when settled, not when admitted', async () => {
+    test('tokens per minute: counted when settled, not when admitted; admitted while any are left', async () => {
       const keyId = randomUUID();
       const limits: KeyLimits = { tokensPerMinute: 100 };
       const first = randomUUID();
@@ -77,13 +84,22 @@ function governanceStoreContract(name: string, open: () => Promise<{ store: Gove
       const another = await admit(keyId, limits, start + second);
       assert.equal(another.admitted, true, 'nothing is counted before a settle');
       assert.deepEqual(another.state.tokens, { limit: 100, remaining: 100, resetSeconds: 0 });
-      await settle(keyId, limits, start + 5 * second, first, 0, 100);
-      // The window holds exactly the limit: tokens need it strictly below, which comes a second into the next window.
-      assert.deepEqual(refused(await admit(keyId, limits, start + 10 * second)), { reason: 'tokens_per_minute', retryAfterSeconds: 51 });
-      assert.equal((await admit(keyId, limits, start + 60 * second)).admitted, false);
-      const admitted = await admit(keyId, limits, start + 61 * second);
+      // 150 tokens at 0.6 s each: the bucket is full again 90 s later, and has a token 30 s + a moment later.
+      await settle(keyId, limits, start + 5 * second, first, 0, 150);
+      assert.deepEqual(refused(await admit(keyId, limits, start + 10 * second)), { reason: 'tokens_per_minute', retryAfterSeconds: 26 });
+      assert.deepEqual((await store.state(keyId, limits, start + 10 * second)).tokens, { limit: 100, remaining: 0, resetSeconds: 85 });
+      assert.equal((await admit(keyId, limits, start + 35 * second)).admitted, false, 'at the edge itself, none is left yet');
+      const admitted = await admit(keyId, limits, start + 36 * second);
       assert.equal(admitted.admitted, true);
-      assert.equal(admitted.state.tokens?.remaining, 1, '100 × 59/60 = 98.3 of 100 used');
+      assert.equal(admitted.state.tokens?.remaining, 1, '1 s refilled: 1.67 tokens');
+    });
+
+    test('tokens per minute: a response far over the limit leaves the key refused for at most one more minute', async () => {
+      const keyId = randomUUID();
+      const limits: KeyLimits = { tokensPerMinute: 100 };
+      await settle(keyId, limits, start, randomUUID(), 0, 100_000);
+      assert.deepEqual(refused(await admit(keyId, limits, start)), { reason: 'tokens_per_minute', retryAfterSeconds: 60 });
+      assert.equal((await admit(keyId, limits, start + 60 * second)).admitted, true);
     });
 
     test('max parallel: a slot is freed by settle and by expiry', async () => {
@@ -181,14 +197,15 @@ function governanceStoreContract(name: string, open: () => Promise<{ store: Gove
       const limits: KeyLimits = { budget: { usd: 5, period: 'total' }, tokensPerMinute: 1000, maxParallel: 3 };
       const reservationId = randomUUID();
       await admit(keyId, limits, start, 1, reservationId);
-      await settle(keyId, limits, start + second, reservationId, 0.5, 10);
-      await settle(keyId, limits, start + 2 * second, reservationId, 0.5, 10);
+      await settle(keyId, limits, start + second, reservationId, 0.5, 100);
+      await settle(keyId, limits, start + 2 * second, reservationId, 0.5, 100);
       const state = await store.state(keyId, limits, start + 2 * second);
       assert.equal(state.budget?.spentUsd, 0.5);
       assert.equal(state.budget?.reservedUsd, 0);
-      assert.equal(state.tokens?.remaining, 990);
+      // 100 tokens at 60 ms each, 1 s of it refilled: 55 s of the window in use, 916.7 tokens left (816.7 if counted twice).
+      assert.equal(state.tokens?.remaining, 916);
       assert.equal(state.parallel?.active, 0);
-      assert.deepEqual(await store.spend(keyId, '2026-11-23', '2026-11-23'), [{ day: '2026-11-23', model: 'gpt-4o', usd: 0.5, tokens: 10, requests: 1 }]);
+      assert.deepEqual(await store.spend(keyId, '2026-11-23', '2026-11-23'), [{ day: '2026-11-23', model: 'gpt-4o', usd: 0.5, tokens: 100, requests: 1, unpricedRequests: 0 }]);
     });
 
     test('a release frees the hold and the parallel slot, records no spend, and counts once', async () => {
@@ -216,7 +233,7 @@ function governanceStoreContract(name: string, open: () => Promise<{ store: Gove
       assert.equal(state.budget?.spentUsd, 0.25);
       assert.equal(state.budget?.reservedUsd, 1);
       assert.equal(state.parallel?.active, 1);
-      assert.deepEqual(await store.spend(keyId, '2026-11-23', '2026-11-23'), [{ day: '2026-11-23', model: 'gpt-4o', usd: 0.25, tokens: 7, requests: 1 }]);
+      assert.deepEqual(await store.spend(keyId, '2026-11-23', '2026-11-23'), [{ day: '2026-11-23', model: 'gpt-4o', usd: 0.25, tokens: 7, requests: 1, unpricedRequests: 0 }]);
     });
 
     test('spend by day and model, sorted by day then model, within the days asked for', async () => {
@@ -229,21 +246,38 @@ function governanceStoreContract(name: string, open: () => Promise<{ store: Gove
       await settle(keyId, limits, start + day, randomUUID(), 1.5, 1000, 'gpt-4o-mini');
       await settle(keyId, limits, start + 3 * day, randomUUID(), 0, 0, 'gpt-4o');
       assert.deepEqual(await store.spend(keyId, '2026-11-22', '2026-11-24'), [
-        { day: '2026-11-23', model: 'anthropic:claude-sonnet', usd: 0.000003, tokens: 3, requests: 1 },
-        { day: '2026-11-23', model: 'gpt-4o', usd: 0.3, tokens: 300, requests: 2 },
-        { day: '2026-11-24', model: 'gpt-4o-mini', usd: 1.5, tokens: 1000, requests: 1 },
+        { day: '2026-11-23', model: 'anthropic:claude-sonnet', usd: 0.000003, tokens: 3, requests: 1, unpricedRequests: 0 },
+        { day: '2026-11-23', model: 'gpt-4o', usd: 0.3, tokens: 300, requests: 2, unpricedRequests: 0 },
+        { day: '2026-11-24', model: 'gpt-4o-mini', usd: 1.5, tokens: 1000, requests: 1, unpricedRequests: 0 },
       ]);
-      assert.deepEqual(await store.spend(keyId, '2026-11-26', '2026-11-26'), [{ day: '2026-11-26', model: 'gpt-4o', usd: 0, tokens: 0, requests: 1 }]);
+      assert.deepEqual(await store.spend(keyId, '2026-11-26', '2026-11-26'), [{ day: '2026-11-26', model: 'gpt-4o', usd: 0, tokens: 0, requests: 1, unpricedRequests: 0 }]);
       assert.deepEqual(await store.spend(keyId, '2026-11-24', '2026-11-23'), []);
       assert.deepEqual(await store.spend(randomUUID(), '2026-11-01', '2026-11-30'), []);
       await assert.rejects(store.spend(keyId, '2026-11-31', '2026-12-01'), RangeError);
+    });
+
+    test('a cost that is unknown (no price) is recorded as unknown, never as $0, and adds nothing to the budget', async () => {
+      const keyId = randomUUID();
+      const limits: KeyLimits = { budget: { usd: 5, period: 'total' } };
+      const unknown = (model: string, tokens: number) => store.settle({ keyId, now: start, limits, reservationId: randomUUID(), costUsd: undefined, tokens, model });
+      await unknown('mystery', 40);
+      await unknown('mystery', 2);
+      await unknown('mixed', 5);
+      await settle(keyId, limits, start, randomUUID(), 0.25, 7, 'mixed');
+      await settle(keyId, limits, start, randomUUID(), 0, 3, 'free');
+      assert.deepEqual(await store.spend(keyId, '2026-11-23', '2026-11-23'), [
+        { day: '2026-11-23', model: 'free', usd: 0, tokens: 3, requests: 1, unpricedRequests: 0 },
+        { day: '2026-11-23', model: 'mixed', usd: 0.25, tokens: 12, requests: 2, unpricedRequests: 1 },
+        { day: '2026-11-23', model: 'mystery', usd: null, tokens: 42, requests: 2, unpricedRequests: 2 },
+      ]);
+      assert.equal((await store.state(keyId, limits, start)).budget?.spentUsd, 0.25);
     });
 
     test('a key with neither budget nor max parallel holds nothing, but its requests are counted', async () => {
       const keyId = randomUUID();
       const limits: KeyLimits = { requestsPerMinute: 10 };
       const result = await admit(keyId, limits, start, 3);
-      assert.deepEqual(result.state, { requests: { limit: 10, remaining: 9, resetSeconds: 0 }, tokens: undefined, parallel: undefined, budget: undefined });
+      assert.deepEqual(result.state, { requests: { limit: 10, remaining: 9, resetSeconds: 6 }, tokens: undefined, parallel: undefined, budget: undefined });
       const withParallel = await store.state(keyId, { ...limits, maxParallel: 5 }, start);
       assert.deepEqual(withParallel.parallel, { limit: 5, active: 0 });
       const noLimits = await admit(randomUUID(), {}, start);
@@ -268,17 +302,17 @@ function governanceStoreContract(name: string, open: () => Promise<{ store: Gove
       const limits: KeyLimits = { requestsPerMinute: 5, tokensPerMinute: 500, maxParallel: 4, budget: { usd: 2, period: 'daily' } };
       const reservationId = randomUUID();
       await admit(keyId, limits, start, 0.5, reservationId);
-      await settle(keyId, limits, start + 20 * second, reservationId, 0.2, 120);
+      await settle(keyId, limits, start + 65 * second, reservationId, 0.2, 120);
       const now = start + 70 * second;
       const result = await admit(keyId, limits, now, 0.7);
       assert.equal(result.admitted, true);
       assert.deepEqual(await store.state(keyId, limits, now), result.state);
       assert.deepEqual(await store.state(keyId, limits, now), result.state);
       assert.deepEqual(result.state, {
-        // 1 × (1 − 10/60) + 1 = 1.83 of 5.
-        requests: { limit: 5, remaining: 3, resetSeconds: 0 },
-        // 120 × (1 − 10/60) = 100 of 500.
-        tokens: { limit: 500, remaining: 400, resetSeconds: 0 },
+        // The request at 0 s came back at 12 s; the one at 70 s takes 12 s of the window.
+        requests: { limit: 5, remaining: 4, resetSeconds: 12 },
+        // 120 tokens at 120 ms each, settled at 65 s: 9.4 s of the window in use at 70 s.
+        tokens: { limit: 500, remaining: 421, resetSeconds: 9.4 },
         parallel: { limit: 4, active: 1 },
         budget: { limitUsd: 2, spentUsd: 0.2, reservedUsd: 0.7, period: 'daily', periodId: '2026-11-23', resetsAt: Date.UTC(2026, 10, 24) },
       });
@@ -323,6 +357,18 @@ function governanceStoreContract(name: string, open: () => Promise<{ store: Gove
 governanceStoreContract('memory', async () => {
   const store = createMemoryGovernanceStore();
   return { store, close: () => store.close() };
+});
+
+governanceStoreContract('sqlite', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'governance-store-contract-'));
+  const store = createSqliteGovernanceStore({ path: join(directory, 'gateway.db'), now: start });
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
 });
 
 governanceStoreContract('redis', async () => {

@@ -107,13 +107,17 @@ describe('Redis governance store', () => {
       `${scope}budget:2026-11-23`,
       `${scope}reservation-holds`,
       `${scope}reservations`,
-      `${scope}rpm:${Math.floor(start / 60_000)}`,
+      `${scope}rpm`,
       `${scope}settled:${reservationId}`,
       `${scope}spend:2026-11-23`,
-      `${scope}tpm:${Math.floor(start / 60_000)}`,
+      `${scope}tpm`,
     ]);
     assert.deepEqual(await client.hgetall(`${scope}budget:2026-11-23`), { spent: '123456', reserved: '500000' });
-    assert.ok((await client.pttl(`${scope}rpm:${Math.floor(start / 60_000)}`)) <= 120_000);
+    // Buckets hold the moment they are full again, and expire then (plus a second): 2 requests of 5 a minute, 42 tokens of 100.
+    assert.equal(Number(await client.get(`${scope}rpm`)), start + 2 * 12_000);
+    assert.equal(Number(await client.get(`${scope}tpm`)), start + 42 * 600);
+    const requestsTtl = await client.pttl(`${scope}rpm`);
+    assert.ok(requestsTtl > 0 && requestsTtl <= 25_000, `rpm expires in ${requestsTtl} ms`);
     assert.ok((await client.ttl(`${scope}spend:2026-11-23`)) > 399 * 24 * 3600);
     assert.ok((await client.pttl(`${scope}settled:${reservationId}`)) <= 3_600_000);
   });

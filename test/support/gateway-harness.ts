@@ -98,7 +98,8 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
     envoy: { admin_port: envoyAdminPort, metrics_port: envoyMetricsPort },
     ...(options.resilience ? { resilience: options.resilience } : {}),
     // Most tests are about something else than keys: they open the gateway on purpose, as an operator would.
-    governance: { mode: 'open', ...(options.governance ?? {}) },
+    // The default store's file goes with this gateway's configuration, never into the working directory.
+    governance: { mode: 'open', sqlite: { path: join(directory, 'gateway.db') }, ...(options.governance ?? {}) },
     ...(options.keys ? { keys: options.keys } : {}),
     ...(options.prices ? { prices: options.prices } : {}),
     providers: options.providers,

@@ -33,7 +33,7 @@ export function writeRunConfiguration(ports: RunPorts, extraProviders: Record<st
       sidecar: { grpc_port: ports.grpc, admin_port: ports.admin },
       envoy: { admin_port: ports.envoyAdmin, metrics_port: ports.envoyMetrics },
       // Open on purpose, as the shipped demo configuration is: these tests are about starting up, not keys.
-      governance: { mode: 'open' },
+      governance: { mode: 'open', sqlite: { path: join(directory, 'gateway.db') } },
       providers: { demo: { kind: 'openai', base_url: `http://127.0.0.1:${ports.demo}/v1`, demo: true }, ...extraProviders },
       models: { demo: { provider: 'demo', model: 'demo-echo' } },
     }),
