@@ -14,11 +14,11 @@ export function admissionRefusal(key: VirtualKey, reason: RefusalReason, retryAf
   const wait = retryAfterSeconds === undefined ? '' : ` Retry after ${Math.max(1, Math.ceil(retryAfterSeconds))} s.`;
   switch (reason) {
     case 'requests_per_minute':
-      return new GatewayError({ status: 429, code: 'rate_limit_exceeded', type: 'rate_limit_error', headers, message: `Rate limit reached for key '${key.alias}': ${state.requests?.limit} requests per minute.${wait}` });
+      return new GatewayError({ status: 429, code: 'rate_limit_exceeded', type: 'rate_limit_error', headers, keyAlias: key.alias, message: `Rate limit reached for key '${key.alias}': ${state.requests?.limit} requests per minute.${wait}` });
     case 'tokens_per_minute':
-      return new GatewayError({ status: 429, code: 'rate_limit_exceeded', type: 'rate_limit_error', headers, message: `Rate limit reached for key '${key.alias}': ${state.tokens?.limit} tokens per minute.${wait}` });
+      return new GatewayError({ status: 429, code: 'rate_limit_exceeded', type: 'rate_limit_error', headers, keyAlias: key.alias, message: `Rate limit reached for key '${key.alias}': ${state.tokens?.limit} tokens per minute.${wait}` });
     case 'max_parallel':
-      return new GatewayError({ status: 429, code: 'too_many_parallel_requests', type: 'rate_limit_error', headers, message: `Key '${key.alias}' already has ${state.parallel?.active} requests in flight, its limit.${wait}` });
+      return new GatewayError({ status: 429, code: 'too_many_parallel_requests', type: 'rate_limit_error', headers, keyAlias: key.alias, message: `Key '${key.alias}' already has ${state.parallel?.active} requests in flight, its limit.${wait}` });
     case 'budget': {
       const budget = state.budget!;
       const left = Math.max(0, budget.limitUsd - budget.spentUsd - budget.reservedUsd);
@@ -31,6 +31,7 @@ export function admissionRefusal(key: VirtualKey, reason: RefusalReason, retryAf
         param: null,
         retryable: false,
         headers,
+        keyAlias: key.alias,
         message:
           `Budget exhausted for key '${key.alias}': the ${period} is ${usd(budget.limitUsd)}, ${usd(budget.spentUsd)} spent and ${usd(budget.reservedUsd)} held by requests in flight, ` +
           `leaving ${usd(left)}; this request may cost up to ${usd(reservationUsd)}. ${reset}`,
