@@ -495,8 +495,9 @@ export class RouterProcessor implements StreamProcessor {
   }
 
   #refuse(error: GatewayError, model?: string): ProcessingResponse {
+    // A refusal after admission (no room, a request id in use) names the admitted key.
+    const keyAlias = error.keyAlias ?? this.#lifecycle.admission?.key.alias ?? this.#modelsKeyAlias;
     this.#lifecycle.refused();
-    const keyAlias = error.keyAlias ?? this.#modelsKeyAlias;
     this.#dependencies.meter.refuse(error, { requestId: this.#requestId, method: this.#method, path: this.#path, model, keyAlias });
     const reply = errorImmediateResponse(error, requestIdHeaders(this.#requestId));
     // The access log names the refusal too. The model is the client's input: only a configured alias is written.

@@ -335,6 +335,7 @@ describe('RouterProcessor with keys: every ending releases or settles exactly on
     assert.equal(reply.immediate_response?.status.code, 503);
     await waitUntil(() => store.settlements.length === 1);
     assert.equal(store.settlements[0]!.model, undefined);
+    assert.equal((dependencies.meter as ReturnType<typeof recordingMeter>).refusedRequests.at(-1)?.keyAlias, 'team', 'the admitted key is named');
   });
 });
 
