@@ -26,6 +26,8 @@ export interface GatewayErrorOptions {
   retryable?: boolean;
   /** Extra response headers, e.g. `retry-after`. */
   headers?: Record<string, string>;
+  /** The alias of the virtual key refused, when the refusal is about a known key (for its log line). */
+  keyAlias?: string;
 }
 
 export class GatewayError extends Error {
@@ -35,6 +37,7 @@ export class GatewayError extends Error {
   readonly param: string | null;
   readonly retryable: boolean;
   readonly headers: Record<string, string>;
+  readonly keyAlias: string | undefined;
 
   constructor(options: GatewayErrorOptions) {
     super(options.message);
@@ -45,6 +48,7 @@ export class GatewayError extends Error {
     this.param = options.param ?? null;
     this.retryable = options.retryable ?? options.status >= 500;
     this.headers = options.headers ?? {};
+    this.keyAlias = options.keyAlias;
   }
 }
 

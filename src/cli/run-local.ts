@@ -84,7 +84,8 @@ async function run(environment: Environment, started: Started, setLogger: (logge
   started.envoy = envoy;
   await envoy.ready;
   const { listener } = configuration;
-  logger.info(`gateway listening on http://${listener.address}:${listener.port}/v1 (try: curl http://${listener.address}:${listener.port}/v1/models)`);
+  // No curl hint without a key: the shipped configuration is closed, and its key is the README's to give.
+  logger.info(`gateway listening on http://${listener.address}:${listener.port}/v1 (first requests: README, "Try it")`);
 
   void envoy.exited.then((code) => {
     if (stopping) return;

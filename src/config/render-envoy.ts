@@ -158,9 +158,17 @@ function httpConnectionManager(view: RuntimeView): Record<string, unknown> {
       stat_prefix: 'gateway',
       codec_type: 'AUTO',
       // Clients are never trusted: with no internal addresses, Envoy ignores client-sent x-envoy-* controls
-      // (timeouts, retries) and the sidecar strips them as well.
+      // (timeouts, retries) and replaces a client's x-request-id; the sidecar strips x-envoy-* as well.
+      // An empty cidr_ranges would make Envoy fall back to its default, where loopback and private
+      // (RFC 1918) peers are internal, so the one range named is TEST-NET-1 (RFC 5737), never a peer.
       use_remote_address: true,
-      internal_address_config: { unix_sockets: false, cidr_ranges: [] },
+      internal_address_config: { unix_sockets: false, cidr_ranges: [{ address_prefix: '192.0.2.0', prefix_len: 24 }] },
+      // Envoy names every request (x-request-id, a UUID): the sidecar takes it as the request's id, and
+      // every answer carries it back, Envoy's own replies included. A client's x-request-id is replaced
+      // unless the operator trusts it (a proxy in front that sets it).
+      generate_request_id: true,
+      preserve_external_request_id: configuration.listener.trust_client_request_id,
+      always_set_request_id_in_response: true,
       stream_idle_timeout: envoyDuration(configuration.envoy.stream_idle_timeout),
       request_timeout: '0s',
       // Envoy's defaults, written out because the 431 reply names them.
@@ -246,7 +254,9 @@ function httpConnectionManager(view: RuntimeView): Record<string, unknown> {
             log_format: {
               json_format: {
                 time: '%START_TIME%',
-                request_id: '%REQ(X-REQUEST-ID)%',
+                // The request's x-request-id, which the sidecar logs as request_id too; for a request whose
+                // head Envoy refused before reading it (431, 400), the id its reply carried.
+                request_id: "%CEL(has(request.id) ? request.id : response.headers['x-request-id'])%",
                 method: '%REQ(:METHOD)%',
                 // The client's path (from the sidecar); upstream_path is the provider's after an attempt rewrote it.
                 path: `%DYNAMIC_METADATA(${METADATA_NAMESPACE}:path)%`,
@@ -260,7 +270,6 @@ function httpConnectionManager(view: RuntimeView): Record<string, unknown> {
                 bytes_received: '%BYTES_RECEIVED%',
                 bytes_sent: '%BYTES_SENT%',
                 // The sidecar's facts, handed over as dynamic metadata when the response ends.
-                gateway_request_id: `%DYNAMIC_METADATA(${METADATA_NAMESPACE}:request_id)%`,
                 model: `%DYNAMIC_METADATA(${METADATA_NAMESPACE}:model)%`,
                 model_served: `%DYNAMIC_METADATA(${METADATA_NAMESPACE}:model_served)%`,
                 provider: `%DYNAMIC_METADATA(${METADATA_NAMESPACE}:provider)%`,

@@ -209,6 +209,11 @@ export const configurationSchema = z.strictObject({
       port: port.default(8080),
       /** Largest request body Envoy buffers for the sidecar; larger ones get an OpenAI-style 413. */
       max_request_bytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
+      /**
+       * Keep a client's own x-request-id instead of Envoy's generated one. Only for a gateway behind a
+       * proxy that sets it: the id names the request in every log and answer, so clients must not choose it.
+       */
+      trust_client_request_id: z.boolean().default(false),
     })
     .prefault({}),
   sidecar: z

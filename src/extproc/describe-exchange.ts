@@ -1,5 +1,5 @@
 import { METADATA_NAMESPACE, ROUTE_HEADER } from '../config/render-envoy.js';
-import { REQUEST_ID_HEADER } from './headers.js';
+import { GATEWAY_REQUEST_ID_HEADER, REQUEST_ID_HEADER } from './request-id.js';
 import type { CommonResponse, HttpBody, HttpHeaders, ProcessingRequest, ProcessingResponse } from './messages.js';
 import { fromProtoStruct } from './proto-struct.js';
 import { GATEWAY_ERROR_HEADER } from './responses.js';
@@ -8,7 +8,7 @@ import { GATEWAY_ERROR_HEADER } from './responses.js';
  * Headers whose values a debug line may show: routing facts. Every other header set is
  * named without its value, because the attempt processor sets provider credentials.
  */
-const SHOWN_HEADERS = new Set([ROUTE_HEADER, REQUEST_ID_HEADER, GATEWAY_ERROR_HEADER, 'traceparent', ':path', ':authority', 'host', 'content-length', 'content-type']);
+const SHOWN_HEADERS = new Set([ROUTE_HEADER, REQUEST_ID_HEADER, GATEWAY_REQUEST_ID_HEADER, GATEWAY_ERROR_HEADER, 'traceparent', ':path', ':authority', 'host', 'content-length', 'content-type']);
 
 /**
  * One ext_proc message and the sidecar's reply, as fields for a debug line: what Envoy sent

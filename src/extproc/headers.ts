@@ -32,7 +32,6 @@ export function headerMutation(set: Record<string, string>, remove: string[] = [
 
 /** The gateway's own header prefix. Anything a client sends under it is dropped on arrival. */
 export const INTERNAL_HEADER_PREFIX = 'x-gateway-';
-export const REQUEST_ID_HEADER = 'x-gateway-request-id';
 
 /**
  * Client headers that must never reach a provider: the client's own credentials (the gateway

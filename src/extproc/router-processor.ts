@@ -23,7 +23,8 @@ import type { ProviderAdapter, StreamTranslator, TranslationContext } from '../p
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Usage } from '../providers/usage.js';
 import { contentEncodingOf, decompressWhole, StreamDecompressor, type ContentEncoding } from '../streaming/decompressor.js';
-import { clientHeadersToRemove, headerMutation, readHeaders, REQUEST_ID_HEADER } from './headers.js';
+import { clientHeadersToRemove, headerMutation, readHeaders } from './headers.js';
+import { REQUEST_ID_HEADER, requestIdHeaders, requestIdOf, UPSTREAM_REQUEST_ID_HEADER } from './request-id.js';
 import type { HttpBody, HttpHeaders, ProcessingRequest, ProcessingResponse, ProtoStruct } from './messages.js';
 import {
   CONTINUE_RESPONSE_BODY,
@@ -83,6 +84,10 @@ export class RouterProcessor implements StreamProcessor {
   #clientPath = '';
   #view: RuntimeView | undefined;
   #credential: string | undefined;
+  /** Envoy's x-request-id: the request's one id in answers, the sidecar's log lines and Envoy's access log. */
+  #requestId = '';
+  /** The key of a GET /v1/models caller, for the log line of a refusal. */
+  #modelsKeyAlias: string | undefined;
   #traceId = '';
   /** Facts for Envoy's access log, attached to the reply that ends the response. */
   #accessLogFacts: ProtoStruct | undefined;
@@ -181,6 +186,8 @@ export class RouterProcessor implements StreamProcessor {
     this.#clientPath = headers[':path'] ?? '';
     this.#path = this.#clientPath.split('?')[0] ?? '';
     this.#view = this.#dependencies.view();
+    const requestId = requestIdOf(headers, this.#dependencies.newId);
+    this.#requestId = requestId.id;
     // Read before the headers are stripped: the credential is the client's gateway key, never forwarded.
     this.#credential = credentialFrom(headers);
     const endpoint = this.#classify();
@@ -202,6 +209,8 @@ export class RouterProcessor implements StreamProcessor {
     }
     // W3C trace context: a client's traceparent passes on to the provider; without one the gateway starts a trace.
     const set: Record<string, string> = {};
+    // Only without Envoy's id (none, or a trusted client's unusable one): Envoy's access log and answer then name the sidecar's.
+    if (requestId.replaced) set[REQUEST_ID_HEADER] = requestId.id;
     const traceparent = parseTraceparent(headers.traceparent);
     if (traceparent !== undefined) {
       this.#traceId = traceparent;
@@ -231,19 +240,20 @@ export class RouterProcessor implements StreamProcessor {
 
   /** GET /v1/models and /v1/models/{model}: the models the caller may use (every model for an anonymous client of an open gateway). */
   #answerModels(key: VirtualKey | undefined): ProcessingResponse {
+    this.#modelsKeyAlias = key?.alias;
     try {
       const view = this.#view!;
       const created = Math.floor(this.#dependencies.clock() / 1000);
       const allowed = (alias: string) => key === undefined || modelAllowed(key.models, alias);
       let reply: ProcessingResponse;
       if (this.#path.replace(/\/+$/, '') === '/v1/models') {
-        reply = jsonImmediateResponse(200, listModels(view, created, allowed));
+        reply = jsonImmediateResponse(200, listModels(view, created, allowed), requestIdHeaders(this.#requestId));
       } else {
         const id = decodeURIComponent(this.#path.replace(/\/+$/, '').slice('/v1/models/'.length));
         // A model the key may not use is as absent for it as one that does not exist.
         if (!allowed(id)) throw modelNotFound(id);
         const route = resolveRoute(view, id);
-        reply = jsonImmediateResponse(200, modelObject(route.alias, route.demo ? `${route.ownedBy} (demo)` : route.ownedBy, created));
+        reply = jsonImmediateResponse(200, modelObject(route.alias, route.demo ? `${route.ownedBy} (demo)` : route.ownedBy, created), requestIdHeaders(this.#requestId));
       }
       reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { path: this.#clientPath, key_alias: key?.alias ?? null } });
       return reply;
@@ -265,7 +275,7 @@ export class RouterProcessor implements StreamProcessor {
       const prepared = new Map([[primary.id, prepareUpstreamRequest(this.#dependencies.registry, request, primary)]]);
       const admission = this.#dependencies.governance.admit({ credential: this.#credential, route, request, requestBytes: body.length });
       const context: RequestContext = {
-        id: this.#dependencies.newId(),
+        id: this.#requestId,
         traceId: this.#traceId,
         startedAt: this.#startedAt,
         route,
@@ -296,6 +306,13 @@ export class RouterProcessor implements StreamProcessor {
     // hold is released), and nothing is sent before the pause ends.
     const paused = routePausedFor(context.route, this.#dependencies.pauses);
     if (paused !== undefined) return this.#refuse(pausedModel(context.route.alias, paused), context.route.alias);
+    // Envoy's ids are unique; a trusted client's may not be, and the attempt processor finds a request by its id.
+    if (this.#dependencies.store.get(context.id) !== undefined) {
+      return this.#refuse(
+        new GatewayError({ status: 409, code: 'request_id_in_use', type: 'invalid_request_error', message: `Another request with x-request-id '${context.id}' is in flight; send each request with its own id.` }),
+        context.route.alias,
+      );
+    }
     if (!this.#dependencies.store.put(context.id, context)) {
       return this.#refuse(
         new GatewayError({ status: 503, code: 'gateway_overloaded', message: 'The gateway has too many requests in flight; retry shortly.', headers: { 'retry-after': '1' } }),
@@ -341,7 +358,10 @@ export class RouterProcessor implements StreamProcessor {
       const paused = routePausedFor(context.route, this.#dependencies.pauses) ?? (madeFinal ? 1 : undefined);
       if (paused !== undefined) return this.#answerPaused(context, paused);
     }
-    set[REQUEST_ID_HEADER] = context.id;
+    // x-request-id names the gateway's request (Envoy sets it again, from the request); a provider's own id is passed on apart.
+    const upstreamRequestId = headers[REQUEST_ID_HEADER];
+    if (upstreamRequestId !== undefined && upstreamRequestId !== context.id) set[UPSTREAM_REQUEST_ID_HEADER] = upstreamRequestId;
+    Object.assign(set, requestIdHeaders(context.id));
     const admission = this.#lifecycle.admission;
     if (admission !== undefined) Object.assign(set, admission.headers);
     if (!hasAttemptProcessor(context.route)) recordRetries(context, Number(headers[ATTEMPT_COUNT_HEADER]));
@@ -382,7 +402,7 @@ export class RouterProcessor implements StreamProcessor {
   #answerPaused(context: RequestContext, pausedMs: number): ProcessingResponse {
     this.#status = 429;
     this.#finish(429, false);
-    const reply = errorImmediateResponse(pausedModel(context.route.alias, pausedMs), { [REQUEST_ID_HEADER]: context.id });
+    const reply = errorImmediateResponse(pausedModel(context.route.alias, pausedMs), requestIdHeaders(context.id));
     return this.#withAccessLogFacts(reply);
   }
 
@@ -495,7 +515,6 @@ export class RouterProcessor implements StreamProcessor {
     else this.#lifecycle.finished(settlement);
     this.#accessLogFacts = toProtoStruct({
       [METADATA_NAMESPACE]: {
-        request_id: context.id,
         path: this.#clientPath,
         model: context.route.alias,
         model_served: this.#servedModel ?? served?.model ?? null,
@@ -524,12 +543,14 @@ export class RouterProcessor implements StreamProcessor {
   }
 
   #refuse(error: GatewayError, model?: string): ProcessingResponse {
+    // A refusal after admission (no room, a request id in use) names the admitted key.
+    const keyAlias = error.keyAlias ?? this.#lifecycle.admission?.key.alias ?? this.#modelsKeyAlias;
     this.#lifecycle.refused();
-    this.#dependencies.meter.refuse(error, { method: this.#method, path: this.#path, model });
-    const reply = errorImmediateResponse(error);
+    this.#dependencies.meter.refuse(error, { requestId: this.#requestId, method: this.#method, path: this.#path, model, keyAlias });
+    const reply = errorImmediateResponse(error, requestIdHeaders(this.#requestId));
     // The access log names the refusal too. The model is the client's input: only a configured alias is written.
     const alias = model !== undefined && this.#view?.models.has(model) ? model : null;
-    reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { path: this.#clientPath, model: alias, error: error.code } });
+    reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { path: this.#clientPath, model: alias, error: error.code, key_alias: keyAlias ?? null } });
     return reply;
   }
 }

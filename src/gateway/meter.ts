@@ -33,13 +33,23 @@ const TOKEN_TYPES = [
   ['reasoning', 'reasoningTokens'],
 ] as const;
 
+/** What a refusal's log line says about the request. */
+export interface RefusedRequest {
+  requestId: string;
+  method: string;
+  path: string;
+  model?: string | undefined;
+  /** The virtual key refused, when it was known. */
+  keyAlias?: string | undefined;
+}
+
 export interface Meter {
   /** A request was handed to a provider (for the active-requests gauge). */
   start(model: string): void;
   /** Records a finished request. The router processor calls it exactly once per request that reached a provider. */
   record(outcome: RequestOutcome): void;
-  /** Records a request the gateway refused itself. */
-  refuse(error: GatewayError, request: { method: string; path: string; model?: string | undefined }): void;
+  /** Records a request the gateway refused itself; `requestId` is Envoy's x-request-id, as in every log line. */
+  refuse(error: GatewayError, request: RefusedRequest): void;
 }
 
 export function createMeter(dependencies: { metrics: GatewayMetrics; logger: Logger }): Meter {
@@ -117,7 +127,7 @@ export function createMeter(dependencies: { metrics: GatewayMetrics; logger: Log
     refuse(error, request) {
       metrics.refusals.inc({ reason: error.code });
       logger.info(
-        { event: 'refusal', method: request.method, path: request.path, model: request.model, status: error.status, code: error.code, message: error.message },
+        { event: 'refusal', request_id: request.requestId, key_alias: request.keyAlias, method: request.method, path: request.path, model: request.model, status: error.status, code: error.code, message: error.message },
         'request refused',
       );
     },

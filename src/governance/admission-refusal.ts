@@ -22,11 +22,11 @@ export function admissionRefusal(key: VirtualKey, reason: RefusalReason, retryAf
   const wait = retryAfterSeconds === undefined ? '' : ` Retry after ${Math.max(1, Math.ceil(retryAfterSeconds))} s.`;
   switch (reason) {
     case 'requests_per_minute':
-      return new GatewayError({ status: 429, code: 'rate_limit_exceeded', type: 'rate_limit_error', headers, message: `Rate limit reached for key '${key.alias}': ${state.requests?.limit} requests per minute.${wait}` });
+      return new GatewayError({ status: 429, code: 'rate_limit_exceeded', type: 'rate_limit_error', headers, keyAlias: key.alias, message: `Rate limit reached for key '${key.alias}': ${state.requests?.limit} requests per minute.${wait}` });
     case 'tokens_per_minute':
-      return new GatewayError({ status: 429, code: 'rate_limit_exceeded', type: 'rate_limit_error', headers, message: `Rate limit reached for key '${key.alias}': ${state.tokens?.limit} tokens per minute.${wait}` });
+      return new GatewayError({ status: 429, code: 'rate_limit_exceeded', type: 'rate_limit_error', headers, keyAlias: key.alias, message: `Rate limit reached for key '${key.alias}': ${state.tokens?.limit} tokens per minute.${wait}` });
     case 'max_parallel':
-      return new GatewayError({ status: 429, code: 'too_many_parallel_requests', type: 'rate_limit_error', headers, message: `Key '${key.alias}' already has ${state.parallel?.active} requests in flight, its limit.${wait}` });
+      return new GatewayError({ status: 429, code: 'too_many_parallel_requests', type: 'rate_limit_error', headers, keyAlias: key.alias, message: `Key '${key.alias}' already has ${state.parallel?.active} requests in flight, its limit.${wait}` });
     case 'budget':
       return budgetRefusal(key, state, headers, reservationUsd, fit);
     default: {
@@ -64,7 +64,7 @@ function budgetRefusal(key: VirtualKey, state: LimitState, headers: Record<strin
       `This request may cost up to ${usd(reservationUsd)} (its prompt and maximum output at the dearest price of its models), more than the ${usd(left)} left ` +
       `of key '${key.alias}'s budget: ${accounts}. Nothing was charged: a request holds its worst case until it ends. ${advice} ${reset}`;
   }
-  return new GatewayError({ status: 402, code: 'budget_exceeded', type: 'insufficient_quota', param, retryable: false, headers, message });
+  return new GatewayError({ status: 402, code: 'budget_exceeded', type: 'insufficient_quota', param, retryable: false, headers, keyAlias: key.alias, message });
 }
 
 function usd(amount: number): string {

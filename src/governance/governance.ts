@@ -107,6 +107,7 @@ export class Governance {
         type: 'permission_error',
         param: 'model',
         retryable: false,
+        keyAlias: key.alias,
         message: `The API key '${key.alias}' may not use the model '${input.route.alias}'. It may use: ${key.models.join(', ')}.`,
       });
     }
@@ -180,6 +181,7 @@ export class Governance {
           type: 'permission_error',
           param: 'model',
           retryable: false,
+          keyAlias: key.alias,
           message: `The API key '${key.alias}' has a budget, and the model '${input.route.alias}' (${target.provider.name}/${target.model}) has no price, so its cost cannot be held to the budget. Add a price for it in the gateway configuration.`,
         });
       }

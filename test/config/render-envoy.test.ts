@@ -17,6 +17,7 @@ import {
   TARGET_ATTRIBUTE,
 } from '../../src/config/render-envoy.js';
 import { buildRuntimeView } from '../../src/config/runtime.js';
+import { UNREAD_REQUEST_ID } from '../../src/config/render-local-reply-config.js';
 import { PACKAGE_ROOT } from '../support/gateway-harness.js';
 
 function readEnvFile(path: string): Record<string, string> {
@@ -227,16 +228,46 @@ resilience: { attempts_per_level: 3, max_attempts: 7, retry_on: [5xx, '429'] }
     // The first mapper matches the sidecar's replies and changes nothing, so no later one rewrites them.
     assert.equal(expression(mappers[0]), "response.code_details.startsWith('gateway')");
     assert.deepEqual(Object.keys(mappers[0]), ['filter']);
-    const tooLarge = mappers.find((mapper) => expression(mapper) === 'response.code == 413');
+    const tooLarge = mappers.find((mapper) => expression(mapper) === 'response.code == 413 && has(request.id)');
     assert.equal(tooLarge.body_format_override.json_format.error.code, 'request_too_large');
     assert.match(tooLarge.body_format_override.json_format.error.message, /1048576 bytes/);
     assert.equal(hcm.max_request_headers_kb, MAX_REQUEST_HEADERS_KIB);
     assert.equal(hcm.common_http_protocol_options.max_headers_count, MAX_REQUEST_HEADERS);
-    const headers = mappers.find((mapper) => expression(mapper) === 'response.code == 431');
+    const headers = mappers.find((mapper) => expression(mapper) === 'response.code == 431 && !has(request.id)');
     assert.match(headers.body_format_override.json_format.error.message, new RegExp(`${MAX_REQUEST_HEADERS_KIB} KiB.*${MAX_REQUEST_HEADERS} header fields`));
     for (const mapper of mappers.slice(1)) {
       assert.equal(mapper.body_format_override.content_type, 'application/json');
       assert.deepEqual(Object.keys(mapper.body_format_override.json_format.error), ['message', 'type', 'param', 'code']);
     }
+  });
+
+  test("Envoy names every request, replaces a client's x-request-id, and every reply carries the id", () => {
+    assert.equal(hcm.generate_request_id, true);
+    assert.equal(hcm.always_set_request_id_in_response, true);
+    assert.equal(hcm.preserve_external_request_id, false);
+    // Empty cidr_ranges would make loopback and private peers internal, and their x-request-id trusted.
+    assert.equal(hcm.internal_address_config.cidr_ranges.length, 1);
+    assert.equal(hcm.internal_address_config.cidr_ranges[0].address_prefix, '192.0.2.0');
+    const mappers = hcm.local_reply_config.mappers as any[];
+    const expression = (mapper: any): string => mapper.filter.extension_filter.typed_config.expression;
+    for (const mapper of mappers.slice(1)) {
+      const headers = mapper.headers_to_add.map((option: any) => `${option.header.key}: ${option.header.value}`);
+      const value = expression(mapper).includes('!has(request.id)') ? UNREAD_REQUEST_ID : '%STREAM_ID%';
+      assert.deepEqual(headers, [`x-request-id: ${value}`, `x-gateway-request-id: ${value}`]);
+    }
+    // Refusals of a request never read come first, or a catch-all for requests Envoy read would take them.
+    assert.match(expression(mappers[1]), /!has\(request\.id\)/);
+    const accessLog = hcm.access_log[0].typed_config.log_format.json_format;
+    assert.match(accessLog.request_id, /request\.id.*response\.headers\['x-request-id'\]/);
+    assert.equal(accessLog.gateway_request_id, undefined, 'one request id in the access log');
+  });
+
+  test('a trusted client x-request-id is kept only when the operator says so', () => {
+    const trusted = parseConfiguration(
+      'listener: { trust_client_request_id: true }\nproviders: { local: { kind: openai, base_url: http://127.0.0.1:11434/v1 } }\nmodels: { llama: { provider: local, model: llama3 } }\n',
+      {},
+    );
+    const trustedBootstrap = buildEnvoyBootstrap(buildRuntimeView(trusted, { environment: {} })) as any;
+    assert.equal(trustedBootstrap.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.preserve_external_request_id, true);
   });
 });

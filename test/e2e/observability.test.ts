@@ -138,7 +138,7 @@ describe('metrics, logs and the access log add up', () => {
     assert.equal(refused.status, 404);
     await waitFor('the refusal in the access log', () => accessLines().some((line) => line.error === 'model_not_found' && line.path === '/v1/chat/completions' && line.status === 404));
     const ids = new Set(gateway.sidecarLogLines().filter((line) => line.event === 'request').map((line) => line.request_id));
-    for (const line of accessLines().filter((line) => line.path === '/v1/chat/completions' && line.error === null)) assert.ok(ids.has(line.gateway_request_id), 'access log and sidecar log share the request id');
+    for (const line of accessLines().filter((line) => line.path === '/v1/chat/completions' && line.error === null)) assert.ok(ids.has(line.request_id), 'access log and sidecar log share the request id');
   });
 
   test('W3C trace context reaches the provider: the client’s, or one the gateway started', () => {

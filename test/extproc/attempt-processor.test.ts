@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { CONTENT_LENGTH_METADATA_KEY, METADATA_NAMESPACE, REQUEST_ID_ATTRIBUTE, ROUTE_HEADER, TARGET_ATTRIBUTE } from '../../src/config/render-envoy.js';
 import { AttemptProcessor, IMMEDIATE_HEALTH_CHECK_FAIL_HEADER, PAUSED_STATUS, TARGETS_PAUSED_HEADER } from '../../src/extproc/attempt-processor.js';
 import type { HeaderMutation, ProcessingResponse } from '../../src/extproc/messages.js';
-import { REQUEST_ID_HEADER } from '../../src/extproc/headers.js';
+import { GATEWAY_REQUEST_ID_HEADER } from '../../src/extproc/request-id.js';
 import { fromProtoStruct, toProtoStruct } from '../../src/extproc/proto-struct.js';
 import type { RequestContext } from '../../src/gateway/request-context.js';
 import { headers, processorDependencies, testView } from '../support/processor-fixtures.js';
@@ -74,7 +74,7 @@ describe('AttemptProcessor', () => {
 
   test('fails (so Envoy fails closed) for an unknown request, an unknown target, or a provider without its key', () => {
     const { processor, targetId } = setup();
-    assert.throws(() => processor.handle({ request: 'request_headers', request_headers: headers({ [REQUEST_ID_HEADER]: 'req-1' }), attributes: attributes(targetId, 'forged') }), /unknown or expired/);
+    assert.throws(() => processor.handle({ request: 'request_headers', request_headers: headers({ [GATEWAY_REQUEST_ID_HEADER]: 'req-1' }), attributes: attributes(targetId, 'forged') }), /unknown or expired/);
     assert.throws(() => processor.handle({ request: 'request_headers', request_headers: headers({}) }), /unknown or expired/, 'a header alone never identifies a request');
     assert.throws(() => processor.handle({ request: 'request_headers', request_headers: headers({}), attributes: attributes('other#0') }), /names no target/);
     const keyless = setup({});

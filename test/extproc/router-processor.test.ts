@@ -8,7 +8,7 @@ import { RouterProcessor } from '../../src/extproc/router-processor.js';
 import { Governance } from '../../src/governance/governance.js';
 import { hashKeySecret } from '../../src/governance/key-secret.js';
 import { createKeyring } from '../../src/governance/keyring.js';
-import { fakeGovernanceStore } from '../support/fake-governance-store.js';
+import { EMPTY_STATE, fakeGovernanceStore } from '../support/fake-governance-store.js';
 import { headers, processorDependencies, recordingMeter } from '../support/processor-fixtures.js';
 
 /** The processor answers synchronously on every path these tests take (no compressed bodies). */
@@ -399,6 +399,20 @@ describe('RouterProcessor with keys: every ending releases or settles exactly on
     assert.equal(dependencies.store.size, 0);
   });
 
+  test("a refusal of a known key is logged under the request's id with the key's alias", async () => {
+    const { dependencies, store, processor: second } = keyed(false);
+    // The store says the key's one parallel slot is held.
+    store.next = { admitted: false, reason: 'max_parallel', retryAfterSeconds: undefined, state: { ...EMPTY_STATE, parallel: { limit: 1, active: 1 } } };
+    await second.handle({ request: 'request_headers', request_headers: headers({ ':method': 'POST', ':path': '/v1/chat/completions', authorization: `Bearer ${secret}`, 'x-request-id': 'rid-second' }) });
+    const reply = await second.handle({ request: 'request_body', request_body: chat });
+    assert.equal(reply.immediate_response?.status.code, 429);
+    const meter = dependencies.meter as ReturnType<typeof recordingMeter>;
+    assert.deepEqual(meter.refusedRequests.at(-1), { requestId: 'rid-second', method: 'POST', path: '/v1/chat/completions', model: 'gpt', keyAlias: 'team' });
+    const facts = fromProtoStruct(reply.dynamic_metadata) as Record<string, Record<string, unknown>>;
+    assert.equal(facts[METADATA_NAMESPACE]!.key_alias, 'team', "Envoy's access log names the key too");
+    assert.equal(secret.length > 0 && !JSON.stringify(meter.refusedRequests).includes(secret), true, 'never the secret');
+  });
+
   test('a refusal after admission (no room for the request state) releases the hold', async () => {
     const { dependencies, store, processor, requestHeaders } = keyed(false);
     for (let index = 0; index < 100; index += 1) dependencies.store.put(`filler-${index}`, {} as never);
@@ -407,6 +421,72 @@ describe('RouterProcessor with keys: every ending releases or settles exactly on
     assert.equal(reply.immediate_response?.status.code, 503);
     await waitUntil(() => store.settlements.length === 1);
     assert.equal(store.settlements[0]!.model, undefined);
+    assert.equal((dependencies.meter as ReturnType<typeof recordingMeter>).refusedRequests.at(-1)?.keyAlias, 'team', 'the admitted key is named');
+  });
+});
+
+describe("RouterProcessor: Envoy's x-request-id is the request's one id", () => {
+  const ENVOY_ID = '7f1c2a9e-3b4d-4e5f-8a6b-0c1d2e3f4a5b';
+  const withId = (extra: Record<string, string>, endOfStream = false) => headers({ 'x-request-id': ENVOY_ID, ...extra }, endOfStream);
+  const immediateHeaders = (reply: ProcessingResponse) =>
+    Object.fromEntries((reply.immediate_response?.headers?.set_headers ?? []).map((option) => [option.header.key, option.header.raw_value.toString()]));
+
+  test('a routed request is stored, metered and answered under that id; a provider\'s own x-request-id is passed on apart', () => {
+    const dependencies = processorDependencies();
+    const processor = new RouterProcessor(dependencies);
+    const first = step(processor, { request: 'request_headers', request_headers: withId({ ':method': 'POST', ':path': '/v1/chat/completions' }) });
+    assert.equal(setHeaders(first, 'request_body')['x-request-id'], undefined);
+    assert.deepEqual(first.request_headers?.response?.header_mutation?.set_headers?.map((option) => option.header.key) ?? [], ['traceparent'], "Envoy's id is not rewritten");
+    step(processor, { request: 'request_body', request_body: body({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }] }) });
+    assert.ok(dependencies.store.get(ENVOY_ID));
+    const reply = step(processor, { request: 'response_headers', response_headers: headers({ ':status': '200', 'content-type': 'application/json', 'x-request-id': 'req_provider_42' }) });
+    const set = setHeaders(reply, 'response_headers');
+    assert.equal(set['x-request-id'], ENVOY_ID);
+    assert.equal(set['x-gateway-request-id'], ENVOY_ID);
+    assert.equal(set['x-upstream-request-id'], 'req_provider_42');
+    step(processor, { request: 'response_body', response_body: body({ id: 'x', object: 'chat.completion', model: 'gpt-4o', choices: [], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }) });
+    assert.equal(dependencies.meter.outcomes[0]!.context.id, ENVOY_ID);
+  });
+
+  test('refusals and GET /v1/models answers carry the id, and the refusal is logged under it', () => {
+    const dependencies = processorDependencies();
+    const models = step(new RouterProcessor(dependencies), { request: 'request_headers', request_headers: withId({ ':method': 'GET', ':path': '/v1/models' }, true) });
+    assert.equal(models.immediate_response?.status.code, 200);
+    assert.equal(immediateHeaders(models)['x-request-id'], ENVOY_ID);
+    assert.equal(immediateHeaders(models)['x-gateway-request-id'], ENVOY_ID);
+    const processor = new RouterProcessor(dependencies);
+    step(processor, { request: 'request_headers', request_headers: withId({ ':method': 'POST', ':path': '/v1/chat/completions' }) });
+    const refused = step(processor, { request: 'request_body', request_body: body({ model: 'nope', messages: [{ role: 'user', content: 'hi' }] }) });
+    assert.equal(refused.immediate_response?.status.code, 404);
+    assert.equal(immediateHeaders(refused)['x-request-id'], ENVOY_ID);
+    assert.equal(immediateHeaders(refused)['x-gateway-request-id'], ENVOY_ID);
+    assert.deepEqual(dependencies.meter.refusedRequests.at(-1), { requestId: ENVOY_ID, method: 'POST', path: '/v1/chat/completions', model: 'nope', keyAlias: undefined });
+  });
+
+  test('without a usable x-request-id the sidecar names the request and has Envoy use that name', () => {
+    for (const received of [undefined, 'a,b', 'x'.repeat(201), 'has space']) {
+      const dependencies = processorDependencies();
+      const processor = new RouterProcessor(dependencies);
+      const reply = step(processor, { request: 'request_headers', request_headers: headers({ ':method': 'POST', ':path': '/v1/chat/completions', ...(received === undefined ? {} : { 'x-request-id': received }) }) });
+      const set = Object.fromEntries((reply.request_headers?.response?.header_mutation?.set_headers ?? []).map((option) => [option.header.key, option.header.raw_value.toString()]));
+      assert.match(set['x-request-id'] ?? '', /^00000000-0000-4000-8000-/, String(received));
+      step(processor, { request: 'request_body', request_body: body({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }] }) });
+      assert.ok(dependencies.store.get(set['x-request-id']!));
+    }
+  });
+
+  test('a trusted client id already in flight is refused with 409, and the first request keeps it', () => {
+    const dependencies = processorDependencies();
+    const first = new RouterProcessor(dependencies);
+    step(first, { request: 'request_headers', request_headers: withId({ ':method': 'POST', ':path': '/v1/chat/completions' }) });
+    step(first, { request: 'request_body', request_body: body({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }] }) });
+    const second = new RouterProcessor(dependencies);
+    step(second, { request: 'request_headers', request_headers: withId({ ':method': 'POST', ':path': '/v1/chat/completions' }) });
+    const reply = step(second, { request: 'request_body', request_body: body({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }] }) });
+    assert.equal(immediate(reply).status, 409);
+    assert.equal(immediate(reply).body.error.code, 'request_id_in_use');
+    second.close('cancelled');
+    assert.ok(dependencies.store.get(ENVOY_ID), "the refused request does not remove the first one's state");
   });
 });
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 
 /**
@@ -70,14 +71,14 @@ export function defaultResponder(expectedKey: string | undefined): Responder {
   return (request, response) => {
     if (expectedKey !== undefined && request.headers.authorization !== `Bearer ${expectedKey}`) {
       // What OpenAI answers to a wrong key.
-      return sendJson(response, 401, { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
+      return sendJson(response, 401, { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }, { 'x-request-id': openAIRequestId() });
     }
     if (request.method !== 'POST' || !request.path.endsWith('/chat/completions') || request.json === undefined) {
-      return sendJson(response, 404, { error: { message: `Unknown request URL: ${request.method} ${request.path}.`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
+      return sendJson(response, 404, { error: { message: `Unknown request URL: ${request.method} ${request.path}.`, type: 'invalid_request_error', param: null, code: 'unknown_url' } }, { 'x-request-id': openAIRequestId() });
     }
     const model = String(request.json.model);
     if (request.json.stream === true) return streamCompletion(response, model, (request.json.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true);
-    return sendJson(response, 200, completion(model));
+    return sendJson(response, 200, completion(model), { 'x-request-id': openAIRequestId() });
   };
 }
 
@@ -108,7 +109,7 @@ export function streamEvents(model: string, includeUsage: boolean, words = MOCK_
 }
 
 async function streamCompletion(response: ServerResponse, model: string, includeUsage: boolean): Promise<void> {
-  response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'openai-organization': 'org-secret-mock', 'x-ratelimit-remaining-requests': '99' });
+  response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'openai-organization': 'org-secret-mock', 'x-ratelimit-remaining-requests': '99', 'x-request-id': openAIRequestId() });
   for (const event of streamEvents(model, includeUsage)) {
     response.write(event);
     await new Promise((resolve) => setTimeout(resolve, 2));
@@ -120,4 +121,9 @@ export function sendJson(response: ServerResponse, status: number, payload: unkn
   const text = JSON.stringify(payload);
   response.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), 'openai-organization': 'org-secret-mock', ...headers });
   response.end(text);
+}
+
+/** OpenAI names each of its responses in x-request-id ("req_" and 32 hex digits), the header its SDKs read. */
+export function openAIRequestId(): string {
+  return `req_${randomBytes(16).toString('hex')}`;
 }

@@ -2,7 +2,7 @@ import { createTargetPauses } from '../../src/resilience/target-pauses.js';
 import { parseConfiguration } from '../../src/config/load.js';
 import { buildRuntimeView, type RuntimeView } from '../../src/config/runtime.js';
 import type { GatewayError } from '../../src/errors.js';
-import type { Meter, RequestOutcome } from '../../src/gateway/meter.js';
+import type { Meter, RefusedRequest, RequestOutcome } from '../../src/gateway/meter.js';
 import type { RequestContext } from '../../src/gateway/request-context.js';
 import { RequestStore } from '../../src/gateway/request-store.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -34,12 +34,25 @@ models:
 export interface RecordingMeter extends Meter {
   readonly outcomes: RequestOutcome[];
   readonly refusals: GatewayError[];
+  /** What each refusal's log line says about its request, in the order of `refusals`. */
+  readonly refusedRequests: RefusedRequest[];
 }
 
 export function recordingMeter(): RecordingMeter {
   const outcomes: RequestOutcome[] = [];
   const refusals: GatewayError[] = [];
-  return { outcomes, refusals, start: () => undefined, record: (outcome) => void outcomes.push(outcome), refuse: (error) => void refusals.push(error) };
+  const refusedRequests: RefusedRequest[] = [];
+  return {
+    outcomes,
+    refusals,
+    refusedRequests,
+    start: () => undefined,
+    record: (outcome) => void outcomes.push(outcome),
+    refuse: (error, request) => {
+      refusals.push(error);
+      refusedRequests.push(request);
+    },
+  };
 }
 
 export function silentLogger() {
