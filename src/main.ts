@@ -8,6 +8,7 @@ import { TARGET_HEALTH_PATH } from './config/render-envoy.js';
 import { availableModels, buildRuntimeView, type Environment, type RuntimeView } from './config/runtime.js';
 import { AttemptProcessor } from './extproc/attempt-processor.js';
 import { RouterProcessor } from './extproc/router-processor.js';
+import { createEndpointRegistry } from './endpoints/create-endpoint-registry.js';
 import { ExtProcServer } from './extproc/server.js';
 import { createMeter } from './gateway/meter.js';
 import type { RequestContext } from './gateway/request-context.js';
@@ -114,6 +115,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
 
   const now = () => performance.now();
   const tokenCounter = createTokenCounter();
+  const endpoints = createEndpointRegistry();
   const server = new ExtProcServer({
     logger,
     metrics,
@@ -121,7 +123,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     createProcessor: (phase) =>
       phase === 'attempt'
         ? new AttemptProcessor({ store, registry, now, logger })
-        : new RouterProcessor({ view: () => view, store, registry, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing }),
+        : new RouterProcessor({ view: () => view, store, registry, endpoints, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing }),
   });
   let healthy = true;
   metrics.openAccess.set(access.open ? 1 : 0);

@@ -1,7 +1,6 @@
 import type { TargetRuntime } from '../config/runtime.js';
 import { CONTENT_LENGTH_METADATA_KEY, METADATA_NAMESPACE, REQUEST_ID_ATTRIBUTE, TARGET_ATTRIBUTE } from '../config/render-envoy.js';
 import type { RequestContext } from '../gateway/request-context.js';
-import { prepareUpstreamRequest } from '../gateway/prepare-upstream-request.js';
 import type { RequestStore } from '../gateway/request-store.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -45,7 +44,7 @@ export class AttemptProcessor implements StreamProcessor {
     const context = id === undefined ? undefined : this.#dependencies.store.get(id);
     if (context === undefined) throw new Error('attempt for an unknown or expired request');
     const target = pickTarget(context, attributes?.[TARGET_ATTRIBUTE]?.stringValue);
-    const upstream = context.prepared.get(target.id) ?? prepareUpstreamRequest(this.#dependencies.registry, context.request, target);
+    const upstream = context.prepared.get(target.id) ?? context.endpoint.buildUpstream(this.#dependencies.registry, context.request, target);
     context.attempts.push({ target, startedAt: this.#dependencies.now() });
     const { logger } = this.#dependencies;
     if (logger?.isLevelEnabled('debug')) {

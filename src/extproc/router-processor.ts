@@ -13,13 +13,14 @@ import { RequestLifecycle } from '../pipeline/request-lifecycle.js';
 import { modelAllowed } from '../governance/model-pattern.js';
 import type { VirtualKey } from '../governance/virtual-key.js';
 import type { Pricing } from '../governance/pricing.js';
-import { parseChatRequest } from '../gateway/parse-chat-request.js';
-import { prepareUpstreamRequest } from '../gateway/prepare-upstream-request.js';
+import type { EndpointRegistry } from '../endpoints/endpoint-registry.js';
+import type { AnyEndpoint, ClientFormat, ResponseHandling } from '../endpoints/endpoint.js';
+import { isForwarded, type RoutedEndpoint } from '../endpoints/create-endpoint-registry.js';
 import { lastAttempt, type RequestContext } from '../gateway/request-context.js';
 import type { RequestStore } from '../gateway/request-store.js';
 import { modelNotFound, resolveRoute } from '../gateway/resolve-route.js';
 import type { Logger } from '../observability/logger.js';
-import type { ProviderAdapter, StreamTranslator, TranslationContext } from '../providers/provider-adapter.js';
+import type { StreamTranslator, TranslationContext } from '../providers/provider-adapter.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Usage } from '../providers/usage.js';
 import { contentEncodingOf, decompressWhole, StreamDecompressor, type ContentEncoding } from '../streaming/decompressor.js';
@@ -42,6 +43,8 @@ export interface RouterProcessorDependencies {
   view: () => RuntimeView;
   store: RequestStore<RequestContext>;
   registry: ProviderRegistry;
+  /** (method, path) -> endpoint; decides 404 and 405. */
+  endpoints: EndpointRegistry<RoutedEndpoint>;
   meter: Meter;
   logger: Logger;
   /** Monotonic milliseconds (performance.now). */
@@ -72,6 +75,12 @@ export class RouterProcessor implements StreamProcessor {
   readonly #startedAt: number;
   #method = '';
   #path = '';
+  /** The endpoint the client called, once its method and path are known. */
+  #endpoint: AnyEndpoint | undefined;
+  /** The format the client speaks, for its refusals: Anthropic's under /v1/messages, OpenAI's elsewhere. */
+  #clientFormat: ClientFormat = 'openai';
+  /** The client's request headers as received (before credentials and internal headers are stripped). */
+  #requestHeaders: Readonly<Record<string, string>> = {};
   /** The client's :path as received; attempts rewrite :path in the header map Envoy shares with its access log. */
   #clientPath = '';
   #view: RuntimeView | undefined;
@@ -82,7 +91,7 @@ export class RouterProcessor implements StreamProcessor {
   #context: RequestContext | undefined;
   readonly #lifecycle: RequestLifecycle;
   #status = 0;
-  #adapter: ProviderAdapter | undefined;
+  #handling: ResponseHandling | undefined;
   #translation: TranslationContext | undefined;
   #translator: StreamTranslator | undefined;
   #encoding: ContentEncoding | undefined;
@@ -147,7 +156,7 @@ export class RouterProcessor implements StreamProcessor {
     // The role chunk carries no output token.
     const contentEvents = Math.max(0, this.#deliveredEvents - 1);
     // Counting the prompt may wait for the tokenizer's thread; #finish still runs exactly once.
-    estimateCutShortUsage(context.request, translator.usage, contentEvents, this.#dependencies.tokenCounter)
+    estimateCutShortUsage(() => context.endpoint.promptText(context.request), translator.usage, contentEvents, this.#dependencies.tokenCounter)
       .then(
         (usage) => {
           this.#usage = usage;
@@ -166,9 +175,16 @@ export class RouterProcessor implements StreamProcessor {
     this.#view = this.#dependencies.view();
     // Read before the headers are stripped: the credential is the client's gateway key, never forwarded.
     this.#credential = credentialFrom(headers);
-    const endpoint = this.#classify();
+    this.#requestHeaders = headers;
+    const match = this.#dependencies.endpoints.match(this.#method, this.#path);
+    if (match.refusal !== undefined) {
+      this.#clientFormat = match.clientFormat;
+      return this.#refuse(match.refusal);
+    }
+    const endpoint = match.endpoint;
+    this.#clientFormat = endpoint.clientFormat;
     try {
-      if (endpoint === 'models') {
+      if (!isForwarded(endpoint)) {
         const caller = this.#dependencies.governance.identify(this.#credential);
         if (caller === undefined) return this.#answerModels(undefined);
         return caller.then(
@@ -176,9 +192,11 @@ export class RouterProcessor implements StreamProcessor {
           (thrown: unknown) => this.#refuse(asGatewayError(thrown)),
         );
       }
-      if (endpoint !== 'chat') throw endpoint;
+      this.#endpoint = endpoint;
       if (message.end_of_stream) {
-        throw new GatewayError({ status: 400, code: 'missing_body', message: 'The request body is empty; expected a JSON chat completion request.' });
+        // Parsing the empty body gives the endpoint's own refusal (400 missing_body, in its words).
+        endpoint.parse(EMPTY, headers);
+        throw new GatewayError({ status: 400, code: 'missing_body', message: 'The request body is empty; expected a JSON request body.' });
       }
     } catch (thrown) {
       return this.#refuse(asGatewayError(thrown));
@@ -194,22 +212,6 @@ export class RouterProcessor implements StreamProcessor {
     }
     // Only now are responses sent to the sidecar: a reply Envoy makes before this (a codec error) never waits on it.
     return continueRequestHeaders(headerMutation(set, clientHeadersToRemove(headers)), ROUTED_PROCESSING_MODE);
-  }
-
-  #classify(): 'chat' | 'models' | GatewayError {
-    const path = this.#path.replace(/\/+$/, '');
-    if (path === '/v1/chat/completions' || path === '/chat/completions') {
-      return this.#method === 'POST' ? 'chat' : methodNotAllowed(this.#method, path, 'POST');
-    }
-    if (path === '/v1/models' || path.startsWith('/v1/models/')) {
-      return this.#method === 'GET' ? 'models' : methodNotAllowed(this.#method, path, 'GET');
-    }
-    return new GatewayError({
-      status: 404,
-      code: 'unknown_url',
-      type: 'invalid_request_error',
-      message: `Unknown request URL: ${this.#method} ${truncate(this.#path)}. This gateway serves POST /v1/chat/completions and GET /v1/models.`,
-    });
   }
 
   /** GET /v1/models and /v1/models/{model}: the models the caller may use (every model for an anonymous client of an open gateway). */
@@ -237,24 +239,26 @@ export class RouterProcessor implements StreamProcessor {
 
   #onRequestBody(message: HttpBody): ProcessingResponse | Promise<ProcessingResponse> {
     const view = this.#view!;
+    const endpoint = this.#endpoint!;
     const body = message.body ?? EMPTY;
     let model: string | undefined;
     try {
-      const request = parseChatRequest(body);
-      model = request.model;
-      const route = resolveRoute(view, request.model);
+      const request: unknown = endpoint.parse(body, this.#requestHeaders);
+      model = endpoint.model(request);
+      const route = resolveRoute(view, model);
       const primary = route.targets.find((target) => target.provider.unavailableReason === undefined)!;
       // Translating now refuses what the provider cannot honour with a 400, before anything is sent.
-      const prepared = new Map([[primary.id, prepareUpstreamRequest(this.#dependencies.registry, request, primary)]]);
-      const admission = this.#dependencies.governance.admit({ credential: this.#credential, route, request, requestBytes: body.length });
+      const prepared = new Map([[primary.id, endpoint.buildUpstream(this.#dependencies.registry, request, primary)]]);
+      const admission = this.#dependencies.governance.admit({ credential: this.#credential, route, bounds: endpoint.admissionBounds(request, body.length) });
       const context: RequestContext = {
         id: this.#dependencies.newId(),
         traceId: this.#traceId,
         startedAt: this.#startedAt,
         route,
+        endpoint,
         request,
-        stream: request.stream === true,
-        includeUsage: request.stream === true && request.stream_options?.include_usage === true,
+        stream: endpoint.isStream(request),
+        includeUsage: endpoint.isStream(request) && endpoint.includeUsage(request),
         attempts: [],
         prepared,
       };
@@ -316,9 +320,9 @@ export class RouterProcessor implements StreamProcessor {
     if (admission !== undefined) Object.assign(set, admission.headers);
     if (!hasAttemptProcessor(context.route)) recordRetries(context, Number(headers[ATTEMPT_COUNT_HEADER]));
     const attempt = lastAttempt(context);
-    this.#adapter = attempt ? this.#dependencies.registry.get(attempt.target.provider.kind) : undefined;
+    this.#handling = attempt ? context.endpoint.responseHandling(this.#dependencies.registry, attempt.target.provider.kind) : undefined;
     this.#translation = {
-      responseId: `chatcmpl-${context.id.replace(/-/g, '')}`,
+      responseId: `${context.endpoint.responseIdPrefix}${context.id.replace(/-/g, '')}`,
       created: Math.floor(this.#dependencies.clock() / 1000),
       model: attempt?.target.model ?? context.route.alias,
       includeUsage: context.includeUsage,
@@ -334,8 +338,8 @@ export class RouterProcessor implements StreamProcessor {
       this.#finish(this.#status, false);
       return this.#withAccessLogFacts(continueResponseHeaders(headerMutation(set, remove)));
     }
-    if (this.#status === 200 && eventStream && this.#adapter) {
-      this.#translator = this.#adapter.createStreamTranslator(this.#translation);
+    if (this.#status === 200 && eventStream && this.#handling) {
+      this.#translator = this.#handling.createStreamTranslator(this.#translation);
       if (this.#encoding !== undefined) this.#decompressor = new StreamDecompressor(this.#encoding);
       // Chunks are rewritten one by one, so the upstream's length no longer holds.
       else if (headers['content-length'] !== undefined) remove.push('content-length');
@@ -395,7 +399,7 @@ export class RouterProcessor implements StreamProcessor {
   }
 
   #translateBufferedBody(received: Buffer): ProcessingResponse {
-    const adapter = this.#adapter;
+    const adapter = this.#handling;
     let body = received;
     if (this.#encoding !== undefined) {
       try {
@@ -478,7 +482,7 @@ export class RouterProcessor implements StreamProcessor {
   #refuse(error: GatewayError, model?: string): ProcessingResponse {
     this.#lifecycle.refused();
     this.#dependencies.meter.refuse(error, { method: this.#method, path: this.#path, model });
-    const reply = errorImmediateResponse(error);
+    const reply = errorImmediateResponse(error, this.#clientFormat);
     // The access log names the refusal too. The model is the client's input: only a configured alias is written.
     const alias = model !== undefined && this.#view?.models.has(model) ? model : null;
     reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { path: this.#clientPath, model: alias, error: error.code } });
@@ -509,18 +513,3 @@ function parseTraceparent(value: string | undefined): string | undefined {
   if (!match || /^0+$/.test(match[1]!) || /^0+$/.test(match[2]!)) return undefined;
   return match[1];
 }
-
-function methodNotAllowed(method: string, path: string, allowed: string): GatewayError {
-  return new GatewayError({
-    status: 405,
-    code: 'method_not_allowed',
-    type: 'invalid_request_error',
-    message: `${method} is not supported on ${path}; use ${allowed}.`,
-    headers: { allow: allowed },
-  });
-}
-
-function truncate(text: string): string {
-  return text.length > 200 ? `${text.slice(0, 200)}...` : text;
-}
-

@@ -5,17 +5,17 @@ import type { TokenCounter } from './token-counter.js';
 /**
  * Usage for a stream cut off before the provider reported its totals: what the provider
  * did report (Anthropic reports input at the start, Gemini running totals), completed by
- * estimates: the prompt counted with the tokenizer, the output as the number of content
+ * estimates: the prompt (its text, from the endpoint, asked for only when needed) counted with the tokenizer, the output as the number of content
  * events delivered (OpenAI-compatible servers send about one token per event, translated
  * streams at least one). Never less than what the provider said.
  */
 export async function estimateCutShortUsage(
-  request: ChatCompletionRequest,
+  prompt: () => string,
   reported: Usage | undefined,
   deliveredContentEvents: number,
   counter: Pick<TokenCounter, 'count'>,
 ): Promise<Usage> {
-  const promptTokens = reported && reported.promptTokens > 0 ? reported.promptTokens : await counter.count(promptText(request));
+  const promptTokens = reported && reported.promptTokens > 0 ? reported.promptTokens : await counter.count(prompt());
   const completionTokens = Math.max(reported?.completionTokens ?? 0, deliveredContentEvents);
   return {
     promptTokens,

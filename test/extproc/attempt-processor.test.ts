@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { chatCompletionsEndpoint } from '../../src/endpoints/chat-completions-endpoint.js';
 import { describe, test } from 'node:test';
 import { CONTENT_LENGTH_METADATA_KEY, METADATA_NAMESPACE, REQUEST_ID_ATTRIBUTE, ROUTE_HEADER, TARGET_ATTRIBUTE } from '../../src/config/render-envoy.js';
 import { AttemptProcessor } from '../../src/extproc/attempt-processor.js';
@@ -15,6 +16,7 @@ function setup(environment?: Record<string, string>) {
     traceId: '0af7651916cd43dd8448eb211c80319c',
     startedAt: 0,
     route,
+    endpoint: chatCompletionsEndpoint,
     request: { model: 'gpt', messages: [{ role: 'user', content: 'hi' }], stream: true },
     stream: true,
     includeUsage: false,

@@ -14,7 +14,7 @@ const request = {
 describe('estimateCutShortUsage', () => {
   test('counts the prompt and the delivered events when the provider reported nothing', async () => {
     assert.equal(promptText(request), 'be brief\nwhat is two plus two');
-    assert.deepEqual(await estimateCutShortUsage(request, undefined, 4, counter), {
+    assert.deepEqual(await estimateCutShortUsage(() => promptText(request), undefined, 4, counter), {
       promptTokens: 7,
       completionTokens: 4,
       totalTokens: 11,
@@ -26,7 +26,7 @@ describe('estimateCutShortUsage', () => {
 
   test('keeps what the provider reported, never going below it', async () => {
     const reported = { promptTokens: 120, completionTokens: 9, totalTokens: 129, cachedTokens: 100, cacheWriteTokens: 0, reasoningTokens: 0 };
-    const usage = await estimateCutShortUsage(request, reported, 3, counter);
+    const usage = await estimateCutShortUsage(() => promptText(request), reported, 3, counter);
     assert.equal(usage.promptTokens, 120);
     assert.equal(usage.completionTokens, 9);
     assert.equal(usage.cachedTokens, 100);

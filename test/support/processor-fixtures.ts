@@ -1,4 +1,5 @@
 import { parseConfiguration } from '../../src/config/load.js';
+import { createEndpointRegistry } from '../../src/endpoints/create-endpoint-registry.js';
 import { buildRuntimeView, type RuntimeView } from '../../src/config/runtime.js';
 import type { GatewayError } from '../../src/errors.js';
 import type { Meter, RequestOutcome } from '../../src/gateway/meter.js';
@@ -66,6 +67,7 @@ export function processorDependencies(view = testView()) {
     view: () => view,
     store,
     registry: createProviderRegistry(),
+    endpoints: createEndpointRegistry(),
     meter: recordingMeter(),
     logger: silentLogger(),
     now: () => time,
