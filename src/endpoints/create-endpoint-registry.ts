@@ -1,6 +1,7 @@
 import { chatCompletionsEndpoint } from './chat-completions-endpoint.js';
 import type { AnyEndpoint, EndpointLocation } from './endpoint.js';
 import { EndpointRegistry } from './endpoint-registry.js';
+import { messagesEndpoint } from './messages-endpoint.js';
 import { modelsEndpoint } from './models-endpoint.js';
 
 /** What a request can be for: an endpoint forwarded to providers, or one the gateway answers itself (GET /v1/models). */
@@ -13,5 +14,5 @@ export function isForwarded(endpoint: RoutedEndpoint): endpoint is AnyEndpoint {
 
 /** The gateway's API, in the order its 404 lists it. */
 export function createEndpointRegistry(): EndpointRegistry<RoutedEndpoint> {
-  return new EndpointRegistry<RoutedEndpoint>([chatCompletionsEndpoint, modelsEndpoint]);
+  return new EndpointRegistry<RoutedEndpoint>([chatCompletionsEndpoint, modelsEndpoint, messagesEndpoint]);
 }

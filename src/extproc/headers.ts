@@ -36,7 +36,9 @@ export const REQUEST_ID_HEADER = 'x-gateway-request-id';
 
 /**
  * Client headers that must never reach a provider: the client's own credentials (the gateway
- * injects the provider's), cookies, and headers whose meaning the gateway owns. accept-encoding
+ * injects the provider's), cookies, and headers whose meaning the gateway owns (an Anthropic
+ * target gets the client's anthropic-version and -beta back from the Messages endpoint, which
+ * read them first; no other provider gets them). accept-encoding
  * is dropped so providers answer uncompressed and metering reads plain bytes.
  */
 const CLIENT_HEADERS_NEVER_FORWARDED = new Set([
@@ -47,6 +49,7 @@ const CLIENT_HEADERS_NEVER_FORWARDED = new Set([
   'x-goog-api-key',
   'cookie',
   'anthropic-version',
+  'anthropic-beta',
   'openai-organization',
   'openai-project',
   'accept-encoding',

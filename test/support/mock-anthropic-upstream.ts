@@ -82,6 +82,12 @@ export async function startMockAnthropicUpstream(options: { expectedKey: string 
   };
 }
 
+/**
+ * The API versions Anthropic serves (https://docs.claude.com/en/api/versioning): 2023-06-01,
+ * which SDKs before 1.0 pin, and 2026-10-21, which @anthropic-ai/sdk 1.x sends.
+ */
+const ANTHROPIC_VERSIONS: ReadonlySet<string> = new Set(['2023-06-01', '2026-10-21']);
+
 const TOOL_USE_ID = /^[a-zA-Z0-9_-]+$/;
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -94,7 +100,7 @@ function textProblem(where: string, text: unknown): string | undefined {
 
 function validate(path: string, headers: IncomingHttpHeaders, body: any): string | undefined {
   if (path !== '/v1/messages') return `unexpected path ${path}`;
-  if (headers['anthropic-version'] !== '2023-06-01') return 'anthropic-version header: expected 2023-06-01';
+  if (!ANTHROPIC_VERSIONS.has(String(headers['anthropic-version']))) return `anthropic-version header: unknown version ${String(headers['anthropic-version'])}`;
   if (!String(headers['content-type']).startsWith('application/json')) return 'content-type must be application/json';
   if (headers.authorization) return 'an Authorization header reached Anthropic';
   if (body === undefined || typeof body !== 'object') return 'body is not JSON';
