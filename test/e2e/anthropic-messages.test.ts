@@ -3,7 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import { hashKeySecret } from '../../src/governance/key-secret.js';
 import { startGateway, type GatewayHarness } from '../support/gateway-harness.js';
+import { freePort } from '../support/free-port.js';
 import { ANTHROPIC_USAGE, startMockAnthropicUpstream, type MockAnthropicUpstream } from '../support/mock-anthropic-upstream.js';
+import { GEMINI_USAGE, startMockGeminiUpstream, type MockGeminiUpstream } from '../support/mock-gemini-upstream.js';
 import { MOCK_USAGE, sendJson, startMockOpenAIUpstream, type MockOpenAIUpstream, type Responder } from '../support/mock-openai-upstream.js';
 import { seriesValue } from '../support/prometheus-text.js';
 
@@ -15,6 +17,7 @@ import { seriesValue } from '../support/prometheus-text.js';
  */
 const ANTHROPIC_KEY = 'sk-ant-provider-key-messages-e2e';
 const OPENAI_KEY = 'sk-openai-provider-key-messages-e2e';
+const GEMINI_KEY = 'AIza-gemini-provider-key-messages-e2e';
 const secrets = {
   dev: 'sk-gw-messages-dev-0123456789',
   limited: 'sk-gw-messages-limited-0123456789',
@@ -34,22 +37,30 @@ const ANTHROPIC_PROMPT = ANTHROPIC_USAGE.input_tokens + ANTHROPIC_USAGE.cache_cr
 describe('Anthropic Messages through Envoy', () => {
   let anthropic: MockAnthropicUpstream;
   let openai: MockOpenAIUpstream;
+  let gemini: MockGeminiUpstream;
   let gateway: GatewayHarness;
   let client: Anthropic;
 
   before(async () => {
     anthropic = await startMockAnthropicUpstream({ expectedKey: ANTHROPIC_KEY });
     openai = await startMockOpenAIUpstream({ expectedKey: OPENAI_KEY });
+    gemini = await startMockGeminiUpstream({ expectedKey: GEMINI_KEY });
+    const nothingListens = await freePort();
     gateway = await startGateway({
       providers: {
         anthropic: { kind: 'anthropic', base_url: `http://127.0.0.1:${anthropic.port}/v1`, credential: { env: 'ANTHROPIC_API_KEY' } },
         openai: { kind: 'openai', base_url: `http://127.0.0.1:${openai.port}/v1`, credential: { env: 'OPENAI_API_KEY' } },
+        gemini: { kind: 'gemini', base_url: `http://127.0.0.1:${gemini.port}/v1beta`, credential: { env: 'GEMINI_API_KEY' } },
+        'anthropic-down': { kind: 'anthropic', base_url: `http://127.0.0.1:${nothingListens}/v1`, credential: { env: 'ANTHROPIC_API_KEY' } },
       },
       models: {
         claude: { provider: 'anthropic', model: 'claude-haiku-4-5' },
         gpt: { provider: 'openai', model: 'gpt-4o-mini' },
+        flash: { provider: 'gemini', model: 'gemini-2.5-flash' },
+        'claude-or-gpt': { fallback: [{ provider: 'anthropic-down', model: 'claude-haiku-4-5' }, { provider: 'openai', model: 'gpt-4o-mini' }] },
       },
-      environment: { ANTHROPIC_API_KEY: ANTHROPIC_KEY, OPENAI_API_KEY: OPENAI_KEY },
+      environment: { ANTHROPIC_API_KEY: ANTHROPIC_KEY, OPENAI_API_KEY: OPENAI_KEY, GEMINI_API_KEY: GEMINI_KEY },
+      resilience: { backoff_base: '10ms', backoff_max: '20ms' },
       keys: [
         { alias: 'dev', hash: hashKeySecret(secrets.dev) },
         { alias: 'limited', hash: hashKeySecret(secrets.limited), requests_per_minute: 1 },
@@ -65,6 +76,7 @@ describe('Anthropic Messages through Envoy', () => {
     await gateway?.stop();
     await anthropic?.close();
     await openai?.close();
+    await gemini?.close();
   });
 
   function anthropicClient(key: string | null, options: { bearer?: boolean } = {}): Anthropic {
@@ -315,6 +327,48 @@ describe('Anthropic Messages through Envoy', () => {
       );
       assert.ok(error instanceof Anthropic.BadRequestError);
       assertAnthropicError(error, 'invalid_request_error', /tools/);
+    });
+  });
+
+  describe('to a Gemini model', () => {
+    test('a message, and a streamed tool call with its tool_result round trip', async () => {
+      const text = await client.messages.create({ model: 'flash', max_tokens: 128, messages: [{ role: 'user', content: 'Hello Gemini' }] });
+      assert.deepEqual(text.content, [{ type: 'text', text: 'Echo: Hello Gemini', citations: null }]);
+      assert.equal(text.stop_reason, 'end_turn');
+      assert.equal(text.usage.cache_read_input_tokens, GEMINI_USAGE.cachedContentTokenCount);
+      assert.equal(text.usage.output_tokens, GEMINI_USAGE.candidatesTokenCount + GEMINI_USAGE.thoughtsTokenCount);
+
+      const question: Anthropic.MessageParam = { role: 'user', content: 'What is the weather in Paris?' };
+      const first = await client.messages.stream({ model: 'flash', max_tokens: 128, tools: [weatherTool], messages: [question] }).finalMessage();
+      assert.equal(first.stop_reason, 'tool_use');
+      const call = first.content.find((block) => block.type === 'tool_use');
+      assert.ok(call && call.type === 'tool_use');
+      assert.deepEqual(call.input, { city: 'Paris', unit: 'celsius' });
+      const second = await client.messages.create({
+        model: 'flash',
+        max_tokens: 128,
+        tools: [weatherTool],
+        messages: [question, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: '18C' }] }],
+      });
+      assert.equal(second.content[0]?.type, 'text');
+      assert.match((second.content[0] as Anthropic.TextBlock).text, /18C/);
+      assert.deepEqual(gemini.problems, []);
+      assert.equal(gemini.requests.at(-1)!.headers['x-goog-api-key'], GEMINI_KEY);
+    });
+  });
+
+  describe('fallback', () => {
+    test('from an Anthropic target that is down to an OpenAI-kind model, each attempt written for its own target', async () => {
+      const stream = client.messages.stream({ model: 'claude-or-gpt', max_tokens: 64, messages: [{ role: 'user', content: 'Hello' }] });
+      const message = await stream.finalMessage();
+      assert.equal(message.content.map((block) => (block.type === 'text' ? block.text : '')).join(''), 'Hello from the mock upstream.');
+      assert.equal(message.stop_reason, 'end_turn');
+      const sent = openai.requests.at(-1)!;
+      assert.equal(sent.json?.model, 'gpt-4o-mini');
+      assert.ok(Array.isArray(sent.json?.messages), 'the OpenAI attempt got a Chat Completions body');
+      assert.equal(sent.headers['anthropic-version'], undefined);
+      assert.equal(sent.headers['x-api-key'], undefined);
+      assert.equal(sent.headers.authorization, `Bearer ${OPENAI_KEY}`);
     });
   });
 });
