@@ -63,8 +63,25 @@ export interface Endpoint<Request = unknown> extends EndpointLocation {
    * GatewayError (400) when the target cannot honour the request.
    */
   buildUpstream(registry: ProviderRegistry, request: Request, target: TargetRuntime): UpstreamRequest;
+  /**
+   * For a target that cannot serve this endpoint but whose answer the gateway can make
+   * itself (a token count estimated with the tokenizer): the work to do once the request is
+   * admitted. Undefined: the request is forwarded. Absent on endpoints that always forward.
+   */
+  localAnswer?(request: Request, target: TargetRuntime): ((counter: TokenCounting) => Promise<LocalAnswer>) | undefined;
   /** How answers from a target of this kind reach the client (undefined: no adapter for the kind). */
   responseHandling(registry: ProviderRegistry, kind: ProviderKind): ResponseHandling | undefined;
+}
+
+/** Counts tokens with the gateway's tokenizer (gateway/token-counter.ts). */
+export interface TokenCounting {
+  count(text: string): Promise<number>;
+}
+
+/** A 200 the gateway writes itself: a JSON body and headers to set. */
+export interface LocalAnswer {
+  body: unknown;
+  headers: Record<string, string>;
 }
 
 /** An endpoint whose request type the caller does not know (the router and the request context hold these). */

@@ -14,7 +14,7 @@ import { modelAllowed } from '../governance/model-pattern.js';
 import type { VirtualKey } from '../governance/virtual-key.js';
 import type { Pricing } from '../governance/pricing.js';
 import type { EndpointRegistry } from '../endpoints/endpoint-registry.js';
-import type { AnyEndpoint, ClientFormat, ResponseHandling } from '../endpoints/endpoint.js';
+import type { AnyEndpoint, ClientFormat, LocalAnswer, ResponseHandling } from '../endpoints/endpoint.js';
 import { isForwarded, type RoutedEndpoint } from '../endpoints/create-endpoint-registry.js';
 import { lastAttempt, type RequestContext } from '../gateway/request-context.js';
 import type { RequestStore } from '../gateway/request-store.js';
@@ -247,9 +247,18 @@ export class RouterProcessor implements StreamProcessor {
       model = endpoint.model(request);
       const route = resolveRoute(view, model);
       const primary = route.targets.find((target) => target.provider.unavailableReason === undefined)!;
+      const localAnswer = endpoint.localAnswer?.(request, primary);
       // Translating now refuses what the provider cannot honour with a 400, before anything is sent.
-      const prepared = new Map([[primary.id, endpoint.buildUpstream(this.#dependencies.registry, request, primary)]]);
+      const prepared = new Map(localAnswer ? [] : [[primary.id, endpoint.buildUpstream(this.#dependencies.registry, request, primary)]]);
       const admission = this.#dependencies.governance.admit({ credential: this.#credential, route, bounds: endpoint.admissionBounds(request, body.length) });
+      if (localAnswer !== undefined) {
+        if (admission === undefined) return this.#answerLocally(localAnswer, route.alias);
+        this.#lifecycle.admitting();
+        return admission.then(
+          (admitted) => (this.#lifecycle.admitted(admitted) ? this.#answerLocally(localAnswer, route.alias) : continueRequestBody()),
+          (thrown: unknown) => this.#refuse(asGatewayError(thrown), model),
+        );
+      }
       const context: RequestContext = {
         id: this.#dependencies.newId(),
         traceId: this.#traceId,
@@ -272,6 +281,25 @@ export class RouterProcessor implements StreamProcessor {
         },
         (thrown: unknown) => this.#refuse(asGatewayError(thrown), model),
       );
+    } catch (thrown) {
+      return this.#refuse(asGatewayError(thrown), model);
+    }
+  }
+
+  /**
+   * Answers an admitted request without a provider (an estimated token count). The admission
+   * is released at once, before the answer is computed: nothing is spent, and a stream that
+   * ends meanwhile then has nothing left to release.
+   */
+  async #answerLocally(answer: (counter: TokenCounter) => Promise<LocalAnswer>, model: string): Promise<ProcessingResponse> {
+    const rateLimitHeaders = this.#lifecycle.admission?.headers ?? {};
+    const keyAlias = this.#lifecycle.admission?.key.alias ?? null;
+    this.#lifecycle.refused();
+    try {
+      const { body, headers } = await answer(this.#dependencies.tokenCounter);
+      const reply = jsonImmediateResponse(200, body, { ...rateLimitHeaders, ...headers });
+      reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { path: this.#clientPath, model, key_alias: keyAlias } });
+      return reply;
     } catch (thrown) {
       return this.#refuse(asGatewayError(thrown), model);
     }

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
+import { get_encoding } from 'tiktoken';
 import { hashKeySecret } from '../../src/governance/key-secret.js';
 import { startGateway, type GatewayHarness } from '../support/gateway-harness.js';
 import { freePort } from '../support/free-port.js';
-import { ANTHROPIC_USAGE, startMockAnthropicUpstream, type MockAnthropicUpstream } from '../support/mock-anthropic-upstream.js';
+import { ANTHROPIC_COUNTED_TOKENS, ANTHROPIC_USAGE, startMockAnthropicUpstream, type MockAnthropicUpstream } from '../support/mock-anthropic-upstream.js';
 import { GEMINI_USAGE, startMockGeminiUpstream, type MockGeminiUpstream } from '../support/mock-gemini-upstream.js';
 import { MOCK_USAGE, sendJson, startMockOpenAIUpstream, type MockOpenAIUpstream, type Responder } from '../support/mock-openai-upstream.js';
 import { seriesValue } from '../support/prometheus-text.js';
@@ -369,6 +370,39 @@ describe('Anthropic Messages through Envoy', () => {
       assert.equal(sent.headers['anthropic-version'], undefined);
       assert.equal(sent.headers['x-api-key'], undefined);
       assert.equal(sent.headers.authorization, `Bearer ${OPENAI_KEY}`);
+    });
+  });
+
+  describe('POST /v1/messages/count_tokens', () => {
+    const countParams = { messages: [{ role: 'user' as const, content: 'How many tokens is this sentence?' }], system: 'Be brief.' };
+
+    test("to an Anthropic model: passed through, Anthropic's count returned as is", async () => {
+      const problems = anthropic.problems.length;
+      const counted = await client.messages.countTokens({ model: 'claude', ...countParams });
+      assert.deepEqual(counted, { input_tokens: ANTHROPIC_COUNTED_TOKENS });
+      const sent = anthropic.requests.at(-1)!;
+      assert.equal(sent.path, '/v1/messages/count_tokens');
+      assert.equal(sent.headers['x-api-key'], ANTHROPIC_KEY);
+      assert.equal(sent.body.model, 'claude-haiku-4-5');
+      assert.equal(anthropic.problems.length, problems);
+    });
+
+    test('to another model: estimated by the gateway with its tokenizer, marked as an estimate, no provider called', async () => {
+      const requestsBefore = openai.requests.length;
+      const { data, response } = await client.messages.countTokens({ model: 'gpt', ...countParams }).withResponse();
+      // The system text and the message's, one per line, in OpenAI's o200k_base.
+      const encoding = get_encoding('o200k_base');
+      const expected = encoding.encode_ordinary('Be brief.\nHow many tokens is this sentence?').length;
+      encoding.free();
+      assert.deepEqual(data, { input_tokens: expected });
+      assert.equal(response.headers.get('x-gateway-token-count'), 'estimate; tokenizer=o200k_base');
+      assert.equal(openai.requests.length, requestsBefore);
+    });
+
+    test('keys and model scopes apply: a key limited to other models gets 403', async () => {
+      const error = await refusal(anthropicClient(secrets.narrow).messages.countTokens({ model: 'claude', ...countParams }));
+      assert.ok(error instanceof Anthropic.PermissionDeniedError);
+      assertAnthropicError(error, 'permission_error', /may not use the model 'claude'/);
     });
   });
 });

@@ -1,11 +1,14 @@
 import type { MessagesRequest } from './messages-request.js';
 
+/** What shapes a prompt, common to a create and a count_tokens request. */
+export type PromptFields = Pick<MessagesRequest, 'system' | 'messages' | 'tools'>;
+
 /**
  * The text of a Messages request that a provider turns into prompt tokens, for the
  * tokenizer: system text, text blocks, tool calls' inputs, tool results' text and the tool
  * definitions. Images and documents are counted by messagesMediaBlocks instead.
  */
-export function messagesPromptText(request: MessagesRequest): string {
+export function messagesPromptText(request: PromptFields): string {
   const parts: string[] = [];
   const system = request.system;
   if (typeof system === 'string') parts.push(system);
@@ -16,7 +19,7 @@ export function messagesPromptText(request: MessagesRequest): string {
 }
 
 /** Image and document blocks, anywhere in the messages (tool results included): each may cost many tokens. */
-export function messagesMediaBlocks(request: MessagesRequest): number {
+export function messagesMediaBlocks(request: PromptFields): number {
   let count = 0;
   const visit = (content: unknown) => {
     if (!Array.isArray(content)) return;

@@ -1,3 +1,4 @@
+import type { CountTokensRequest } from '../../api/anthropic-messages/count-tokens-request.js';
 import type { MessagesRequest } from '../../api/anthropic-messages/messages-request.js';
 import type { AttemptTarget, UpstreamRequest } from '../provider-adapter.js';
 
@@ -19,10 +20,18 @@ export interface AnthropicClientHeaders {
  * accepts and returns, so they must be the client's), and the provider key in `x-api-key`
  * (https://docs.claude.com/en/api/overview#authentication). Unknown fields pass on: Anthropic
  * judges them.
+ *
+ * `operation` is the path under the base URL: `messages`, or `messages/count_tokens`
+ * (https://docs.claude.com/en/api/messages-count-tokens), which takes the same headers.
  */
-export function buildAnthropicMessagesRequest(request: MessagesRequest, headers: AnthropicClientHeaders, target: AttemptTarget): UpstreamRequest {
+export function buildAnthropicMessagesRequest(
+  request: MessagesRequest | CountTokensRequest,
+  headers: AnthropicClientHeaders,
+  target: AttemptTarget,
+  operation: 'messages' | 'messages/count_tokens' = 'messages',
+): UpstreamRequest {
   const upstreamHeaders: Record<string, string> = { 'content-type': 'application/json', 'anthropic-version': headers.version ?? DEFAULT_ANTHROPIC_VERSION };
   if (headers.beta !== undefined && headers.beta !== '') upstreamHeaders['anthropic-beta'] = headers.beta;
   if (target.credential !== undefined) upstreamHeaders['x-api-key'] = target.credential;
-  return { path: `${target.pathPrefix}/messages`, headers: upstreamHeaders, body: Buffer.from(JSON.stringify({ ...request, model: target.model })) };
+  return { path: `${target.pathPrefix}/${operation}`, headers: upstreamHeaders, body: Buffer.from(JSON.stringify({ ...request, model: target.model })) };
 }
