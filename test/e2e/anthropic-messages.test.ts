@@ -5,9 +5,10 @@ import { get_encoding } from 'tiktoken';
 import { hashKeySecret } from '../../src/governance/key-secret.js';
 import { startGateway, type GatewayHarness } from '../support/gateway-harness.js';
 import { freePort } from '../support/free-port.js';
-import { ANTHROPIC_COUNTED_TOKENS, ANTHROPIC_USAGE, startMockAnthropicUpstream, type MockAnthropicUpstream } from '../support/mock-anthropic-upstream.js';
+import { ANTHROPIC_COUNTED_TOKENS, ANTHROPIC_THINKING_SIGNATURE, ANTHROPIC_THINKING_TOKENS, ANTHROPIC_USAGE, startMockAnthropicUpstream, type MockAnthropicUpstream } from '../support/mock-anthropic-upstream.js';
 import { GEMINI_USAGE, startMockGeminiUpstream, type MockGeminiUpstream } from '../support/mock-gemini-upstream.js';
 import { MOCK_USAGE, sendJson, startMockOpenAIUpstream, type MockOpenAIUpstream, type Responder } from '../support/mock-openai-upstream.js';
+import { cutStreamAfter } from '../support/faults.js';
 import { seriesValue } from '../support/prometheus-text.js';
 
 /**
@@ -157,6 +158,16 @@ describe('Anthropic Messages through Envoy', () => {
       });
       assert.equal(seriesValue(text, 'gen_ai_client_token_usage_sum', { gen_ai_request_model: 'claude', gen_ai_token_type: 'cached_input' }), cachedBefore + 2 * ANTHROPIC_USAGE.cache_read_input_tokens);
       assert.equal(seriesValue(text, 'gen_ai_client_token_usage_sum', { gen_ai_request_model: 'claude', gen_ai_token_type: 'cache_creation_input' }), writesBefore + 2 * ANTHROPIC_USAGE.cache_creation_input_tokens);
+    });
+
+    test('thinking streams through with its signature; thinking tokens are metered as reasoning', async () => {
+      const reasoningBefore = seriesValue(await metrics(), 'gen_ai_client_token_usage_sum', { gen_ai_request_model: 'claude', gen_ai_token_type: 'reasoning' });
+      const message = await client.messages
+        .stream({ model: 'claude', max_tokens: 4096, thinking: { type: 'enabled', budget_tokens: 2048 }, messages: [{ role: 'user', content: 'Think about it' }] })
+        .finalMessage();
+      assert.deepEqual(message.content[0], { type: 'thinking', thinking: 'Thinking about: Think about it', signature: ANTHROPIC_THINKING_SIGNATURE });
+      assert.equal(message.usage.output_tokens, ANTHROPIC_USAGE.output_tokens + ANTHROPIC_THINKING_TOKENS);
+      await waitUntil(async () => seriesValue(await metrics(), 'gen_ai_client_token_usage_sum', { gen_ai_request_model: 'claude', gen_ai_token_type: 'reasoning' }) === reasoningBefore + ANTHROPIC_THINKING_TOKENS);
     });
 
     test("Anthropic's own error passes through in its shape", async () => {
@@ -311,6 +322,43 @@ describe('Anthropic Messages through Envoy', () => {
       const sent = openai.requests.at(-1)!.json as any;
       assert.equal(sent.stream, true);
       assert.deepEqual(sent.stream_options, { include_usage: true });
+    });
+
+    test('an image and a thinking budget become an image_url part and reasoning_effort', async () => {
+      const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+      const message = await client.messages.create({
+        model: 'gpt',
+        max_tokens: 16000,
+        thinking: { type: 'enabled', budget_tokens: 10000 },
+        messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: png } }, { type: 'text', text: 'What is this?' }] }],
+      });
+      assert.equal(message.stop_reason, 'end_turn');
+      const sent = openai.requests.at(-1)!.json as any;
+      assert.deepEqual(sent.messages[0].content, [
+        { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } },
+        { type: 'text', text: 'What is this?' },
+      ]);
+      assert.equal(sent.reasoning_effort, 'medium');
+      assert.equal(sent.thinking, undefined);
+    });
+
+    test('a stream the provider cuts is metered once, with what was delivered', async () => {
+      const counted = async () => seriesValue(await metrics(), 'gen_ai_client_token_usage_count', { gen_ai_request_model: 'gpt', gen_ai_token_type: 'input' });
+      const before = await counted();
+      openai.respondWith(cutStreamAfter(3));
+      const texts: string[] = [];
+      const stream = client.messages.stream({ model: 'gpt', max_tokens: 64, messages: [{ role: 'user', content: 'Hello' }] });
+      stream.on('text', (text) => texts.push(text));
+      const outcome = await stream.finalMessage().then(
+        () => 'finished',
+        () => 'failed',
+      );
+      assert.equal(outcome, 'failed', 'a cut stream must not look finished');
+      assert.equal(texts.join(''), 'Hello from', 'the text delivered before the cut');
+      await waitUntil(async () => (await counted()) === before + 1);
+      // A later request is metered on its own: the cut one was not counted again meanwhile.
+      await client.messages.create({ model: 'gpt', max_tokens: 16, messages: [{ role: 'user', content: 'again' }] });
+      await waitUntil(async () => (await counted()) === before + 2);
     });
 
     test("the provider's error reaches the client in Anthropic shape", async () => {
