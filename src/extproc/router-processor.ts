@@ -68,7 +68,7 @@ const ATTEMPT_COUNT_HEADER = 'x-envoy-attempt-count';
  * Request headers: classify the endpoint, strip credentials and internal headers.
  * Request body (buffered): validate, resolve the model, write the routing header.
  * Response headers: learn which attempt answered, choose streamed or buffered handling.
- * Response body: translate to OpenAI form and meter, chunk by chunk for streams.
+ * Response body: translate to the client's format (or pass through) and meter, chunk by chunk for streams.
  */
 export class RouterProcessor implements StreamProcessor {
   readonly #dependencies: RouterProcessorDependencies;
