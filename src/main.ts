@@ -8,6 +8,7 @@ import { TARGET_HEALTH_PATH } from './config/render-envoy.js';
 import { availableModels, buildRuntimeView, type Environment, type RuntimeView } from './config/runtime.js';
 import { AttemptProcessor } from './extproc/attempt-processor.js';
 import { RouterProcessor } from './extproc/router-processor.js';
+import { createEndpointRegistry } from './endpoints/create-endpoint-registry.js';
 import { ExtProcServer } from './extproc/server.js';
 import { createMeter } from './gateway/meter.js';
 import type { RequestContext } from './gateway/request-context.js';
@@ -133,6 +134,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   const backOff = { overloadedPauseMs: durationMilliseconds(resilience.overloaded_pause), maxPauseMs: durationMilliseconds(resilience.max_pause) };
   const onPause = (model: string, target: { provider: { name: string }; model: string }) =>
     metrics.targetPauses.inc({ gen_ai_request_model: model, target: `${target.provider.name}/${target.model}` });
+  const endpoints = createEndpointRegistry();
   const server = new ExtProcServer({
     logger,
     metrics,
@@ -140,7 +142,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     createProcessor: (phase) =>
       phase === 'attempt'
         ? new AttemptProcessor({ store, registry, now, clock: Date.now, pauses, backOff, onPause, logger })
-        : new RouterProcessor({ view: () => view, store, registry, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses }),
+        : new RouterProcessor({ view: () => view, store, registry, endpoints, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses }),
   });
   let healthy = true;
   metrics.openAccess.set(access.open ? 1 : 0);

@@ -3,6 +3,7 @@ import { hasAttemptProcessor, type ModelRoute, type RuntimeView, type TargetRunt
 import { durationMilliseconds } from './duration.js';
 import type { ResilienceConfiguration } from './schema.js';
 import { envoyLocalReplyKinds } from './envoy-local-reply-kinds.js';
+import { anthropicErrorFormat } from './anthropic-error-format.js';
 import { openAIErrorFormat } from './openai-error-format.js';
 import { renderLocalReplyConfig } from './render-local-reply-config.js';
 
@@ -244,7 +245,7 @@ function httpConnectionManager(view: RuntimeView): Record<string, unknown> {
           maxRequestHeadersKib: MAX_REQUEST_HEADERS_KIB,
           maxRequestHeaders: MAX_REQUEST_HEADERS,
         }),
-        [openAIErrorFormat],
+        [anthropicErrorFormat, openAIErrorFormat],
       ),
       access_log: [
         {

@@ -15,11 +15,14 @@ export const chatCompletionsEndpoint: Endpoint<ChatCompletionRequest> = {
   method: 'POST',
   paths: ['/v1/chat/completions'],
   clientFormat: 'openai',
-  parse: parseChatRequest,
+  responseIdPrefix: 'chatcmpl-',
+  parse: (body) => parseChatRequest(body),
   model: (request) => request.model,
   isStream: (request) => request.stream === true,
   includeUsage: (request) => request.stream === true && request.stream_options?.include_usage === true,
   admissionBounds: (request, bodyBytes) => ({ promptTokens: promptTokensUpperBound(request, bodyBytes), maxOutputTokens: requestedMaxOutputTokens(request) }),
   promptText,
   buildUpstream: prepareUpstreamRequest,
+  // Every adapter speaks OpenAI's format back: passed through for OpenAI-compatible targets, translated for the others.
+  responseHandling: (registry, kind) => registry.get(kind),
 };

@@ -1,8 +1,8 @@
 import { GatewayError } from '../errors.js';
-import type { ClientFormat, Endpoint } from './endpoint.js';
+import type { ClientFormat, EndpointLocation } from './endpoint.js';
 
 /** What a request's method and path lead to: an endpoint, or the refusal to send (in the format its client speaks). */
-export type EndpointMatch = { endpoint: Endpoint; refusal?: undefined } | { endpoint?: undefined; refusal: GatewayError; clientFormat: ClientFormat };
+export type EndpointMatch<E extends EndpointLocation = EndpointLocation> = { endpoint: E; refusal?: undefined } | { endpoint?: undefined; refusal: GatewayError; clientFormat: ClientFormat };
 
 /**
  * (method, path) -> endpoint, and the one place 404 and 405 are decided (after Envoy AI
@@ -10,13 +10,13 @@ export type EndpointMatch = { endpoint: Endpoint; refusal?: undefined } | { endp
  * with or without the `/v1` prefix (SDKs configured with a bare base URL leave it out).
  * A client of Anthropic's API (paths under /v1/messages) is refused in Anthropic's format.
  */
-export class EndpointRegistry {
-  readonly #byPath = new Map<string, Endpoint[]>();
+export class EndpointRegistry<E extends EndpointLocation = EndpointLocation> {
+  readonly #byPath = new Map<string, E[]>();
   /** Endpoints with a path parameter ("/v1/models/*"), by the prefix before it. */
-  readonly #byPrefix: Array<[prefix: string, endpoint: Endpoint]> = [];
+  readonly #byPrefix: Array<[prefix: string, endpoint: E]> = [];
   readonly #served: string;
 
-  constructor(endpoints: readonly Endpoint[]) {
+  constructor(endpoints: readonly E[]) {
     for (const endpoint of endpoints) {
       for (const path of endpoint.paths) {
         if (path.endsWith('/*')) {
@@ -31,7 +31,7 @@ export class EndpointRegistry {
     this.#served = endpoints.map((endpoint) => `${endpoint.method} ${endpoint.paths[0]}`).join(', ');
   }
 
-  match(method: string, rawPath: string): EndpointMatch {
+  match(method: string, rawPath: string): EndpointMatch<E> {
     const path = normalize(rawPath);
     const candidates = this.#byPath.get(path) ?? this.#byPath.get(`/v1${path}`) ?? this.#withPrefix(path);
     const clientFormat = clientFormatOfPath(path);
@@ -61,7 +61,7 @@ export class EndpointRegistry {
     };
   }
 
-  #withPrefix(path: string): Endpoint[] | undefined {
+  #withPrefix(path: string): E[] | undefined {
     const found = this.#byPrefix.filter(([prefix]) => path.startsWith(prefix) && path.length > prefix.length).map(([, endpoint]) => endpoint);
     return found.length > 0 ? found : undefined;
   }

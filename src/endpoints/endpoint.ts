@@ -1,5 +1,6 @@
 import type { TargetRuntime } from '../config/runtime.js';
-import type { UpstreamRequest } from '../providers/provider-adapter.js';
+import type { ProviderKind } from '../config/schema.js';
+import type { ProviderAdapter, UpstreamRequest } from '../providers/provider-adapter.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 
 /**
@@ -15,21 +16,40 @@ export interface AdmissionBounds {
   maxOutputTokens: number | undefined;
 }
 
+/** Request headers as Envoy sent them (lower-case names), for endpoints whose rules depend on one. */
+export type RequestHeaders = Readonly<Record<string, string>>;
+
+/**
+ * How the answer of one provider kind reaches this endpoint's client: the whole body
+ * translated (or passed through and read for metering), or a per-request stream translator.
+ * The same two operations a provider adapter offers for chat completions.
+ */
+export type ResponseHandling = Pick<ProviderAdapter, 'translateResponse' | 'createStreamTranslator'>;
+
+/** Where an endpoint is, and which format its refusals take: what the registry needs to match a request. */
+export interface EndpointLocation {
+  /** Stable name for logs, metrics and the access log. */
+  readonly name: EndpointName;
+  readonly method: 'GET' | 'POST';
+  /** Paths served, without query string or trailing slash; a trailing "/*" is a path parameter. */
+  readonly paths: readonly string[];
+  readonly clientFormat: ClientFormat;
+}
+
 /**
  * One HTTP endpoint of the gateway's API (after Envoy AI Gateway's endpointspec): where it
  * is, how its body is read and refused, what it asks for, and how one attempt's provider
  * request is built for it. The router processor knows no endpoint by name; it asks the
  * registry which one a request is for and then works through this interface.
  */
-export interface Endpoint<Request = unknown> {
-  /** Stable name for logs, metrics and the access log. */
-  readonly name: EndpointName;
-  readonly method: 'GET' | 'POST';
-  /** Paths served, without query string or trailing slash. */
-  readonly paths: readonly string[];
-  readonly clientFormat: ClientFormat;
-  /** The validated request, or a GatewayError (400) naming what is wrong, in this endpoint's terms. */
-  parse(body: Buffer): Request;
+export interface Endpoint<Request = unknown> extends EndpointLocation {
+  /** Prefix of the ids of answers the gateway writes itself ("chatcmpl-", "msg_"). */
+  readonly responseIdPrefix: string;
+  /**
+   * The validated request, or a GatewayError (400) naming what is wrong, in this endpoint's
+   * terms. `headers` are the client's, read before the gateway strips them.
+   */
+  parse(body: Buffer, headers: RequestHeaders): Request;
   /** The model alias asked for. */
   model(request: Request): string;
   isStream(request: Request): boolean;
@@ -43,6 +63,29 @@ export interface Endpoint<Request = unknown> {
    * GatewayError (400) when the target cannot honour the request.
    */
   buildUpstream(registry: ProviderRegistry, request: Request, target: TargetRuntime): UpstreamRequest;
+  /**
+   * For a target that cannot serve this endpoint but whose answer the gateway can make
+   * itself (a token count estimated with the tokenizer): the work to do once the request is
+   * admitted. Undefined: the request is forwarded. Absent on endpoints that always forward.
+   */
+  localAnswer?(request: Request, target: TargetRuntime): ((counter: TokenCounting) => Promise<LocalAnswer>) | undefined;
+  /** How answers from a target of this kind reach the client (undefined: no adapter for the kind). */
+  responseHandling(registry: ProviderRegistry, kind: ProviderKind): ResponseHandling | undefined;
 }
+
+/** Counts tokens with the gateway's tokenizer (gateway/token-counter.ts). */
+export interface TokenCounting {
+  count(text: string): Promise<number>;
+}
+
+/** A 200 the gateway writes itself: a JSON body and headers to set. */
+export interface LocalAnswer {
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+/** An endpoint whose request type the caller does not know (the router and the request context hold these). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyEndpoint = Endpoint<any>;
 
 export type EndpointName = 'chat.completions' | 'messages' | 'messages.count_tokens' | 'embeddings' | 'models';

@@ -1,7 +1,6 @@
 import type { TargetRuntime } from '../config/runtime.js';
 import { CONTENT_LENGTH_METADATA_KEY, METADATA_NAMESPACE, REQUEST_ID_ATTRIBUTE, TARGET_ATTRIBUTE } from '../config/render-envoy.js';
 import type { RequestContext } from '../gateway/request-context.js';
-import { prepareUpstreamRequest } from '../gateway/prepare-upstream-request.js';
 import type { RequestStore } from '../gateway/request-store.js';
 import type { Logger } from '../observability/logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -93,7 +92,7 @@ export class AttemptProcessor implements StreamProcessor {
     this.#target = target;
     const paused = this.#dependencies.pauses.remaining(target.id);
     if (paused > 0) throw new Error(`target ${target.id} is paused for ${Math.ceil(paused)} ms at its provider's request; not sent`);
-    const upstream = context.prepared.get(target.id) ?? prepareUpstreamRequest(this.#dependencies.registry, context.request, target);
+    const upstream = context.prepared.get(target.id) ?? context.endpoint.buildUpstream(this.#dependencies.registry, context.request, target);
     context.attempts.push({ target, startedAt: this.#dependencies.now() });
     const { logger } = this.#dependencies;
     if (logger?.isLevelEnabled('debug')) {

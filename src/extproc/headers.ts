@@ -35,7 +35,9 @@ export const INTERNAL_HEADER_PREFIX = 'x-gateway-';
 
 /**
  * Client headers that must never reach a provider: the client's own credentials (the gateway
- * injects the provider's), cookies, and headers whose meaning the gateway owns. accept-encoding
+ * injects the provider's), cookies, and headers whose meaning the gateway owns (an Anthropic
+ * target gets the client's anthropic-version and -beta back from the Messages endpoint, which
+ * read them first; no other provider gets them). accept-encoding
  * is dropped so providers answer uncompressed and metering reads plain bytes.
  */
 const CLIENT_HEADERS_NEVER_FORWARDED = new Set([
@@ -46,6 +48,7 @@ const CLIENT_HEADERS_NEVER_FORWARDED = new Set([
   'x-goog-api-key',
   'cookie',
   'anthropic-version',
+  'anthropic-beta',
   'openai-organization',
   'openai-project',
   'accept-encoding',

@@ -1,3 +1,5 @@
+import { anthropicErrorBody } from '../api/anthropic-messages/anthropic-error-body.js';
+import type { ClientFormat } from '../endpoints/endpoint.js';
 import { toOpenAIErrorBody, type GatewayError } from '../errors.js';
 import { headerMutation } from './headers.js';
 import type { CommonResponse, HeaderMutation, ProcessingMode, ProcessingResponse } from './messages.js';
@@ -54,11 +56,15 @@ export function jsonImmediateResponse(status: number, payload: unknown, headers:
   };
 }
 
-/** The single place a GatewayError becomes a client-visible reply. */
-export function errorImmediateResponse(error: GatewayError, extraHeaders: Record<string, string> = {}): ProcessingResponse {
+/**
+ * The single place a GatewayError becomes a client-visible reply, in the error shape of the
+ * client's format: OpenAI's `{"error":{...}}`, or Anthropic's `{"type":"error","error":{type,message}}`
+ * (whose type follows the status, as the Anthropic SDK picks its exception by status).
+ */
+export function errorImmediateResponse(error: GatewayError, format: ClientFormat = 'openai', extraHeaders: Record<string, string> = {}): ProcessingResponse {
   return jsonImmediateResponse(
     error.status,
-    toOpenAIErrorBody(error),
+    format === 'anthropic' ? anthropicErrorBody(error) : toOpenAIErrorBody(error),
     { [GATEWAY_ERROR_HEADER]: error.code, ...error.headers, ...extraHeaders },
     `gateway_${error.code}`,
   );

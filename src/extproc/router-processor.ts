@@ -13,13 +13,14 @@ import { RequestLifecycle } from '../pipeline/request-lifecycle.js';
 import { modelAllowed } from '../governance/model-pattern.js';
 import type { VirtualKey } from '../governance/virtual-key.js';
 import type { Pricing } from '../governance/pricing.js';
-import { parseChatRequest } from '../gateway/parse-chat-request.js';
-import { prepareUpstreamRequest } from '../gateway/prepare-upstream-request.js';
+import type { EndpointRegistry } from '../endpoints/endpoint-registry.js';
+import type { AnyEndpoint, ClientFormat, LocalAnswer, ResponseHandling } from '../endpoints/endpoint.js';
+import { isForwarded, type RoutedEndpoint } from '../endpoints/create-endpoint-registry.js';
 import { lastAttempt, type RequestContext } from '../gateway/request-context.js';
 import type { RequestStore } from '../gateway/request-store.js';
 import { modelNotFound, resolveRoute } from '../gateway/resolve-route.js';
 import type { Logger } from '../observability/logger.js';
-import type { ProviderAdapter, StreamTranslator, TranslationContext } from '../providers/provider-adapter.js';
+import type { StreamTranslator, TranslationContext } from '../providers/provider-adapter.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Usage } from '../providers/usage.js';
 import { contentEncodingOf, decompressWhole, StreamDecompressor, type ContentEncoding } from '../streaming/decompressor.js';
@@ -46,6 +47,8 @@ export interface RouterProcessorDependencies {
   view: () => RuntimeView;
   store: RequestStore<RequestContext>;
   registry: ProviderRegistry;
+  /** (method, path) -> endpoint; decides 404 and 405. */
+  endpoints: EndpointRegistry<RoutedEndpoint>;
   meter: Meter;
   logger: Logger;
   /** Monotonic milliseconds (performance.now). */
@@ -73,13 +76,19 @@ const ATTEMPT_COUNT_HEADER = 'x-envoy-attempt-count';
  * Request headers: classify the endpoint, strip credentials and internal headers.
  * Request body (buffered): validate, resolve the model, write the routing header.
  * Response headers: learn which attempt answered, choose streamed or buffered handling.
- * Response body: translate to OpenAI form and meter, chunk by chunk for streams.
+ * Response body: translate to the client's format (or pass through) and meter, chunk by chunk for streams.
  */
 export class RouterProcessor implements StreamProcessor {
   readonly #dependencies: RouterProcessorDependencies;
   readonly #startedAt: number;
   #method = '';
   #path = '';
+  /** The endpoint the client called, once its method and path are known. */
+  #endpoint: AnyEndpoint | undefined;
+  /** The format the client speaks, for its refusals: Anthropic's under /v1/messages, OpenAI's elsewhere. */
+  #clientFormat: ClientFormat = 'openai';
+  /** The client's request headers as received (before credentials and internal headers are stripped). */
+  #requestHeaders: Readonly<Record<string, string>> = {};
   /** The client's :path as received; attempts rewrite :path in the header map Envoy shares with its access log. */
   #clientPath = '';
   #view: RuntimeView | undefined;
@@ -94,7 +103,7 @@ export class RouterProcessor implements StreamProcessor {
   #context: RequestContext | undefined;
   readonly #lifecycle: RequestLifecycle;
   #status = 0;
-  #adapter: ProviderAdapter | undefined;
+  #handling: ResponseHandling | undefined;
   #translation: TranslationContext | undefined;
   #translator: StreamTranslator | undefined;
   #encoding: ContentEncoding | undefined;
@@ -171,7 +180,7 @@ export class RouterProcessor implements StreamProcessor {
     // The role chunk carries no output token.
     const delivered = { contentEvents: Math.max(0, this.#deliveredEvents - 1), output: translator.delivered };
     try {
-      this.#usage = await estimateCutShortUsage(context.request, translator.usage, delivered, this.#dependencies.tokenCounter);
+      this.#usage = await estimateCutShortUsage(() => context.endpoint.promptText(context.request), translator.usage, delivered, this.#dependencies.tokenCounter);
       this.#usageEstimated = true;
     } catch (error) {
       this.#usage = translator.usage;
@@ -190,9 +199,16 @@ export class RouterProcessor implements StreamProcessor {
     this.#requestId = requestId.id;
     // Read before the headers are stripped: the credential is the client's gateway key, never forwarded.
     this.#credential = credentialFrom(headers);
-    const endpoint = this.#classify();
+    this.#requestHeaders = headers;
+    const match = this.#dependencies.endpoints.match(this.#method, this.#path);
+    if (match.refusal !== undefined) {
+      this.#clientFormat = match.clientFormat;
+      return this.#refuse(match.refusal);
+    }
+    const endpoint = match.endpoint;
+    this.#clientFormat = endpoint.clientFormat;
     try {
-      if (endpoint === 'models') {
+      if (!isForwarded(endpoint)) {
         const caller = this.#dependencies.governance.identify(this.#credential);
         if (caller === undefined) return this.#answerModels(undefined);
         return caller.then(
@@ -200,9 +216,11 @@ export class RouterProcessor implements StreamProcessor {
           (thrown: unknown) => this.#refuse(asGatewayError(thrown)),
         );
       }
-      if (endpoint !== 'chat') throw endpoint;
+      this.#endpoint = endpoint;
       if (message.end_of_stream) {
-        throw new GatewayError({ status: 400, code: 'missing_body', message: 'The request body is empty; expected a JSON chat completion request.' });
+        // Parsing the empty body gives the endpoint's own refusal (400 missing_body, in its words).
+        endpoint.parse(EMPTY, headers);
+        throw new GatewayError({ status: 400, code: 'missing_body', message: 'The request body is empty; expected a JSON request body.' });
       }
     } catch (thrown) {
       return this.#refuse(asGatewayError(thrown));
@@ -220,22 +238,6 @@ export class RouterProcessor implements StreamProcessor {
     }
     // Only now are responses sent to the sidecar: a reply Envoy makes before this (a codec error) never waits on it.
     return continueRequestHeaders(headerMutation(set, clientHeadersToRemove(headers)), ROUTED_PROCESSING_MODE);
-  }
-
-  #classify(): 'chat' | 'models' | GatewayError {
-    const path = this.#path.replace(/\/+$/, '');
-    if (path === '/v1/chat/completions' || path === '/chat/completions') {
-      return this.#method === 'POST' ? 'chat' : methodNotAllowed(this.#method, path, 'POST');
-    }
-    if (path === '/v1/models' || path.startsWith('/v1/models/')) {
-      return this.#method === 'GET' ? 'models' : methodNotAllowed(this.#method, path, 'GET');
-    }
-    return new GatewayError({
-      status: 404,
-      code: 'unknown_url',
-      type: 'invalid_request_error',
-      message: `Unknown request URL: ${this.#method} ${truncate(this.#path)}. This gateway serves POST /v1/chat/completions and GET /v1/models.`,
-    });
   }
 
   /** GET /v1/models and /v1/models/{model}: the models the caller may use (every model for an anonymous client of an open gateway). */
@@ -264,24 +266,35 @@ export class RouterProcessor implements StreamProcessor {
 
   #onRequestBody(message: HttpBody): ProcessingResponse | Promise<ProcessingResponse> {
     const view = this.#view!;
+    const endpoint = this.#endpoint!;
     const body = message.body ?? EMPTY;
     let model: string | undefined;
     try {
-      const request = parseChatRequest(body);
-      model = request.model;
-      const route = resolveRoute(view, request.model);
+      const request: unknown = endpoint.parse(body, this.#requestHeaders);
+      model = endpoint.model(request);
+      const route = resolveRoute(view, model);
       const primary = route.targets.find((target) => target.provider.unavailableReason === undefined)!;
+      const localAnswer = endpoint.localAnswer?.(request, primary);
       // Translating now refuses what the provider cannot honour with a 400, before anything is sent.
-      const prepared = new Map([[primary.id, prepareUpstreamRequest(this.#dependencies.registry, request, primary)]]);
-      const admission = this.#dependencies.governance.admit({ credential: this.#credential, route, request, requestBytes: body.length });
+      const prepared = new Map(localAnswer ? [] : [[primary.id, endpoint.buildUpstream(this.#dependencies.registry, request, primary)]]);
+      const admission = this.#dependencies.governance.admit({ credential: this.#credential, route, bounds: endpoint.admissionBounds(request, body.length) });
+      if (localAnswer !== undefined) {
+        if (admission === undefined) return this.#answerLocally(localAnswer, route.alias);
+        this.#lifecycle.admitting();
+        return admission.then(
+          (admitted) => (this.#lifecycle.admitted(admitted) ? this.#answerLocally(localAnswer, route.alias) : continueRequestBody()),
+          (thrown: unknown) => this.#refuse(asGatewayError(thrown), model),
+        );
+      }
       const context: RequestContext = {
         id: this.#requestId,
         traceId: this.#traceId,
         startedAt: this.#startedAt,
         route,
+        endpoint,
         request,
-        stream: request.stream === true,
-        includeUsage: request.stream === true && request.stream_options?.include_usage === true,
+        stream: endpoint.isStream(request),
+        includeUsage: endpoint.isStream(request) && endpoint.includeUsage(request),
         attempts: [],
         prepared,
       };
@@ -295,6 +308,25 @@ export class RouterProcessor implements StreamProcessor {
         },
         (thrown: unknown) => this.#refuse(asGatewayError(thrown), model),
       );
+    } catch (thrown) {
+      return this.#refuse(asGatewayError(thrown), model);
+    }
+  }
+
+  /**
+   * Answers an admitted request without a provider (an estimated token count). The admission
+   * is released at once, before the answer is computed: nothing is spent, and a stream that
+   * ends meanwhile then has nothing left to release.
+   */
+  async #answerLocally(answer: (counter: TokenCounter) => Promise<LocalAnswer>, model: string): Promise<ProcessingResponse> {
+    const rateLimitHeaders = this.#lifecycle.admission?.headers ?? {};
+    const keyAlias = this.#lifecycle.admission?.key.alias ?? null;
+    this.#lifecycle.refused();
+    try {
+      const { body, headers } = await answer(this.#dependencies.tokenCounter);
+      const reply = jsonImmediateResponse(200, body, { ...rateLimitHeaders, ...headers });
+      reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { path: this.#clientPath, model, key_alias: keyAlias } });
+      return reply;
     } catch (thrown) {
       return this.#refuse(asGatewayError(thrown), model);
     }
@@ -366,9 +398,9 @@ export class RouterProcessor implements StreamProcessor {
     if (admission !== undefined) Object.assign(set, admission.headers);
     if (!hasAttemptProcessor(context.route)) recordRetries(context, Number(headers[ATTEMPT_COUNT_HEADER]));
     const attempt = lastAttempt(context);
-    this.#adapter = attempt ? this.#dependencies.registry.get(attempt.target.provider.kind) : undefined;
+    this.#handling = attempt ? context.endpoint.responseHandling(this.#dependencies.registry, attempt.target.provider.kind) : undefined;
     this.#translation = {
-      responseId: `chatcmpl-${context.id.replace(/-/g, '')}`,
+      responseId: `${context.endpoint.responseIdPrefix}${context.id.replace(/-/g, '')}`,
       created: Math.floor(this.#dependencies.clock() / 1000),
       model: attempt?.target.model ?? context.route.alias,
       includeUsage: context.includeUsage,
@@ -384,8 +416,8 @@ export class RouterProcessor implements StreamProcessor {
       this.#finish(this.#status, false);
       return this.#withAccessLogFacts(continueResponseHeaders(headerMutation(set, remove)));
     }
-    if (this.#status === 200 && eventStream && this.#adapter) {
-      this.#translator = this.#adapter.createStreamTranslator(this.#translation);
+    if (this.#status === 200 && eventStream && this.#handling) {
+      this.#translator = this.#handling.createStreamTranslator(this.#translation);
       if (this.#encoding !== undefined) this.#decompressor = new StreamDecompressor(this.#encoding);
       // Chunks are rewritten one by one, so the upstream's length no longer holds.
       else if (headers['content-length'] !== undefined) remove.push('content-length');
@@ -402,7 +434,7 @@ export class RouterProcessor implements StreamProcessor {
   #answerPaused(context: RequestContext, pausedMs: number): ProcessingResponse {
     this.#status = 429;
     this.#finish(429, false);
-    const reply = errorImmediateResponse(pausedModel(context.route.alias, pausedMs), requestIdHeaders(context.id));
+    const reply = errorImmediateResponse(pausedModel(context.route.alias, pausedMs), this.#clientFormat, requestIdHeaders(context.id));
     return this.#withAccessLogFacts(reply);
   }
 
@@ -462,7 +494,7 @@ export class RouterProcessor implements StreamProcessor {
   }
 
   #translateBufferedBody(received: Buffer): ProcessingResponse {
-    const adapter = this.#adapter;
+    const adapter = this.#handling;
     let body = received;
     if (this.#encoding !== undefined) {
       try {
@@ -547,7 +579,7 @@ export class RouterProcessor implements StreamProcessor {
     const keyAlias = error.keyAlias ?? this.#lifecycle.admission?.key.alias ?? this.#modelsKeyAlias;
     this.#lifecycle.refused();
     this.#dependencies.meter.refuse(error, { requestId: this.#requestId, method: this.#method, path: this.#path, model, keyAlias });
-    const reply = errorImmediateResponse(error, requestIdHeaders(this.#requestId));
+    const reply = errorImmediateResponse(error, this.#clientFormat, requestIdHeaders(this.#requestId));
     // The access log names the refusal too. The model is the client's input: only a configured alias is written.
     const alias = model !== undefined && this.#view?.models.has(model) ? model : null;
     reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { path: this.#clientPath, model: alias, error: error.code, key_alias: keyAlias ?? null } });
@@ -590,18 +622,3 @@ function pausedModel(alias: string, pausedMs: number): GatewayError {
     headers: { 'retry-after': seconds },
   });
 }
-
-function methodNotAllowed(method: string, path: string, allowed: string): GatewayError {
-  return new GatewayError({
-    status: 405,
-    code: 'method_not_allowed',
-    type: 'invalid_request_error',
-    message: `${method} is not supported on ${path}; use ${allowed}.`,
-    headers: { allow: allowed },
-  });
-}
-
-function truncate(text: string): string {
-  return text.length > 200 ? `${text.slice(0, 200)}...` : text;
-}
-

@@ -15,7 +15,8 @@ export interface Delivered {
  * Usage for a stream that ended before the provider reported its totals (upstream cut,
  * client gone, idle timeout, mid-stream error): what the provider did report (Anthropic
  * reports input at the start, Gemini running totals), completed by estimates:
- * - prompt: counted with the tokenizer when the provider gave no input count;
+ * - prompt: its text (from the endpoint, asked for only when needed) counted with the
+ *   tokenizer when the provider gave no input count;
  * - output of a translated stream: the delivered text, tool-call names and arguments, and
  *   reasoning, counted with the tokenizer (Anthropic and Gemini put many tokens in one
  *   event); reasoning tokens are the counted reasoning, part of the completion as OpenAI
@@ -26,23 +27,23 @@ export interface Delivered {
  * end never lowers what it is billed.
  */
 export async function estimateCutShortUsage(
-  request: ChatCompletionRequest,
+  prompt: () => string,
   reported: Usage | undefined,
   delivered: Delivered,
   counter: Pick<TokenCounter, 'count'>,
 ): Promise<Usage> {
   const output = delivered.output;
-  const [prompt, text, reasoning] = await Promise.all([
-    reported && reported.promptTokens > 0 ? reported.promptTokens : counter.count(promptText(request)),
+  const [promptTokens, text, reasoning] = await Promise.all([
+    reported && reported.promptTokens > 0 ? reported.promptTokens : counter.count(prompt()),
     output === undefined ? delivered.contentEvents : counter.count(output.text),
     output === undefined ? 0 : counter.count(output.reasoning),
   ]);
   const reasoningTokens = Math.max(reported?.reasoningTokens ?? 0, reasoning);
   const completionTokens = Math.max(reported?.completionTokens ?? 0, text + reasoning, reasoningTokens);
   return {
-    promptTokens: prompt,
+    promptTokens,
     completionTokens,
-    totalTokens: prompt + completionTokens,
+    totalTokens: promptTokens + completionTokens,
     cachedTokens: reported?.cachedTokens ?? 0,
     cacheWriteTokens: reported?.cacheWriteTokens ?? 0,
     reasoningTokens,

@@ -1,5 +1,5 @@
 import type { ModelRoute, TargetRuntime } from '../config/runtime.js';
-import type { ChatCompletionRequest } from '../providers/openai/openai-api.js';
+import type { AnyEndpoint } from '../endpoints/endpoint.js';
 import type { UpstreamRequest } from '../providers/provider-adapter.js';
 
 /**
@@ -14,7 +14,10 @@ export interface RequestContext {
   /** performance.now() when the request headers reached the sidecar. */
   readonly startedAt: number;
   readonly route: ModelRoute;
-  readonly request: ChatCompletionRequest;
+  /** The endpoint the client called; it builds each attempt's provider request from `request`. */
+  readonly endpoint: AnyEndpoint;
+  /** The client's request, as the endpoint parsed it. */
+  readonly request: unknown;
   readonly stream: boolean;
   /** The client asked for the usage chunk (stream_options.include_usage). */
   readonly includeUsage: boolean;

@@ -1,6 +1,6 @@
 import type { ModelRoute, TargetRuntime } from '../config/runtime.js';
 import { GatewayError } from '../errors.js';
-import type { ChatCompletionRequest } from '../providers/openai/openai-api.js';
+import type { AdmissionBounds } from '../endpoints/endpoint.js';
 import { StoreUnavailableError, type BudgetState, type GovernanceStore, type LimitState } from '../stores/governance-store.js';
 import { admissionRefusal } from './admission-refusal.js';
 import { authenticate } from './authenticate.js';
@@ -8,16 +8,14 @@ import { fittingMaxTokens } from './fitting-max-tokens.js';
 import type { Keyring } from './keyring.js';
 import { modelAllowed } from './model-pattern.js';
 import type { Pricing } from './pricing.js';
-import { promptTokensUpperBound, requestedMaxOutputTokens } from './prompt-upper-bound.js';
 import { rateLimitHeaders } from './rate-limit-headers.js';
 import type { VirtualKey } from './virtual-key.js';
 
 export interface AdmissionInput {
   credential: string | undefined;
   route: ModelRoute;
-  request: ChatCompletionRequest;
-  /** Size of the request body as received, for the prompt-token bound. */
-  requestBytes: number;
+  /** The most prompt and output the request may use (from its endpoint), for the budget reservation. */
+  bounds: AdmissionBounds;
 }
 
 /** A request let through: who it is, what it holds against the budget, and the headers to send back. */
@@ -161,16 +159,16 @@ export class Governance {
 
   /** The largest max_tokens that would have fitted in what the budget has left (for the 402). */
   #fittingMaxTokens(input: AdmissionInput, budget: BudgetState): number | undefined {
-    const promptBound = promptTokensUpperBound(input.request, input.requestBytes);
+    const promptBound = input.bounds.promptTokens;
     const targets = usableTargets(input.route);
     const worstCase = (maxTokens: number) => Math.max(0, ...targets.map((target) => this.#dependencies.pricing.maxCost(target, promptBound, maxTokens) ?? 0));
-    return fittingMaxTokens(worstCase, budget.limitUsd - budget.spentUsd - budget.reservedUsd, requestedMaxOutputTokens(input.request));
+    return fittingMaxTokens(worstCase, budget.limitUsd - budget.spentUsd - budget.reservedUsd, input.bounds.maxOutputTokens);
   }
 
   /** The most the request can cost on any target it may be sent to (a fallback can be dearer than the primary). */
   #reservation(key: VirtualKey, input: AdmissionInput): number {
-    const promptBound = promptTokensUpperBound(input.request, input.requestBytes);
-    const maxOutput = requestedMaxOutputTokens(input.request);
+    const promptBound = input.bounds.promptTokens;
+    const maxOutput = input.bounds.maxOutputTokens;
     let most = 0;
     for (const target of usableTargets(input.route)) {
       const cost = this.#dependencies.pricing.maxCost(target, promptBound, maxOutput);

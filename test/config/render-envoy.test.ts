@@ -237,7 +237,8 @@ resilience: { attempts_per_level: 3, max_attempts: 7, retry_on: [5xx, '429'] }
     assert.match(headers.body_format_override.json_format.error.message, new RegExp(`${MAX_REQUEST_HEADERS_KIB} KiB.*${MAX_REQUEST_HEADERS} header fields`));
     for (const mapper of mappers.slice(1)) {
       assert.equal(mapper.body_format_override.content_type, 'application/json');
-      assert.deepEqual(Object.keys(mapper.body_format_override.json_format.error), ['message', 'type', 'param', 'code']);
+      const anthropic = expression(mapper).includes("request.path.startsWith('/v1/messages')");
+      assert.deepEqual(Object.keys(mapper.body_format_override.json_format.error), anthropic ? ['type', 'message'] : ['message', 'type', 'param', 'code']);
     }
   });
 
@@ -269,5 +270,18 @@ resilience: { attempts_per_level: 3, max_attempts: 7, retry_on: [5xx, '429'] }
     );
     const trustedBootstrap = buildEnvoyBootstrap(buildRuntimeView(trusted, { environment: {} })) as any;
     assert.equal(trustedBootstrap.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.preserve_external_request_id, true);
+  });
+
+  test("Envoy's own refusals on /v1/messages take Anthropic's shape, ahead of the OpenAI default", () => {
+    const mappers = hcm.local_reply_config.mappers as any[];
+    const expression = (mapper: any): string => mapper.filter.extension_filter.typed_config.expression;
+    const scoped = mappers.filter((mapper) => expression(mapper).includes("request.path.startsWith('/v1/messages')"));
+    assert.ok(scoped.length > 0);
+    // Path-scoped mappers come before every unscoped one: the first match wins.
+    assert.ok(mappers.indexOf(scoped.at(-1)) < mappers.findIndex((mapper, index) => index > 0 && !expression(mapper).includes('request.path')));
+    const tooLarge = scoped.find((mapper) => expression(mapper).startsWith('response.code == 413'));
+    assert.deepEqual(tooLarge.body_format_override.json_format.type, 'error');
+    assert.equal(tooLarge.body_format_override.json_format.error.type, 'request_too_large');
+    assert.match(tooLarge.body_format_override.json_format.error.message, /1048576 bytes/);
   });
 });

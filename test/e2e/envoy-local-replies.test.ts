@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
 import { MAX_REQUEST_HEADERS, MAX_REQUEST_HEADERS_KIB, ROUTE_HEADER } from '../../src/config/render-envoy.js';
 import { freePort } from '../support/free-port.js';
 import { exchange, exchangeHttp2, type HttpReply } from '../support/raw-http.js';
@@ -35,6 +36,14 @@ function assertOpenAIError(reply: HttpReply, expected: ExpectedError): void {
   assert.equal(body.error.code, expected.code);
   assert.equal(body.error.param, null);
   assert.match(String(body.error.message), expected.message);
+}
+
+/** Anthropic's `{"type":"error","error":{type,message}}`, read from an Anthropic SDK exception. */
+function assertAnthropicError(error: InstanceType<typeof Anthropic.APIError>, type: string, message: RegExp): void {
+  const body = error.error as { type?: string; error?: { type?: string; message?: string } };
+  assert.equal(body.type, 'error');
+  assert.equal(body.error?.type, type);
+  assert.match(String(body.error?.message), message);
 }
 
 const chatBody = (model: string) => JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] });
@@ -190,6 +199,35 @@ describe("Envoy's own replies, through the generated bootstrap", () => {
         assertOpenAIError(await send('refused'), { status: 503, type: 'server_error', code: 'service_unavailable', message: /could not be reached \(upstream_reset_before_response_started\{remote_connection_failure/ });
       });
     }
+  });
+
+  describe("on /v1/messages: Anthropic's error shape", () => {
+    const anthropic = () => new Anthropic({ apiKey: 'sk-client', authToken: null, baseURL: `http://127.0.0.1:${port}`, maxRetries: 0 });
+
+    test('a body over the limit: 413 request_too_large, which the Anthropic SDK raises as ContentTooLargeError', async () => {
+      const error = await anthropic()
+        .messages.create({ model: 'gpt-test', max_tokens: 16, messages: [{ role: 'user', content: 'a'.repeat(MAX_REQUEST_BYTES + 1) }] })
+        .then(() => undefined, (thrown: unknown) => thrown);
+      assert.ok(error instanceof Anthropic.ContentTooLargeError, String(error));
+      assertAnthropicError(error, 'request_too_large', new RegExp(`at most ${MAX_REQUEST_BYTES} bytes`));
+    });
+
+    test('a provider that refuses connections: 503 overloaded_error, an error the SDK retries', async () => {
+      const error = await anthropic()
+        .messages.create({ model: 'refused', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] })
+        .then(() => undefined, (thrown: unknown) => thrown);
+      assert.ok(error instanceof Anthropic.ServiceUnavailableError, String(error));
+      assertAnthropicError(error, 'overloaded_error', /could not be reached/);
+    });
+
+    test('a provider that does not answer in time: 504 timeout_error, the SDK GatewayTimeoutError', async () => {
+      upstream.respondWith(delayed(4000));
+      const error = await anthropic()
+        .messages.create({ model: 'gpt-test', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] })
+        .then(() => undefined, (thrown: unknown) => thrown);
+      assert.ok(error instanceof Anthropic.GatewayTimeoutError, String(error));
+      assertAnthropicError(error, 'timeout_error', /did not answer in time/);
+    });
   });
 
   describe('the sidecar unavailable (last: these stop it)', () => {

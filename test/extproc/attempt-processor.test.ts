@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { chatCompletionsEndpoint } from '../../src/endpoints/chat-completions-endpoint.js';
 import { describe, test } from 'node:test';
 import { CONTENT_LENGTH_METADATA_KEY, METADATA_NAMESPACE, REQUEST_ID_ATTRIBUTE, ROUTE_HEADER, TARGET_ATTRIBUTE } from '../../src/config/render-envoy.js';
 import { AttemptProcessor, IMMEDIATE_HEALTH_CHECK_FAIL_HEADER, PAUSED_STATUS, TARGETS_PAUSED_HEADER } from '../../src/extproc/attempt-processor.js';
@@ -18,6 +19,7 @@ function setup(environment?: Record<string, string>) {
     traceId: '0af7651916cd43dd8448eb211c80319c',
     startedAt: 0,
     route,
+    endpoint: chatCompletionsEndpoint,
     request: { model: 'gpt', messages: [{ role: 'user', content: 'hi' }], stream: true },
     stream: true,
     includeUsage: false,
@@ -123,7 +125,7 @@ describe('AttemptProcessor', () => {
       buildRuntimeView(parseConfiguration('providers:\n  g: { kind: gemini, base_url: https://generativelanguage.googleapis.com/v1beta, credential: { env: KEY } }\nmodels:\n  chain: { fallback: [{ provider: g, model: gemini-2.5-flash }, { provider: g, model: gemini-2.5-pro }] }\n', {}), { environment: { KEY: 'AIza-test' } }),
     );
     const route = dependencies.view().models.get('chain')!;
-    dependencies.store.put('req-1', { id: 'req-1', traceId: '0af7651916cd43dd8448eb211c80319c', startedAt: 0, route, request: { model: 'chain', messages: [{ role: 'user', content: 'hi' }] }, stream: false, includeUsage: false, attempts: [], prepared: new Map() });
+    dependencies.store.put('req-1', { id: 'req-1', traceId: '0af7651916cd43dd8448eb211c80319c', startedAt: 0, route, endpoint: chatCompletionsEndpoint, request: { model: 'chain', messages: [{ role: 'user', content: 'hi' }] }, stream: false, includeUsage: false, attempts: [], prepared: new Map() });
     const processor = new AttemptProcessor({ store: dependencies.store, registry: dependencies.registry, now: dependencies.now, clock: dependencies.clock, pauses: dependencies.pauses, backOff: dependencies.backOff });
     const targetId = route.targets[0]!.id;
     processor.handle({ request: 'request_headers', request_headers: headers({}), attributes: attributes(targetId) });

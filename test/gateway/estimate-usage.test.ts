@@ -15,7 +15,7 @@ const request = {
 describe('estimateCutShortUsage', () => {
   test('counts the prompt and the delivered events when the provider reported nothing', async () => {
     assert.equal(promptText(request), 'be brief\nwhat is two plus two');
-    assert.deepEqual(await estimateCutShortUsage(request, undefined, { contentEvents: 4, output: undefined }, counter), {
+    assert.deepEqual(await estimateCutShortUsage(() => promptText(request), undefined, { contentEvents: 4, output: undefined }, counter), {
       promptTokens: 7,
       completionTokens: 4,
       totalTokens: 11,
@@ -27,7 +27,7 @@ describe('estimateCutShortUsage', () => {
 
   test('keeps what the provider reported, never going below it', async () => {
     const reported = { promptTokens: 120, completionTokens: 9, totalTokens: 129, cachedTokens: 100, cacheWriteTokens: 0, reasoningTokens: 0 };
-    const usage = await estimateCutShortUsage(request, reported, { contentEvents: 3, output: undefined }, counter);
+    const usage = await estimateCutShortUsage(() => promptText(request), reported, { contentEvents: 3, output: undefined }, counter);
     assert.equal(usage.promptTokens, 120);
     assert.equal(usage.completionTokens, 9);
     assert.equal(usage.cachedTokens, 100);
@@ -41,7 +41,7 @@ describe('estimateCutShortUsage', () => {
     output.addText('{"q": "sum"}');
     // Anthropic's message_start: input counted, output only its start value.
     const reported = { promptTokens: 12, completionTokens: 1, totalTokens: 13, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
-    const usage = await estimateCutShortUsage(request, reported, { contentEvents: 3, output }, counter);
+    const usage = await estimateCutShortUsage(() => promptText(request), reported, { contentEvents: 3, output }, counter);
     // 5 words of text, 1 of the name glued to 3 of arguments ("lookup{"q":" "sum"}" -> 2), 4 of reasoning.
     assert.deepEqual(usage, { promptTokens: 12, completionTokens: 4 + 5 + 2, totalTokens: 23, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 4 });
   });
@@ -51,7 +51,7 @@ describe('estimateCutShortUsage', () => {
     output.addText('short');
     output.addReasoning('brief');
     const reported = { promptTokens: 50, completionTokens: 40, totalTokens: 90, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 30 };
-    const usage = await estimateCutShortUsage(request, reported, { contentEvents: 1, output }, counter);
+    const usage = await estimateCutShortUsage(() => promptText(request), reported, { contentEvents: 1, output }, counter);
     assert.equal(usage.completionTokens, 40);
     assert.equal(usage.reasoningTokens, 30);
     assert.equal(usage.totalTokens, 90);

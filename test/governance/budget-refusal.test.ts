@@ -1,3 +1,4 @@
+import { chatCompletionsEndpoint } from '../../src/endpoints/chat-completions-endpoint.js';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseConfiguration } from '../../src/config/load.js';
@@ -42,7 +43,7 @@ keys:
     onStoreError: () => undefined,
   });
   const admit = (maxTokens: number) =>
-    governance.admit({ credential: SECRET, route: view.models.get('gpt')!, request: { model: 'gpt', messages: [{ role: 'user', content: 'hi' }], max_tokens: maxTokens }, requestBytes: BODY_BYTES })!;
+    governance.admit({ credential: SECRET, route: view.models.get('gpt')!, bounds: chatCompletionsEndpoint.admissionBounds({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }], max_tokens: maxTokens }, BODY_BYTES) })!;
   return { governance, admit };
 }
 

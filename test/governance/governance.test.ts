@@ -47,7 +47,8 @@ ${options.keys ? `keys:\n${options.keys}` : ''}
   return { view, store, governance, errors, keyring };
 }
 
-const request = { model: 'gpt', messages: [{ role: 'user' as const, content: 'hi' }], max_tokens: 100 };
+/** A 50-byte request asking for at most 100 output tokens. */
+const bounds = { promptTokens: 50, maxOutputTokens: 100 };
 
 async function refusal(promise: Promise<unknown> | undefined): Promise<GatewayError> {
   try {
@@ -62,22 +63,22 @@ async function refusal(promise: Promise<unknown> | undefined): Promise<GatewayEr
 describe('Governance.admit', () => {
   test('an open gateway answers synchronously when no key could match, without asking the store', () => {
     const { governance, view, store } = setup();
-    assert.equal(governance.admit({ credential: undefined, route: view.models.get('gpt')!, request, requestBytes: 50 }), undefined);
-    assert.equal(governance.admit({ credential: 'sk-anything', route: view.models.get('gpt')!, request, requestBytes: 50 }), undefined);
+    assert.equal(governance.admit({ credential: undefined, route: view.models.get('gpt')!, bounds }), undefined);
+    assert.equal(governance.admit({ credential: 'sk-anything', route: view.models.get('gpt')!, bounds }), undefined);
     assert.equal(store.admissions.length, 0);
   });
 
   test('keys required: missing and unknown keys are 401s', async () => {
     const { governance, view } = setup({ requireKeys: true });
     const route = view.models.get('gpt')!;
-    assert.equal((await refusal(governance.admit({ credential: undefined, route, request, requestBytes: 50 }))).code, 'missing_api_key');
-    assert.equal((await refusal(governance.admit({ credential: 'sk-wrong', route, request, requestBytes: 50 }))).code, 'invalid_api_key');
+    assert.equal((await refusal(governance.admit({ credential: undefined, route, bounds }))).code, 'missing_api_key');
+    assert.equal((await refusal(governance.admit({ credential: 'sk-wrong', route, bounds }))).code, 'invalid_api_key');
   });
 
   test('a declared key with a budget reserves the most the request can cost on any target of the chain', async () => {
     const secret = 'sk-team-a-secret';
     const { governance, view, store } = setup({ keys: `  - { alias: team-a, hash: "${hashKeySecret(secret)}", budget: { usd: 5, period: daily } }` });
-    const admission = await governance.admit({ credential: secret, route: view.models.get('chain')!, request: { ...request, model: 'chain' }, requestBytes: 50 });
+    const admission = await governance.admit({ credential: secret, route: view.models.get('chain')!, bounds });
     assert.equal(admission?.key.alias, 'team-a');
     const reserved = store.admissions[0]!;
     assert.equal(reserved.keyId, 'config:team-a');
@@ -91,7 +92,7 @@ describe('Governance.admit', () => {
     const secret = 'sk-team-b-secret';
     const { governance, view, store } = setup({ keys: `  - { alias: team-b, hash: "${hashKeySecret(secret)}", requests_per_minute: 2 }` });
     store.next = { admitted: false, reason: 'requests_per_minute', retryAfterSeconds: 12.2, state: { ...EMPTY_STATE, requests: { limit: 2, remaining: 0, resetSeconds: 13 } } };
-    const error = await refusal(governance.admit({ credential: secret, route: view.models.get('gpt')!, request, requestBytes: 50 }));
+    const error = await refusal(governance.admit({ credential: secret, route: view.models.get('gpt')!, bounds }));
     assert.equal(error.status, 429);
     assert.equal(error.headers['retry-after'], '13');
     assert.equal(error.headers['x-ratelimit-remaining-requests'], '0');
@@ -102,13 +103,13 @@ describe('Governance.admit', () => {
     const keys = `  - { alias: team-c, hash: "${hashKeySecret(secret)}", requests_per_minute: 2 }`;
     const denied = setup({ keys });
     denied.store.next = 'unavailable';
-    const error = await refusal(denied.governance.admit({ credential: secret, route: denied.view.models.get('gpt')!, request, requestBytes: 50 }));
+    const error = await refusal(denied.governance.admit({ credential: secret, route: denied.view.models.get('gpt')!, bounds }));
     assert.equal(error.status, 503);
     assert.equal(error.code, 'governance_store_unavailable');
     assert.match(error.message, /limit store is unreachable/);
     const allowed = setup({ keys, policy: 'allow' });
     allowed.store.next = 'unavailable';
-    const admission = await allowed.governance.admit({ credential: secret, route: allowed.view.models.get('gpt')!, request, requestBytes: 50 });
+    const admission = await allowed.governance.admit({ credential: secret, route: allowed.view.models.get('gpt')!, bounds });
     assert.equal(admission?.unchecked, true);
     assert.deepEqual(allowed.errors, ['admit']);
   });
@@ -117,7 +118,7 @@ describe('Governance.admit', () => {
     const secret = 'sk-team-d-secret';
     const { governance, view } = setup({ keys: `  - { alias: team-d, hash: "${hashKeySecret(secret)}", budget: { usd: 5 } }` });
     const unpriced = { ...view.models.get('gpt')!, targets: [{ ...view.models.get('gpt')!.targets[0]!, model: 'mystery' }] };
-    assert.equal((await refusal(governance.admit({ credential: secret, route: unpriced, request, requestBytes: 50 }))).code, 'model_not_priced');
+    assert.equal((await refusal(governance.admit({ credential: secret, route: unpriced, bounds }))).code, 'model_not_priced');
   });
 });
 

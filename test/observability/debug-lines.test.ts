@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { chatCompletionsEndpoint } from '../../src/endpoints/chat-completions-endpoint.js';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { credentials, makeGenericClientConstructor, Metadata, type ClientDuplexStream } from '@grpc/grpc-js';
@@ -113,6 +114,7 @@ describe('attempt processor', () => {
       traceId: '0af7651916cd43dd8448eb211c80319c',
       startedAt: 0,
       route,
+      endpoint: chatCompletionsEndpoint,
       request: { model: 'chain', messages: [{ role: 'user', content: PROMPT }] },
       stream: false,
       includeUsage: false,

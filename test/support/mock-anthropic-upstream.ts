@@ -32,6 +32,9 @@ export interface RecordedFailure {
   headers?: Record<string, string>;
 }
 
+/** What the mock's count_tokens answers, whatever the prompt. */
+export const ANTHROPIC_COUNTED_TOKENS = 2095;
+
 export const ANTHROPIC_USAGE = { input_tokens: 21, cache_creation_input_tokens: 4, cache_read_input_tokens: 8, output_tokens: 9 };
 /** The output tokens of a thinking block the mock writes, and the signature it carries. */
 export const ANTHROPIC_THINKING_TOKENS = 30;
@@ -59,6 +62,15 @@ export async function startMockAnthropicUpstream(options: { expectedKey: string 
       if (failure !== undefined) {
         response.writeHead(failure.status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(failure.body)), ...failure.headers });
         return response.end(failure.body);
+      }
+      if (incoming.url === '/v1/messages/count_tokens') {
+        // https://docs.claude.com/en/api/messages-count-tokens: the prompt's fields, no max_tokens; the answer is the count alone.
+        const problem = validateHeaders(incoming.headers) ?? (typeof body?.model !== 'string' ? 'model: Field required' : undefined) ?? (!Array.isArray(body?.messages) || body.messages.length === 0 ? 'messages: Field required' : undefined);
+        if (problem) {
+          problems.push(problem);
+          return anthropicError(response, 400, 'invalid_request_error', problem);
+        }
+        return sendJson(response, 200, { input_tokens: ANTHROPIC_COUNTED_TOKENS });
       }
       const problem = validate(incoming.url ?? '', incoming.headers, body);
       if (problem) {
@@ -98,6 +110,12 @@ export async function startMockAnthropicUpstream(options: { expectedKey: string 
   };
 }
 
+/**
+ * The API versions Anthropic serves (https://docs.claude.com/en/api/versioning): 2023-06-01,
+ * which SDKs before 1.0 pin, and 2026-10-21, which @anthropic-ai/sdk 1.x sends.
+ */
+const ANTHROPIC_VERSIONS: ReadonlySet<string> = new Set(['2023-06-01', '2026-10-21']);
+
 const TOOL_USE_ID = /^[a-zA-Z0-9_-]+$/;
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -108,11 +126,17 @@ function textProblem(where: string, text: unknown): string | undefined {
   return undefined;
 }
 
-function validate(path: string, headers: IncomingHttpHeaders, body: any): string | undefined {
-  if (path !== '/v1/messages') return `unexpected path ${path}`;
-  if (headers['anthropic-version'] !== '2023-06-01') return 'anthropic-version header: expected 2023-06-01';
+function validateHeaders(headers: IncomingHttpHeaders): string | undefined {
+  if (!ANTHROPIC_VERSIONS.has(String(headers['anthropic-version']))) return `anthropic-version header: unknown version ${String(headers['anthropic-version'])}`;
   if (!String(headers['content-type']).startsWith('application/json')) return 'content-type must be application/json';
   if (headers.authorization) return 'an Authorization header reached Anthropic';
+  return undefined;
+}
+
+function validate(path: string, headers: IncomingHttpHeaders, body: any): string | undefined {
+  if (path !== '/v1/messages') return `unexpected path ${path}`;
+  const headerProblem = validateHeaders(headers);
+  if (headerProblem) return headerProblem;
   if (body === undefined || typeof body !== 'object') return 'body is not JSON';
   if (typeof body.model !== 'string') return 'model: Field required';
   if (!Number.isInteger(body.max_tokens)) return 'max_tokens: Field required';

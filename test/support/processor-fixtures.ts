@@ -1,5 +1,6 @@
 import { createTargetPauses } from '../../src/resilience/target-pauses.js';
 import { parseConfiguration } from '../../src/config/load.js';
+import { createEndpointRegistry } from '../../src/endpoints/create-endpoint-registry.js';
 import { buildRuntimeView, type RuntimeView } from '../../src/config/runtime.js';
 import type { GatewayError } from '../../src/errors.js';
 import type { Meter, RefusedRequest, RequestOutcome } from '../../src/gateway/meter.js';
@@ -80,6 +81,7 @@ export function processorDependencies(view = testView()) {
     view: () => view,
     store,
     registry: createProviderRegistry(),
+    endpoints: createEndpointRegistry(),
     meter: recordingMeter(),
     logger: silentLogger(),
     now: () => time,
