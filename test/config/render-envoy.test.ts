@@ -277,8 +277,10 @@ resilience: { attempts_per_level: 3, max_attempts: 7, retry_on: [5xx, '429'] }
     const expression = (mapper: any): string => mapper.filter.extension_filter.typed_config.expression;
     const scoped = mappers.filter((mapper) => expression(mapper).includes("request.path.startsWith('/v1/messages')"));
     assert.ok(scoped.length > 0);
-    // Path-scoped mappers come before every unscoped one: the first match wins.
-    assert.ok(mappers.indexOf(scoped.at(-1)) < mappers.findIndex((mapper, index) => index > 0 && !expression(mapper).includes('request.path')));
+    // Path-scoped mappers come before every unscoped one for a request Envoy read: the first match wins.
+    // (A request never read has no path; its mappers come first and keep OpenAI's shape.)
+    const firstUnscoped = mappers.findIndex((mapper, index) => index > 0 && !expression(mapper).includes('request.path') && !expression(mapper).includes('!has(request.id)'));
+    assert.ok(firstUnscoped > 0 && mappers.indexOf(scoped.at(-1)) < firstUnscoped);
     const tooLarge = scoped.find((mapper) => expression(mapper).startsWith('response.code == 413'));
     assert.deepEqual(tooLarge.body_format_override.json_format.type, 'error');
     assert.equal(tooLarge.body_format_override.json_format.error.type, 'request_too_large');
