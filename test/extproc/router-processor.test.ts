@@ -135,7 +135,8 @@ describe('RouterProcessor', () => {
 
   test('unknown endpoints, wrong methods and bodiless chat requests are refused at the headers', () => {
     const cases = [
-      [headers({ ':method': 'GET', ':path': '/v1/embeddings' }, true), 404, 'unknown_url'],
+      [headers({ ':method': 'GET', ':path': '/v1/images/generations' }, true), 404, 'unknown_url'],
+      [headers({ ':method': 'GET', ':path': '/v1/embeddings' }, true), 405, 'method_not_allowed'],
       [headers({ ':method': 'GET', ':path': '/v1/chat/completions' }, true), 405, 'method_not_allowed'],
       [headers({ ':method': 'POST', ':path': '/v1/chat/completions' }, true), 400, 'missing_body'],
       [headers({ ':method': 'GET', ':path': '/v1/models/nope' }, true), 404, 'model_not_found'],
