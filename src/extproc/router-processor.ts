@@ -507,8 +507,11 @@ export class RouterProcessor implements StreamProcessor {
         return responseBody(undefined, headerMutation({ 'content-encoding': this.#encoding }));
       }
     }
-    const plainBody = (): ProcessingResponse =>
-      this.#encoding === undefined ? CONTINUE_RESPONSE_BODY : responseBody(body, headerMutation({ 'content-length': String(body.length) }));
+    // The provider's bytes unchanged (decompressed if they came compressed), with any headers the translation adds.
+    const plainBody = (extra: Record<string, string> = {}): ProcessingResponse => {
+      if (this.#encoding !== undefined) return responseBody(body, headerMutation({ ...extra, 'content-length': String(body.length) }));
+      return Object.keys(extra).length === 0 ? CONTINUE_RESPONSE_BODY : responseBody(undefined, headerMutation(extra));
+    };
     if (adapter === undefined || this.#translation === undefined) {
       this.#finish(this.#status, false);
       return plainBody();
@@ -537,7 +540,7 @@ export class RouterProcessor implements StreamProcessor {
   }
 
   /** Meters a translated whole answer and hands it on (a provider's error, after every attempt, names them). */
-  #deliverTranslated(translated: TranslatedResponse, body: Buffer, plainBody: () => ProcessingResponse): ProcessingResponse {
+  #deliverTranslated(translated: TranslatedResponse, body: Buffer, plainBody: (extra?: Record<string, string>) => ProcessingResponse): ProcessingResponse {
     this.#usage = translated.usage;
     this.#servedModel = translated.model;
     this.#firstByteAt = this.#dependencies.now();
@@ -549,7 +552,7 @@ export class RouterProcessor implements StreamProcessor {
     if (context !== undefined && context.attempts.length > 0 && (this.#status >= 500 || this.#status === 429)) {
       out = describeExhaustedAttempts(context.route.alias, context.attempts, this.#status, out ?? body);
     }
-    if (out === undefined) return plainBody();
+    if (out === undefined) return plainBody(translated.headers);
     return responseBody(out, headerMutation({ ...translated.headers, 'content-length': String(out.length) }));
   }
 

@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { hashKeySecret } from '../../src/governance/key-secret.js';
 import { startGateway, waitFor, type GatewayHarness } from '../support/gateway-harness.js';
 import { GEMINI_EMBEDDING_SIZE, geminiMockEmbedding, startMockGeminiUpstream, type MockGeminiUpstream } from '../support/mock-gemini-upstream.js';
-import { MOCK_EMBEDDING_SIZE, mockEmbedding, mockEmbeddingTokens, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
+import { MOCK_EMBEDDING_SIZE, mockEmbedding, mockEmbeddingTokens, sendJson, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
 import { seriesValue } from '../support/prometheus-text.js';
 
 /**
@@ -99,6 +99,21 @@ describe('embeddings through Envoy', () => {
     assert.deepEqual(tokens.data.map((item) => item.embedding), [mockEmbedding([1, 2, 3]), mockEmbedding([40, 50])]);
     assert.equal(tokens.usage.prompt_tokens, 5);
     assert.equal(tokens.data[0]!.embedding.length, MOCK_EMBEDDING_SIZE);
+  });
+
+  test('an OpenAI-compatible server that reports no usage: the bytes pass through, the prompt is counted and marked', async () => {
+    // A server answering in OpenAI's shape without `usage`, as some self-hosted ones do.
+    const vector = [0.25, -0.5];
+    openai.respondWith((_request, response) => sendJson(response, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: vector }], model: 'local-embedder' }));
+    const { data: answer, response } = await client.embeddings.create({ model: 'emb-small', input: 'count these words please', encoding_format: 'float' }).withResponse();
+    assert.deepEqual(answer.data[0]!.embedding, vector);
+    assert.equal(answer.usage, undefined, 'the provider\'s body is passed on as it came');
+    assert.equal(response.headers.get('x-gateway-token-count'), 'estimate; tokenizer=o200k_base');
+    const requestId = response.headers.get('x-request-id');
+    const line = () => gateway.sidecarLogLines().find((entry) => entry.event === 'request' && entry.request_id === requestId);
+    await waitFor('the request\'s log line', () => line() !== undefined);
+    assert.equal(line()!.usage_estimated, true);
+    assert.ok((line()!.prompt_tokens as number) > 0);
   });
 
   test('Gemini, a batch with the SDK default: batchEmbedContents, base64 float32 written by the gateway and decoded by the SDK', async () => {

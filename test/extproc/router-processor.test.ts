@@ -129,7 +129,8 @@ describe('RouterProcessor', () => {
       assert.ok(reply instanceof Promise, 'the body waits for the count');
       assert.equal(dependencies.meter.outcomes.length, 0);
       const done = await reply;
-      assert.equal(setHeaders(done, 'response_body')['x-gateway-token-count'], undefined, 'a passed-through body is not rewritten');
+      assert.equal(done.response_body?.response?.body_mutation, undefined, 'the body passes through');
+      assert.equal(setHeaders(done, 'response_body')['x-gateway-token-count'], 'estimate; tokenizer=o200k_base');
       assert.equal(dependencies.meter.outcomes.length, 1);
       const outcome = dependencies.meter.outcomes[0]!;
       assert.equal(outcome.usage?.promptTokens, 4);
