@@ -3,9 +3,9 @@ import { parseEmbeddingsRequest } from '../api/openai-embeddings/parse-embedding
 import { GatewayError } from '../errors.js';
 import { attemptTargetOf, usableAdapter } from '../gateway/prepare-upstream-request.js';
 import { buildGeminiEmbeddingsRequest } from '../providers/gemini/build-gemini-embeddings-request.js';
-import { translateGeminiEmbeddingsResponse } from '../providers/gemini/gemini-embeddings-response.js';
+import { translateGeminiEmbeddingsResponse } from '../providers/gemini/translate-gemini-embeddings-response.js';
 import { buildAzureOpenAIEmbeddingsRequest, buildOpenAIEmbeddingsRequest } from '../providers/openai/build-openai-embeddings-request.js';
-import { translateOpenAIEmbeddingsResponse } from '../providers/openai/openai-embeddings-response.js';
+import { translateOpenAIEmbeddingsResponse } from '../providers/openai/translate-openai-embeddings-response.js';
 import type { Endpoint, ResponseHandling } from './endpoint.js';
 
 /**
