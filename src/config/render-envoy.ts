@@ -1,3 +1,4 @@
+import { routeLevels } from '../capabilities/route-from-level.js';
 import { stringify } from 'yaml';
 import { hasAttemptProcessor, type ModelRoute, type RuntimeView, type TargetRuntime } from './runtime.js';
 import { durationMilliseconds } from './duration.js';
@@ -145,7 +146,7 @@ export function buildEnvoyBootstrap(view: RuntimeView): Record<string, unknown> 
         },
         metricsListener(view),
       ],
-      clusters: [sidecarCluster(view), adminCluster(view), ...[...view.models.values()].map((route) => modelCluster(view, route))],
+      clusters: [sidecarCluster(view), adminCluster(view), ...[...view.models.values()].flatMap((route) => routeLevels(route).map((level) => modelCluster(view, level)))],
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { ModelRoute, TargetRuntime } from '../config/runtime.js';
 import type { AnyEndpoint } from '../endpoints/endpoint.js';
+import type { GatewayError } from '../errors.js';
 import type { UpstreamRequest } from '../providers/provider-adapter.js';
 
 /**
@@ -28,6 +29,12 @@ export interface RequestContext {
    * 400 before anything is sent); attempts reuse it instead of translating again.
    */
   readonly prepared: Map<string, UpstreamRequest>;
+  /**
+   * Targets that cannot serve this request (a capability it lacks, a parameter it cannot
+   * honour, a context window too small), with why. Envoy is handed the chain from its first
+   * usable level, so only a later level (or a member of a balanced level) can be one of these.
+   */
+  readonly skipped?: ReadonlyMap<string, GatewayError>;
 }
 
 export interface AttemptRecord {
