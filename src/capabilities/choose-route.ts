@@ -1,11 +1,11 @@
 import type { ModelRoute, RuntimeView } from '../config/runtime.js';
 import { resolveRoute } from '../gateway/resolve-route.js';
 import { chooseTargets, type TargetChoice, type TargetChoiceInput } from './choose-targets.js';
-import { routeFromLevel } from './route-from-level.js';
+import { routeForLevels } from './route-for-levels.js';
 
 /** The route a request goes to, and what choosing its targets found. */
 export interface RouteChoice {
-  /** The route to hand to Envoy: the chain from its first level that can serve the request. */
+  /** The route to hand to Envoy: the levels of the chain that can serve the request (routeForLevels). */
   readonly route: ModelRoute;
   readonly choice: TargetChoice;
   /** The alias the client asked for, when its context policy sent the request to a larger model. */
@@ -17,7 +17,7 @@ export interface RouteChoice {
  * request too long for every target of a model whose policy is `{ upgrade: <alias> }` is
  * chosen for that model instead (one step: the upgrade's own policy is not followed, so
  * policies can never loop). When some targets can serve it, the route is narrowed to the
- * chain from the first level that can (routeFromLevel). When none can, `choice.refusal` says
+ * levels that can (routeForLevels). When none can, `choice.refusal` says
  * why, for the model the client asked for.
  */
 export function chooseRoute(view: RuntimeView, route: ModelRoute, input: (route: ModelRoute) => TargetChoiceInput): RouteChoice | Promise<RouteChoice> {
@@ -30,8 +30,8 @@ export function chooseRoute(view: RuntimeView, route: ModelRoute, input: (route:
 }
 
 function narrowed(route: ModelRoute, choice: TargetChoice, upgradedFrom: string | undefined): RouteChoice {
-  const first = choice.usable[0];
-  return { route: first === undefined ? route : routeFromLevel(route, first.priority), choice, upgradedFrom };
+  const levels = [...new Set(choice.usable.map((target) => target.priority))];
+  return { route: routeForLevels(route, levels), choice, upgradedFrom };
 }
 
 /** Continues synchronously when the value is already there: most requests never wait on the tokenizer. */

@@ -31,8 +31,9 @@ export interface RequestContext {
   readonly prepared: Map<string, UpstreamRequest>;
   /**
    * Targets that cannot serve this request (a capability it lacks, a parameter it cannot
-   * honour, a context window too small), with why. Envoy is handed the chain from its first
-   * usable level, so only a later level (or a member of a balanced level) can be one of these.
+   * honour, a context window too small), with why. Envoy is handed only the levels that can
+   * serve it (routeForLevels), so only a member of a balanced level (or a level of a very long
+   * chain) can be one of these; the attempt processor then refuses to write its request.
    */
   readonly skipped?: ReadonlyMap<string, GatewayError>;
 }

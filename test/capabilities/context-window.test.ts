@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import type { ModelCapabilities } from '../../src/capabilities/capability-table.js';
 import { chooseRoute } from '../../src/capabilities/choose-route.js';
 import { chooseTargets, type TargetChoiceInput } from '../../src/capabilities/choose-targets.js';
+import { routeForLevels, routeVariants } from '../../src/capabilities/route-for-levels.js';
 import { contextLengthExceeded, mayExceedWindow, outputBound } from '../../src/capabilities/context-window.js';
 import { parseConfiguration } from '../../src/config/load.js';
 import { buildRuntimeView, type ModelRoute, type TargetRuntime } from '../../src/config/runtime.js';
@@ -135,7 +136,7 @@ describe('chooseRoute', () => {
   test('narrows a chain to the first level that can serve the request', () => {
     const chosen = chooseRoute(view, view.models.get('chain')!, (route) => input(route, { needs: { uses: { tools: 'tools' }, maxOutputTokens: 10 } }));
     assert.ok(!(chosen instanceof Promise));
-    assert.equal(chosen.route.cluster, 'model_chain__from_level_1');
+    assert.equal(chosen.route.cluster, 'model_chain__levels_1');
     assert.deepEqual(chosen.route.targets.map((target) => [target.id, target.priority]), [['chain#1', 0]]);
   });
 
@@ -153,5 +154,38 @@ describe('chooseRoute', () => {
     assert.equal(chosen.route.alias, 'short');
     assert.equal(chosen.upgradedFrom, undefined);
     assert.match(chosen.choice.refusal!.message, /maximum context length is 1000 tokens/);
+  });
+});
+
+describe('routeForLevels', () => {
+  const long = buildRuntimeView(
+    parseConfiguration(
+      `
+providers:
+  openai: { kind: openai, base_url: https://api.openai.com/v1, credential: { env: KEY } }
+models:
+  three: { fallback: [{ provider: openai, model: a }, { provider: openai, model: b }, { provider: openai, model: c }] }
+  five: { fallback: [{ provider: openai, model: a }, { provider: openai, model: b }, { provider: openai, model: c }, { provider: openai, model: d }, { provider: openai, model: e }] }
+`,
+      {},
+    ),
+    { environment: { KEY: 'k' } },
+  );
+  const three = long.models.get('three')!;
+  const five = long.models.get('five')!;
+
+  test('a short chain keeps exactly the usable levels, renumbered, and every such part has a cluster', () => {
+    const middle = routeForLevels(three, [0, 2]);
+    assert.equal(middle.cluster, 'model_three__levels_0_2');
+    assert.deepEqual(middle.targets.map((target) => [target.id, target.priority]), [['three#0', 0], ['three#2', 1]]);
+    assert.equal(routeForLevels(three, [0, 1, 2]), three, 'all levels: the chain itself');
+    assert.equal(routeForLevels(three, [0, 2]), middle, 'built once');
+    assert.deepEqual(routeVariants(three).map((route) => route.cluster), ['model_three', 'model_three__levels_0', 'model_three__levels_1', 'model_three__levels_0_1', 'model_three__levels_2', 'model_three__levels_0_2', 'model_three__levels_1_2']);
+  });
+
+  test('a long chain keeps every level from the first usable one', () => {
+    assert.equal(routeForLevels(five, [1, 3]).cluster, 'model_five__levels_1_2_3_4');
+    assert.equal(routeVariants(five).length, 5);
+    assert.ok(routeVariants(five).some((route) => route.cluster === routeForLevels(five, [3]).cluster));
   });
 });
