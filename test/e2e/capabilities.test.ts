@@ -4,6 +4,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { get_encoding } from 'tiktoken';
 import { startGateway, type GatewayHarness } from '../support/gateway-harness.js';
+import { startMockAnthropicUpstream, type MockAnthropicUpstream } from '../support/mock-anthropic-upstream.js';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
 
 /**
@@ -12,6 +13,7 @@ import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/moc
  * cannot take a request is skipped rather than tried.
  */
 const PROVIDER_KEY = 'sk-provider-capabilities';
+const ANTHROPIC_KEY = 'sk-ant-provider-capabilities';
 const TEXT_ONLY = { context_window: 4096, max_output_tokens: 1024, tools: true, vision: false, json_schema: true, reasoning: false };
 const EVERYTHING = { context_window: 1_000_000, max_output_tokens: 8192, tools: true, vision: true, json_schema: true, reasoning: true };
 const IMAGE = { type: 'image_url' as const, image_url: { url: 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==' } };
@@ -19,25 +21,31 @@ const TOOL = { type: 'function' as const, function: { name: 'lookup', parameters
 
 describe('capabilities and context windows', () => {
   let upstream: MockOpenAIUpstream;
+  let anthropicUpstream: MockAnthropicUpstream;
   let gateway: GatewayHarness;
   let client: OpenAI;
 
   before(async () => {
     upstream = await startMockOpenAIUpstream({ expectedKey: PROVIDER_KEY });
+    anthropicUpstream = await startMockAnthropicUpstream({ expectedKey: ANTHROPIC_KEY });
     gateway = await startGateway({
-      providers: { mock: { kind: 'openai', base_url: `http://127.0.0.1:${upstream.port}/v1`, credential: { env: 'MOCK_KEY' } } },
+      providers: {
+        mock: { kind: 'openai', base_url: `http://127.0.0.1:${upstream.port}/v1`, credential: { env: 'MOCK_KEY' } },
+        anthropic: { kind: 'anthropic', base_url: `http://127.0.0.1:${anthropicUpstream.port}/v1`, credential: { env: 'ANTHROPIC_KEY' } },
+      },
       models: {
         'text-only': { provider: 'mock', model: 'text-model' },
         chain: { fallback: [{ provider: 'mock', model: 'no-tools-model' }, { provider: 'mock', model: 'big-model' }] },
         short: { provider: 'mock', model: 'text-model', context_policy: { upgrade: 'long' } },
         long: { provider: 'mock', model: 'big-model' },
+        'claude-then-gpt': { fallback: [{ provider: 'anthropic', model: 'claude-haiku-4-5' }, { provider: 'mock', model: 'big-model' }] },
       },
       capabilities: {
         'mock/text-model': TEXT_ONLY,
         'mock/no-tools-model': { ...EVERYTHING, tools: false },
         'mock/big-model': EVERYTHING,
       },
-      environment: { MOCK_KEY: PROVIDER_KEY },
+      environment: { MOCK_KEY: PROVIDER_KEY, ANTHROPIC_KEY },
     });
     client = new OpenAI({ apiKey: 'unused', baseURL: gateway.baseURL, maxRetries: 0 });
   });
@@ -45,6 +53,7 @@ describe('capabilities and context windows', () => {
   after(async () => {
     await gateway?.stop();
     await upstream?.close();
+    await anthropicUpstream?.close();
   });
 
   async function refusal(request: Promise<unknown>): Promise<InstanceType<typeof OpenAI.BadRequestError>> {
@@ -96,6 +105,16 @@ describe('capabilities and context windows', () => {
     // Without tools the first level serves it, as before.
     const plain = await client.chat.completions.create({ model: 'chain', messages: [{ role: 'user', content: 'hi' }] });
     assert.match(plain.model, /^no-tools-model/);
+  });
+
+  test('a level whose provider cannot honour a parameter is skipped, not failed with a 500', async () => {
+    const sent = upstream.requests.length;
+    const anthropicSent = anthropicUpstream.requests.length;
+    // Anthropic has no logprobs: its level cannot serve this request, and the next one does.
+    const completion = await client.chat.completions.create({ model: 'claude-then-gpt', logprobs: true, messages: [{ role: 'user', content: 'hi' }] });
+    assert.match(completion.model, /^big-model/);
+    assert.equal(anthropicUpstream.requests.length, anthropicSent, 'nothing was sent to Anthropic');
+    assert.deepEqual(upstream.requests.slice(sent).map((request) => request.json?.model), ['big-model']);
   });
 
   test('upgrade: a prompt too long for its model goes to the configured larger model', async () => {
