@@ -8,6 +8,10 @@ import { contextLengthExceeded, mayExceedWindow, outputBound } from '../../src/c
 import { parseConfiguration } from '../../src/config/load.js';
 import { buildRuntimeView, type ModelRoute, type TargetRuntime } from '../../src/config/runtime.js';
 import { GatewayError } from '../../src/errors.js';
+import { choiceInput } from '../../src/capabilities/choice-input.js';
+import { chatCompletionsEndpoint } from '../../src/endpoints/chat-completions-endpoint.js';
+import { countTokensEndpoint } from '../../src/endpoints/count-tokens-endpoint.js';
+import { createProviderRegistry } from '../../src/providers/registry.js';
 
 const SMALL: ModelCapabilities = { context_window: 1000, max_output_tokens: 300, tools: false, vision: true, json_schema: true, reasoning: false };
 const LARGE: ModelCapabilities = { context_window: 100000, max_output_tokens: 4000, tools: true, vision: true, json_schema: true, reasoning: true };
@@ -187,5 +191,40 @@ models:
     assert.equal(routeForLevels(five, [1, 3]).cluster, 'model_five__levels_1_2_3_4');
     assert.equal(routeVariants(five).length, 5);
     assert.ok(routeVariants(five).some((route) => route.cluster === routeForLevels(five, [3]).cluster));
+  });
+});
+
+describe('chooseTargets at the real endpoints', () => {
+  const mixed = buildRuntimeView(
+    parseConfiguration(
+      `
+providers:
+  anthropic: { kind: anthropic, base_url: https://api.anthropic.com/v1, credential: { env: KEY } }
+  openai: { kind: openai, base_url: https://api.openai.com/v1, credential: { env: KEY } }
+models:
+  claude-then-gpt: { fallback: [{ provider: anthropic, model: claude-3-5-haiku }, { provider: openai, model: gpt-4o-mini }] }
+`,
+      {},
+    ),
+    { environment: { KEY: 'k' } },
+  );
+  const dependencies = { registry: createProviderRegistry(), capabilities: { of: () => undefined }, tokenCounter: { count: async () => 0 } };
+
+  test('count_tokens: a later level that cannot take it is skipped, not a 500', () => {
+    const route = mixed.models.get('claude-then-gpt')!;
+    const call = countTokensEndpoint.parse(Buffer.from(JSON.stringify({ model: 'claude-then-gpt', messages: [{ role: 'user', content: 'hi' }] })), { 'anthropic-version': '2023-06-01' });
+    const choice = chooseTargets(choiceInput(dependencies, countTokensEndpoint, call, route, 100, 'anthropic'));
+    assert.ok(!(choice instanceof Promise));
+    assert.deepEqual(choice.usable.map((target) => target.provider.kind), ['anthropic']);
+    assert.equal(choice.skipped.get(route.targets[1]!.id)?.code, 'unsupported_endpoint');
+  });
+
+  test('chat: a level whose provider cannot honour a parameter is skipped with its 400', () => {
+    const route = mixed.models.get('claude-then-gpt')!;
+    const request = chatCompletionsEndpoint.parse(Buffer.from(JSON.stringify({ model: 'claude-then-gpt', logprobs: true, messages: [{ role: 'user', content: 'hi' }] })), {});
+    const choice = chooseTargets(choiceInput(dependencies, chatCompletionsEndpoint, request, route, 100, 'openai'));
+    assert.ok(!(choice instanceof Promise));
+    assert.deepEqual(choice.usable.map((target) => target.provider.kind), ['openai']);
+    assert.equal(choice.skipped.get(route.targets[0]!.id)?.param, 'logprobs');
   });
 });
