@@ -24,13 +24,19 @@ export interface TargetChoiceInput {
   format: ClientFormat;
 }
 
+/** A target that cannot serve a request, and why (the 400 the client would get from it). */
+export interface SkippedTarget {
+  readonly target: TargetRuntime;
+  readonly reason: GatewayError;
+}
+
 /** The targets of a route that can serve a request, each with its provider request written. */
 export interface TargetChoice {
   /** In chain order; empty when no target can serve the request. */
   readonly usable: readonly TargetRuntime[];
   readonly prepared: Map<string, UpstreamRequest>;
   /** Targets that cannot serve it, with why: the chain's first reason is the refusal when none can. */
-  readonly skipped: ReadonlyMap<string, GatewayError>;
+  readonly skipped: ReadonlyMap<string, SkippedTarget>;
   /** The refusal for the client when no target can serve the request. */
   readonly refusal: GatewayError | undefined;
   /** Every target was skipped only because the request is too long for it (an upgrade can help). */
@@ -51,7 +57,7 @@ export function chooseTargets(input: TargetChoiceInput): TargetChoice | Promise<
   const { route, needs, capabilities } = input;
   const candidates = route.targets.filter((target) => target.provider.unavailableReason === undefined);
   const prepared = new Map<string, UpstreamRequest>();
-  const skipped = new Map<string, GatewayError>();
+  const skipped = new Map<string, SkippedTarget>();
   /** Targets whose window the cheap bound cannot vouch for, with their output bound. */
   const toCount: Array<{ target: TargetRuntime; capabilities: ModelCapabilities; output: number }> = [];
   for (const target of candidates) {
@@ -59,7 +65,7 @@ export function chooseTargets(input: TargetChoiceInput): TargetChoice | Promise<
     if (described !== undefined) {
       const missing = checkCapabilities(needs!, described, route.alias);
       if (missing !== undefined) {
-        skipped.set(target.id, missing);
+        skipped.set(target.id, { target, reason: missing });
         continue;
       }
     }
@@ -67,7 +73,7 @@ export function chooseTargets(input: TargetChoiceInput): TargetChoice | Promise<
       prepared.set(target.id, input.prepare(target));
     } catch (thrown) {
       if (!(thrown instanceof GatewayError)) throw thrown;
-      skipped.set(target.id, thrown);
+      skipped.set(target.id, { target, reason: thrown });
       continue;
     }
     if (described !== undefined) {
@@ -81,15 +87,15 @@ export function chooseTargets(input: TargetChoiceInput): TargetChoice | Promise<
       const tooLong = contextLengthExceeded(promptTokens, output, described, input.format);
       if (tooLong === undefined) continue;
       prepared.delete(target.id);
-      skipped.set(target.id, tooLong);
+      skipped.set(target.id, { target, reason: tooLong });
     }
     return result(candidates, prepared, skipped);
   });
 }
 
-function result(candidates: readonly TargetRuntime[], prepared: Map<string, UpstreamRequest>, skipped: Map<string, GatewayError>): TargetChoice {
+function result(candidates: readonly TargetRuntime[], prepared: Map<string, UpstreamRequest>, skipped: Map<string, SkippedTarget>): TargetChoice {
   const usable = candidates.filter((target) => !skipped.has(target.id));
-  const reasons = [...skipped.values()];
+  const reasons = [...skipped.values()].map((skip) => skip.reason);
   return {
     usable,
     prepared,

@@ -1,6 +1,6 @@
 import type { ModelRoute, TargetRuntime } from '../config/runtime.js';
 import type { AnyEndpoint } from '../endpoints/endpoint.js';
-import type { GatewayError } from '../errors.js';
+import type { SkippedTarget } from '../capabilities/choose-targets.js';
 import type { UpstreamRequest } from '../providers/provider-adapter.js';
 
 /**
@@ -35,7 +35,7 @@ export interface RequestContext {
    * serve it (routeForLevels), so only a member of a balanced level (or a level of a very long
    * chain) can be one of these; the attempt processor then refuses to write its request.
    */
-  readonly skipped?: ReadonlyMap<string, GatewayError>;
+  readonly skipped?: ReadonlyMap<string, SkippedTarget>;
 }
 
 export interface AttemptRecord {

@@ -96,8 +96,8 @@ describe('chooseTargets', () => {
     const choice = await chooseTargets(input(chain, { counted, promptUpperBound: 5000 }));
     assert.equal(counted.length, 1);
     assert.deepEqual(choice.usable.map((target) => target.model), ['large']);
-    assert.equal(choice.skipped.get('chain#0')?.code, 'context_length_exceeded');
-    assert.match(choice.skipped.get('chain#0')!.message, /maximum context length is 1000 tokens\. However, you requested 1050 tokens \(950 in the messages, 100 in the completion\)/);
+    assert.equal(choice.skipped.get('chain#0')?.reason.code, 'context_length_exceeded');
+    assert.match(choice.skipped.get('chain#0')!.reason.message, /maximum context length is 1000 tokens\. However, you requested 1050 tokens \(950 in the messages, 100 in the completion\)/);
     assert.deepEqual([...choice.prepared.keys()], ['chain#1']);
   });
 
@@ -117,7 +117,7 @@ describe('chooseTargets', () => {
     assert.ok(!(none instanceof Promise));
     assert.deepEqual(none.usable, []);
     assert.equal(none.refusal?.code, 'unsupported_capability', "the first level's reason");
-    assert.equal(none.skipped.get('chain#1'), refused);
+    assert.equal(none.skipped.get('chain#1')?.reason, refused);
     assert.equal(none.tooLongForAll, false);
   });
 
@@ -216,7 +216,7 @@ models:
     const choice = chooseTargets(choiceInput(dependencies, countTokensEndpoint, call, route, 100, 'anthropic'));
     assert.ok(!(choice instanceof Promise));
     assert.deepEqual(choice.usable.map((target) => target.provider.kind), ['anthropic']);
-    assert.equal(choice.skipped.get(route.targets[1]!.id)?.code, 'unsupported_endpoint');
+    assert.equal(choice.skipped.get(route.targets[1]!.id)?.reason.code, 'unsupported_endpoint');
   });
 
   test('chat: a level whose provider cannot honour a parameter is skipped with its 400', () => {
@@ -225,6 +225,6 @@ models:
     const choice = chooseTargets(choiceInput(dependencies, chatCompletionsEndpoint, request, route, 100, 'openai'));
     assert.ok(!(choice instanceof Promise));
     assert.deepEqual(choice.usable.map((target) => target.provider.kind), ['openai']);
-    assert.equal(choice.skipped.get(route.targets[0]!.id)?.param, 'logprobs');
+    assert.equal(choice.skipped.get(route.targets[0]!.id)?.reason.param, 'logprobs');
   });
 });

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { get_encoding } from 'tiktoken';
-import { startGateway, type GatewayHarness } from '../support/gateway-harness.js';
+import { startGateway, waitFor, type GatewayHarness } from '../support/gateway-harness.js';
 import { startMockAnthropicUpstream, type MockAnthropicUpstream } from '../support/mock-anthropic-upstream.js';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
 
@@ -102,6 +102,12 @@ describe('capabilities and context windows', () => {
     const received = upstream.requests.slice(sent);
     assert.deepEqual(received.map((request) => request.json?.model), ['big-model'], 'one request, to the second level only');
     assert.ok(Array.isArray(received[0]!.json?.tools), 'with its tools');
+    // The request's log line names the level it skipped, and why.
+    const id = (await client.chat.completions.create({ model: 'chain', tools: [TOOL], messages: [{ role: 'user', content: 'again' }] }).withResponse()).response.headers.get('x-request-id');
+    await waitFor('the request log line', () => gateway.sidecarLogLines().some((line) => line.event === 'request' && line.request_id === id));
+    const line = gateway.sidecarLogLines().find((entry) => entry.event === 'request' && entry.request_id === id)!;
+    assert.deepEqual(line.skipped, ['mock/no-tools-model: unsupported_capability']);
+    assert.deepEqual(line.attempts, ['mock/big-model']);
     // Without tools the first level serves it, as before.
     const plain = await client.chat.completions.create({ model: 'chain', messages: [{ role: 'user', content: 'hi' }] });
     assert.match(plain.model, /^no-tools-model/);

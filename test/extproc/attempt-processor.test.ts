@@ -48,7 +48,8 @@ const attributes = (targetId: string, requestId = 'req-1') => ({
 describe('AttemptProcessor', () => {
   test('a target the router found unable to serve the request is never written: the attempt fails instead', () => {
     const { processor, context, targetId } = setup();
-    (context as { skipped?: Map<string, GatewayError> }).skipped = new Map([[targetId, new GatewayError({ status: 400, code: 'unsupported_capability', message: 'no tools' })]]);
+    const target = context.route.targets[0]!;
+    (context as { skipped?: Map<string, unknown> }).skipped = new Map([[targetId, { target, reason: new GatewayError({ status: 400, code: 'unsupported_capability', message: 'no tools' }) }]]);
     assert.throws(
       () => processor.handle({ request: 'request_headers', request_headers: headers({ ':path': '/v1/chat/completions' }), attributes: attributes(targetId) }),
       /cannot serve this request \(unsupported_capability\); not sent/,
