@@ -44,6 +44,7 @@ import type { TargetPauses } from '../resilience/target-pauses.js';
 import type { Capabilities } from '../capabilities/create-capabilities.js';
 import { chooseRoute, type RouteChoice } from '../capabilities/choose-route.js';
 import { choiceInput } from '../capabilities/choice-input.js';
+import { countAfterAuthentication } from '../capabilities/count-after-authentication.js';
 
 export interface RouterProcessorDependencies {
   /** The current runtime view; read once per request so a reload never changes a request midway. */
@@ -284,7 +285,9 @@ export class RouterProcessor implements StreamProcessor {
       if (localAnswer === undefined) {
         // Every target is checked and translated now: what none can serve is refused with a 400 before
         // anything is sent, and Envoy is handed the chain from the first level that can serve it.
-        const chosen = chooseRoute(view, route, (candidate) => choiceInput(this.#dependencies, endpoint, request, candidate, bounds.promptTokens, this.#clientFormat));
+        const { governance, tokenCounter } = this.#dependencies;
+        const counting = { ...this.#dependencies, tokenCounter: countAfterAuthentication(() => governance.identify(this.#credential), tokenCounter) };
+        const chosen = chooseRoute(view, route, (candidate) => choiceInput(counting, endpoint, request, candidate, bounds.promptTokens, this.#clientFormat));
         if (!(chosen instanceof Promise)) return this.#admitChosen(chosen, endpoint, request, bounds, model);
         return chosen.then(
           (resolved) => this.#admitChosen(resolved, endpoint, request, bounds, model!),

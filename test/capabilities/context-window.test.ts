@@ -9,6 +9,7 @@ import { parseConfiguration } from '../../src/config/load.js';
 import { buildRuntimeView, type ModelRoute, type TargetRuntime } from '../../src/config/runtime.js';
 import { GatewayError } from '../../src/errors.js';
 import { choiceInput } from '../../src/capabilities/choice-input.js';
+import { countAfterAuthentication } from '../../src/capabilities/count-after-authentication.js';
 import { chatCompletionsEndpoint } from '../../src/endpoints/chat-completions-endpoint.js';
 import { countTokensEndpoint } from '../../src/endpoints/count-tokens-endpoint.js';
 import { createProviderRegistry } from '../../src/providers/registry.js';
@@ -226,5 +227,23 @@ models:
     assert.ok(!(choice instanceof Promise));
     assert.deepEqual(choice.usable.map((target) => target.provider.kind), ['openai']);
     assert.equal(choice.skipped.get(route.targets[0]!.id)?.reason.param, 'logprobs');
+  });
+});
+
+describe('countAfterAuthentication', () => {
+  test('counts only once the caller is identified; a refusal is passed on and nothing is counted', async () => {
+    const counted: string[] = [];
+    const counter = { count: async (text: string) => (counted.push(text), text.length) };
+    assert.equal(await countAfterAuthentication(() => undefined, counter).count('open'), 4);
+    assert.equal(await countAfterAuthentication(() => Promise.resolve({ alias: 'team' }), counter).count('known'), 5);
+    const refusal = new GatewayError({ status: 401, code: 'invalid_api_key', message: 'no' });
+    await assert.rejects(countAfterAuthentication(() => Promise.reject(refusal), counter).count('stranger'), (error) => error === refusal);
+    assert.deepEqual(counted, ['open', 'known']);
+  });
+
+  test('identify is asked only when something is counted', () => {
+    let asked = 0;
+    countAfterAuthentication(() => (asked++, undefined), { count: async () => 0 });
+    assert.equal(asked, 0);
   });
 });

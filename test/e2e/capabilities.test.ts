@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { get_encoding } from 'tiktoken';
+import { hashKeySecret } from '../../src/governance/key-secret.js';
 import { startGateway, waitFor, type GatewayHarness } from '../support/gateway-harness.js';
 import { startMockAnthropicUpstream, type MockAnthropicUpstream } from '../support/mock-anthropic-upstream.js';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
@@ -149,5 +150,37 @@ describe('capabilities and context windows', () => {
     assert.equal(body.error.type, 'invalid_request_error');
     assert.match(body.error.message, /does not take images, and messages\.0\.content\.1 is one/);
     assert.equal(upstream.requests.length, sent, 'the provider received nothing');
+  });
+});
+
+describe('the context window check on a gateway with keys', () => {
+  let upstream: MockOpenAIUpstream;
+  let gateway: GatewayHarness;
+  const SECRET = 'sk-gw-capabilities-0123456789';
+
+  before(async () => {
+    upstream = await startMockOpenAIUpstream({ expectedKey: PROVIDER_KEY });
+    gateway = await startGateway({
+      providers: { mock: { kind: 'openai', base_url: `http://127.0.0.1:${upstream.port}/v1`, credential: { env: 'MOCK_KEY' } } },
+      models: { 'text-only': { provider: 'mock', model: 'text-model' } },
+      capabilities: { 'mock/text-model': TEXT_ONLY },
+      environment: { MOCK_KEY: PROVIDER_KEY },
+      governance: { mode: 'closed' },
+      keys: [{ alias: 'team', hash: hashKeySecret(SECRET) }],
+    });
+  });
+
+  after(async () => {
+    await gateway?.stop();
+    await upstream?.close();
+  });
+
+  test('a prompt that must be counted is counted only for a known key: a stranger gets the 401', async () => {
+    const request = { model: 'text-only', max_tokens: 100, messages: [{ role: 'user' as const, content: 'word '.repeat(6000) }] };
+    const stranger = new OpenAI({ apiKey: 'sk-gw-unknown-0123456789', baseURL: gateway.baseURL, maxRetries: 0 });
+    await assert.rejects(stranger.chat.completions.create(request), (error: unknown) => error instanceof OpenAI.AuthenticationError);
+    const member = new OpenAI({ apiKey: SECRET, baseURL: gateway.baseURL, maxRetries: 0 });
+    await assert.rejects(member.chat.completions.create(request), (error: unknown) => error instanceof OpenAI.BadRequestError && error.code === 'context_length_exceeded');
+    assert.equal(upstream.requests.length, 0, 'the provider received nothing');
   });
 });
