@@ -284,9 +284,9 @@ export class RouterProcessor implements StreamProcessor {
       const bounds = endpoint.admissionBounds(request, body.length);
       if (localAnswer === undefined) {
         // Every target is checked and translated now: what none can serve is refused with a 400 before
-        // anything is sent, and Envoy is handed the chain from the first level that can serve it.
-        const { governance, tokenCounter } = this.#dependencies;
-        const counting = { ...this.#dependencies, tokenCounter: countAfterAuthentication(() => governance.identify(this.#credential), tokenCounter) };
+        // anything is sent, and Envoy is handed only the levels of the chain that can serve it.
+        const { registry, capabilities, governance, tokenCounter } = this.#dependencies;
+        const counting = { registry, capabilities, tokenCounter: countAfterAuthentication(() => governance.identify(this.#credential), tokenCounter) };
         const chosen = chooseRoute(view, route, (candidate) => choiceInput(counting, endpoint, request, candidate, bounds.promptTokens, this.#clientFormat));
         if (!(chosen instanceof Promise)) return this.#admitChosen(chosen, endpoint, request, bounds, model);
         return chosen.then(
@@ -308,6 +308,8 @@ export class RouterProcessor implements StreamProcessor {
 
   /** Admits a request whose targets are chosen (or refuses it, when none can serve it), then forwards it. */
   #admitChosen(chosen: RouteChoice, endpoint: AnyEndpoint, request: unknown, bounds: AdmissionBounds, model: string): ProcessingResponse | Promise<ProcessingResponse> {
+    // The stream ended while the prompt was counted: nothing is admitted (a reservation would be left held), nothing goes on.
+    if (this.#closed) return continueRequestBody();
     try {
       const { route, choice } = chosen;
       if (choice.refusal !== undefined) return this.#refuse(choice.refusal, model);
