@@ -28,7 +28,7 @@ export function checkCapabilities(needs: RequestNeeds, capabilities: ModelCapabi
       code: 'unsupported_capability',
       type: 'invalid_request_error',
       param: path,
-      message: `Model '${model}' does not take ${TAKES[capability]}, and ${path} is one. Remove it, or use a model that takes ${TAKES[capability]}.`,
+      message: `Model '${model}' does not take ${TAKES[capability]}: remove ${path}, or use a model that does.`,
       retryable: false,
     });
   }

@@ -61,7 +61,7 @@ describe('checkCapabilities', () => {
       assert.equal(error.code, 'unsupported_capability');
       assert.equal(error.type, 'invalid_request_error');
       assert.equal(error.param, path);
-      assert.equal(error.message, `Model 'small' does not take ${words}, and ${path} is one. Remove it, or use a model that takes ${words}.`);
+      assert.equal(error.message, `Model 'small' does not take ${words}: remove ${path}, or use a model that does.`);
     });
   }
 
