@@ -23,6 +23,7 @@ import type { GovernanceStore } from './stores/governance-store.js';
 import { decideAccess } from './governance/access-mode.js';
 import { createPricing, DEFAULT_PRICE_TABLE_PATH, loadPriceTableFile } from './pricing/create-pricing.js';
 import { unpricedModels } from './pricing/unpriced-models.js';
+import { createCapabilities, DEFAULT_CAPABILITY_TABLE_PATH, loadCapabilityTableFile, type Capabilities } from './capabilities/create-capabilities.js';
 import { readCredential } from './config/read-credential.js';
 import { createTokenCounter } from './gateway/token-counter.js';
 import { durationMilliseconds } from './config/duration.js';
@@ -57,6 +58,8 @@ export interface StartOptions {
   logger?: Logger;
   /** The price table; defaults to config/prices.yaml in the package. */
   priceTablePath?: string;
+  /** The capability table; defaults to config/capabilities.yaml in the package. */
+  capabilityTablePath?: string;
 }
 
 export async function startGateway(options: StartOptions): Promise<GatewayHandle> {
@@ -73,6 +76,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     if (!registry.has(provider.kind)) throw new StartupError(`provider ${provider.name}: kind ${provider.kind} is not supported yet (${options.configPath}).`);
   }
   const priceTable = loadPriceTableFile(options.priceTablePath ?? DEFAULT_PRICE_TABLE_PATH);
+  const capabilities = describeCapabilities(loadCapabilityTableFile(options.capabilityTablePath ?? DEFAULT_CAPABILITY_TABLE_PATH), configuration, view);
   const adminKey = readCredential(configuration.governance.admin_key, options.environment, 'governance.admin_key');
 
   // Long generations can stream for many minutes; entries normally go when the request ends.
@@ -142,7 +146,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     createProcessor: (phase) =>
       phase === 'attempt'
         ? new AttemptProcessor({ store, registry, now, clock: Date.now, pauses, backOff, onPause, logger })
-        : new RouterProcessor({ view: () => view, store, registry, endpoints, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses }),
+        : new RouterProcessor({ view: () => view, store, registry, endpoints, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses, capabilities }),
   });
   let healthy = true;
   metrics.openAccess.set(access.open ? 1 : 0);
@@ -306,3 +310,12 @@ export async function main(): Promise<void> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) void main();
+
+/** Each target's capabilities; an override that half-describes an unknown model stops the start, naming it. */
+function describeCapabilities(...args: Parameters<typeof createCapabilities>): Capabilities {
+  try {
+    return createCapabilities(...args);
+  } catch (error) {
+    throw new StartupError((error as Error).message);
+  }
+}

@@ -70,6 +70,11 @@ function crossReferenceProblems(configuration: Configuration): string[] {
     if (model.provider !== undefined && configuration.providers[model.provider] === undefined) {
       problems.push(`models.${alias}.provider: no provider named "${model.provider}" is declared under providers`);
     }
+    if (typeof model.context_policy === 'object') {
+      const upgrade = model.context_policy.upgrade;
+      if (configuration.models[upgrade] === undefined) problems.push(`models.${alias}.context_policy.upgrade: no model named "${upgrade}" is declared under models`);
+      else if (upgrade === alias) problems.push(`models.${alias}.context_policy.upgrade: a model cannot upgrade to itself`);
+    }
     (model.fallback ?? []).forEach((level, index) => {
       const targets = 'balance' in level ? level.balance.map((target, inner) => [target, `models.${alias}.fallback.${index}.balance.${inner}`] as const) : [[level, `models.${alias}.fallback.${index}`] as const];
       for (const [target, path] of targets) {

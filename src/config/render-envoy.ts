@@ -1,3 +1,4 @@
+import { routeVariants } from '../capabilities/route-for-levels.js';
 import { stringify } from 'yaml';
 import { hasAttemptProcessor, type ModelRoute, type RuntimeView, type TargetRuntime } from './runtime.js';
 import { durationMilliseconds } from './duration.js';
@@ -145,7 +146,12 @@ export function buildEnvoyBootstrap(view: RuntimeView): Record<string, unknown> 
         },
         metricsListener(view),
       ],
-      clusters: [sidecarCluster(view), adminCluster(view), ...[...view.models.values()].map((route) => modelCluster(view, route))],
+      clusters: [
+        sidecarCluster(view),
+        adminCluster(view),
+        // A chain also gets a cluster per combination of its levels, for requests some levels cannot serve (routeForLevels).
+        ...[...view.models.values()].flatMap((route) => routeVariants(route).map((variant) => modelCluster(view, variant))),
+      ],
     },
   };
 }

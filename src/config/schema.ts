@@ -64,6 +64,13 @@ export const modelSchema = z
     fallback: z.array(levelSchema).min(1).optional(),
     /** Shown in /v1/models as owned_by; defaults to the first target's provider. */
     owned_by: z.string().optional(),
+    /**
+     * A request too long for every target's context window: "refuse" (400 context_length_exceeded),
+     * or { upgrade: <alias> } to serve it with that (larger-context) model instead.
+     */
+    context_policy: z
+      .union([z.literal('refuse'), z.strictObject({ upgrade: z.string().min(1) })], { error: 'expected "refuse" or { upgrade: <model alias> }' })
+      .default('refuse'),
   })
   .superRefine((model, context) => {
     const single = model.provider !== undefined || model.model !== undefined;
@@ -202,6 +209,16 @@ export const priceOverrideSchema = z.strictObject({
   max_output_tokens: z.number().int().positive().optional(),
 });
 
+/** A capability override, field by field over config/capabilities.yaml (a model absent there needs all six). */
+export const capabilityOverrideSchema = z.strictObject({
+  context_window: z.number().int().positive().optional(),
+  max_output_tokens: z.number().int().positive().optional(),
+  tools: z.boolean().optional(),
+  vision: z.boolean().optional(),
+  json_schema: z.boolean().optional(),
+  reasoning: z.boolean().optional(),
+});
+
 export const configurationSchema = z.strictObject({
   listener: z
     .strictObject({
@@ -257,6 +274,11 @@ export const configurationSchema = z.strictObject({
    * provider's name in this file (or its kind, for every provider of that kind).
    */
   prices: z.record(z.string().regex(/^[a-z0-9][a-z0-9_.-]*\/.+$/, 'expected "<provider>/<model>"'), priceOverrideSchema).default({}),
+  /**
+   * Capabilities that replace or add to config/capabilities.yaml, keyed "<provider>/<model>"
+   * as prices are (the provider's name in this file, or its kind).
+   */
+  capabilities: z.record(z.string().regex(/^[a-z0-9][a-z0-9_.-]*\/.+$/, 'expected "<provider>/<model>"'), capabilityOverrideSchema).default({}),
   providers: z.record(name, providerSchema).refine((providers) => Object.keys(providers).length > 0, {
     message: 'declare at least one provider',
   }),
@@ -272,3 +294,4 @@ export type ResilienceConfiguration = z.infer<typeof resilienceSchema>;
 export type GovernanceConfiguration = z.infer<typeof governanceSchema>;
 export type KeyConfiguration = z.infer<typeof keySchema>;
 export type PriceOverride = z.infer<typeof priceOverrideSchema>;
+export type CapabilityOverride = z.infer<typeof capabilityOverrideSchema>;

@@ -1,3 +1,4 @@
+import { chatRequestNeeds } from '../capabilities/chat-request-needs.js';
 import { promptText } from '../gateway/estimate-usage.js';
 import { parseChatRequest } from '../gateway/parse-chat-request.js';
 import { prepareUpstreamRequest } from '../gateway/prepare-upstream-request.js';
@@ -22,6 +23,7 @@ export const chatCompletionsEndpoint: Endpoint<ChatCompletionRequest> = {
   includeUsage: (request) => request.stream === true && request.stream_options?.include_usage === true,
   admissionBounds: (request, bodyBytes) => ({ promptTokens: promptTokensUpperBound(request, bodyBytes), maxOutputTokens: requestedMaxOutputTokens(request) }),
   promptText,
+  needs: chatRequestNeeds,
   buildUpstream: prepareUpstreamRequest,
   // Every adapter speaks OpenAI's format back: passed through for OpenAI-compatible targets, translated for the others.
   responseHandling: (registry, kind) => registry.get(kind),

@@ -1,3 +1,4 @@
+import { GatewayError } from '../errors.js';
 import type { CountTokensRequest } from '../api/anthropic-messages/count-tokens-request.js';
 import { writeCountTokensResponse } from '../api/anthropic-messages/count-tokens-response.js';
 import { messagesPromptText } from '../api/anthropic-messages/messages-prompt.js';
@@ -51,8 +52,9 @@ export const countTokensEndpoint: Endpoint<CountTokensCall> = {
   buildUpstream(registry, call, target) {
     usableAdapter(registry, target);
     if (target.provider.kind !== 'anthropic') {
-      // The router answers these itself (localAnswer); a fallback attempt to such a target has nothing to send.
-      throw new Error(`count_tokens cannot be forwarded to a ${target.provider.kind} provider`);
+      // The router answers these itself (localAnswer) when such a target comes first; as a later level
+      // of a chain it cannot serve the request, and a 400 lets the router skip it (chooseTargets).
+      throw new GatewayError({ status: 400, code: 'unsupported_endpoint', message: `count_tokens cannot be forwarded to a ${target.provider.kind} provider.`, retryable: false });
     }
     return buildAnthropicMessagesRequest(call.request, { version: call.anthropicVersion, beta: call.anthropicBeta }, attemptTargetOf(target), 'messages/count_tokens');
   },

@@ -2,6 +2,7 @@ import type { TargetRuntime } from '../config/runtime.js';
 import type { ProviderKind } from '../config/schema.js';
 import type { ProviderAdapter, UpstreamRequest } from '../providers/provider-adapter.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import type { RequestNeeds } from '../capabilities/request-needs.js';
 
 /**
  * The client formats the gateway speaks. Each has its own error body (refusals, Envoy's
@@ -59,6 +60,8 @@ export interface Endpoint<Request = unknown> extends EndpointLocation {
   admissionBounds(request: Request, bodyBytes: number): AdmissionBounds;
   /** The text a provider turns into prompt tokens, for the tokenizer (cut-short streams, context checks). */
   promptText(request: Request): string;
+  /** What the request needs of its model (tools, images, ...), checked against each target's capabilities; absent: nothing is checked. */
+  needs?(request: Request): RequestNeeds;
   /**
    * One attempt's provider request (path, headers without credentials, body). Throws a
    * GatewayError (400) when the target cannot honour the request.

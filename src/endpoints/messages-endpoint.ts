@@ -1,3 +1,4 @@
+import { messagesRequestNeeds } from '../capabilities/messages-request-needs.js';
 import type { MessagesRequest } from '../api/anthropic-messages/messages-request.js';
 import { messagesMediaBlocks, messagesPromptText } from '../api/anthropic-messages/messages-prompt.js';
 import { parseMessagesRequest } from '../api/anthropic-messages/parse-messages-request.js';
@@ -49,6 +50,7 @@ export const messagesEndpoint: Endpoint<MessagesCall> = {
   includeUsage: () => true,
   admissionBounds: (call, bodyBytes) => ({ promptTokens: bodyBytes + messagesMediaBlocks(call.request) * TOKENS_PER_IMAGE_BOUND, maxOutputTokens: call.request.max_tokens }),
   promptText: (call) => messagesPromptText(call.request),
+  needs: (call) => messagesRequestNeeds(call.request),
   buildUpstream(registry, call, target) {
     const adapter = usableAdapter(registry, target);
     if (target.provider.kind === 'anthropic') {

@@ -92,6 +92,9 @@ export class AttemptProcessor implements StreamProcessor {
     this.#target = target;
     const paused = this.#dependencies.pauses.remaining(target.id);
     if (paused > 0) throw new Error(`target ${target.id} is paused for ${Math.ceil(paused)} ms at its provider's request; not sent`);
+    // A target that cannot serve the request fails this attempt (Envoy then tries the next one) rather than being sent it.
+    const skipped = context.skipped?.get(target.id);
+    if (skipped !== undefined) throw new Error(`target ${target.id} cannot serve this request (${skipped.reason.code}); not sent`);
     const upstream = context.prepared.get(target.id) ?? context.endpoint.buildUpstream(this.#dependencies.registry, context.request, target);
     context.attempts.push({ target, startedAt: this.#dependencies.now() });
     const { logger } = this.#dependencies;

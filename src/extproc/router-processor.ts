@@ -14,7 +14,7 @@ import { modelAllowed } from '../governance/model-pattern.js';
 import type { VirtualKey } from '../governance/virtual-key.js';
 import type { Pricing } from '../governance/pricing.js';
 import type { EndpointRegistry } from '../endpoints/endpoint-registry.js';
-import type { AnyEndpoint, ClientFormat, LocalAnswer, ResponseHandling } from '../endpoints/endpoint.js';
+import type { AdmissionBounds, AnyEndpoint, ClientFormat, LocalAnswer, ResponseHandling } from '../endpoints/endpoint.js';
 import { isForwarded, type RoutedEndpoint } from '../endpoints/create-endpoint-registry.js';
 import { TOKEN_COUNT_ESTIMATE, TOKEN_COUNT_ESTIMATE_HEADER } from '../endpoints/count-tokens-endpoint.js';
 import { lastAttempt, type RequestContext } from '../gateway/request-context.js';
@@ -42,6 +42,10 @@ import { upstreamRequestMutation } from './upstream-request-mutation.js';
 import { IMMEDIATE_HEALTH_CHECK_FAIL_HEADER, TARGETS_PAUSED_HEADER } from './attempt-processor.js';
 import { retryAfterSeconds, routePausedFor } from '../resilience/route-pause.js';
 import type { TargetPauses } from '../resilience/target-pauses.js';
+import type { Capabilities } from '../capabilities/create-capabilities.js';
+import { chooseRoute, type RouteChoice } from '../capabilities/choose-route.js';
+import { choiceInput } from '../capabilities/choice-input.js';
+import { countAfterAuthentication } from '../capabilities/count-after-authentication.js';
 
 export interface RouterProcessorDependencies {
   /** The current runtime view; read once per request so a reload never changes a request midway. */
@@ -62,6 +66,8 @@ export interface RouterProcessorDependencies {
   pricing: Pricing;
   /** Targets whose provider asked for quiet (Retry-After): a model whose targets are all paused is answered 429. */
   pauses: TargetPauses;
+  /** Each target's context window and abilities (config/capabilities.yaml and overrides). */
+  capabilities: Capabilities;
 }
 
 /** Provider response headers that describe the gateway's provider account, not the client's request. */
@@ -276,17 +282,40 @@ export class RouterProcessor implements StreamProcessor {
       const route = resolveRoute(view, model);
       const primary = route.targets.find((target) => target.provider.unavailableReason === undefined)!;
       const localAnswer = endpoint.localAnswer?.(request, primary);
-      // Translating now refuses what the provider cannot honour with a 400, before anything is sent.
-      const prepared = new Map(localAnswer ? [] : [[primary.id, endpoint.buildUpstream(this.#dependencies.registry, request, primary)]]);
-      const admission = this.#dependencies.governance.admit({ credential: this.#credential, route, bounds: endpoint.admissionBounds(request, body.length) });
-      if (localAnswer !== undefined) {
-        if (admission === undefined) return this.#answerLocally(localAnswer, route.alias);
-        this.#lifecycle.admitting();
-        return admission.then(
-          (admitted) => (this.#lifecycle.admitted(admitted) ? this.#answerLocally(localAnswer, route.alias) : continueRequestBody()),
+      const bounds = endpoint.admissionBounds(request, body.length);
+      if (localAnswer === undefined) {
+        // Every target is checked and translated now: what none can serve is refused with a 400 before
+        // anything is sent, and Envoy is handed only the levels of the chain that can serve it.
+        const { registry, capabilities, governance, tokenCounter } = this.#dependencies;
+        const counting = { registry, capabilities, tokenCounter: countAfterAuthentication(() => governance.identify(this.#credential), tokenCounter) };
+        const chosen = chooseRoute(view, route, (candidate) => choiceInput(counting, endpoint, request, candidate, bounds.promptTokens, this.#clientFormat));
+        if (!(chosen instanceof Promise)) return this.#admitChosen(chosen, endpoint, request, bounds, model);
+        return chosen.then(
+          (resolved) => this.#admitChosen(resolved, endpoint, request, bounds, model!),
           (thrown: unknown) => this.#refuse(asGatewayError(thrown), model),
         );
       }
+      const admission = this.#dependencies.governance.admit({ credential: this.#credential, route, bounds });
+      if (admission === undefined) return this.#answerLocally(localAnswer, route.alias);
+      this.#lifecycle.admitting();
+      return admission.then(
+        (admitted) => (this.#lifecycle.admitted(admitted) ? this.#answerLocally(localAnswer, route.alias) : continueRequestBody()),
+        (thrown: unknown) => this.#refuse(asGatewayError(thrown), model),
+      );
+    } catch (thrown) {
+      return this.#refuse(asGatewayError(thrown), model);
+    }
+  }
+
+  /** Admits a request whose targets are chosen (or refuses it, when none can serve it), then forwards it. */
+  #admitChosen(chosen: RouteChoice, endpoint: AnyEndpoint, request: unknown, bounds: AdmissionBounds, model: string): ProcessingResponse | Promise<ProcessingResponse> {
+    // The stream ended while the prompt was counted: nothing is admitted (a reservation would be left held), nothing goes on.
+    if (this.#closed) return continueRequestBody();
+    try {
+      const { route, choice } = chosen;
+      if (choice.refusal !== undefined) return this.#refuse(choice.refusal, model);
+      if (chosen.upgradedFrom !== undefined) this.#dependencies.logger.info({ request_id: this.#requestId, model: chosen.upgradedFrom, upgraded_to: route.alias }, 'request too long for its model: upgraded by its context policy');
+      const admission = this.#dependencies.governance.admit({ credential: this.#credential, route, bounds });
       const context: RequestContext = {
         id: this.#requestId,
         traceId: this.#traceId,
@@ -297,7 +326,8 @@ export class RouterProcessor implements StreamProcessor {
         stream: endpoint.isStream(request),
         includeUsage: endpoint.isStream(request) && endpoint.includeUsage(request),
         attempts: [],
-        prepared,
+        prepared: choice.prepared,
+        skipped: choice.skipped,
       };
       if (admission === undefined) return this.#forward(context);
       this.#lifecycle.admitting();

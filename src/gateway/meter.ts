@@ -109,6 +109,8 @@ export function createMeter(dependencies: { metrics: GatewayMetrics; logger: Log
           stream: context.stream,
           outcome: outcome.cutShort ? 'cut_short' : 'completed',
           attempts: context.attempts.map((record) => `${record.target.provider.name}/${record.target.model}`),
+          // Targets of the chain that could not serve this request, never tried (capabilities, parameters, context window).
+          skipped: context.skipped?.size ? [...context.skipped.values()].map(({ target, reason }) => `${target.provider.name}/${target.model}: ${reason.code}`) : undefined,
           prompt_tokens: usage?.promptTokens ?? null,
           completion_tokens: usage?.completionTokens ?? null,
           total_tokens: usage?.totalTokens ?? null,

@@ -1,5 +1,6 @@
 import type { ModelRoute, TargetRuntime } from '../config/runtime.js';
 import type { AnyEndpoint } from '../endpoints/endpoint.js';
+import type { SkippedTarget } from '../capabilities/choose-targets.js';
 import type { UpstreamRequest } from '../providers/provider-adapter.js';
 
 /**
@@ -28,6 +29,13 @@ export interface RequestContext {
    * 400 before anything is sent); attempts reuse it instead of translating again.
    */
   readonly prepared: Map<string, UpstreamRequest>;
+  /**
+   * Targets that cannot serve this request (a capability it lacks, a parameter it cannot
+   * honour, a context window too small), with why. Envoy is handed only the levels that can
+   * serve it (routeForLevels), so only a member of a balanced level (or a level of a very long
+   * chain) can be one of these; the attempt processor then refuses to write its request.
+   */
+  readonly skipped?: ReadonlyMap<string, SkippedTarget>;
 }
 
 export interface AttemptRecord {

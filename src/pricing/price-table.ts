@@ -113,7 +113,8 @@ const SNAPSHOT_SUFFIXES: ReadonlyArray<readonly [RegExp, string]> = [
   [/(-\d+)-0$/, '$1'],
 ];
 
-function candidateNames(model: string): string[] {
+/** The names `model` is looked up under, in order (see lookupPrice); shared with the capability table. */
+export function candidateNames(model: string): string[] {
   const names = [model];
   const bare = model.startsWith('models/') ? model.slice('models/'.length) : model;
   if (bare !== model) names.push(bare);

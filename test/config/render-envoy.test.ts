@@ -70,8 +70,12 @@ models:
     assert.deepEqual(parse(text), JSON.parse(JSON.stringify(bootstrap)));
   });
 
-  test('one cluster per model, plus the sidecar and the admin interface behind the metrics listener', () => {
-    assert.deepEqual(clusters.map((cluster) => cluster.name), ['gateway_sidecar', 'envoy_admin', 'model_gpt', 'model_llama', 'model_chain']);
+  test('one cluster per model and per later level of a chain, plus the sidecar and the admin interface behind the metrics listener', () => {
+    assert.deepEqual(clusters.map((cluster) => cluster.name), ['gateway_sidecar', 'envoy_admin', 'model_gpt', 'model_llama', 'model_chain', 'model_chain__levels_0', 'model_chain__levels_1']);
+    // The chain's second level alone, as priority 0, with the same target id.
+    const tail = clusters.find((cluster) => cluster.name === 'model_chain__levels_1');
+    assert.deepEqual(tail.load_assignment.endpoints.map((level: any) => level.priority), [0]);
+    assert.equal(tail.load_assignment.endpoints[0].lb_endpoints[0].metadata.filter_metadata['llm_gateway'].target, 'chain#1');
     const metrics = bootstrap.static_resources.listeners[1];
     assert.equal(metrics.address.socket_address.port_value, 9902);
     const routes = metrics.filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes;

@@ -58,6 +58,8 @@ describe('Anthropic Messages through Envoy', () => {
       models: {
         claude: { provider: 'anthropic', model: 'claude-haiku-4-5' },
         gpt: { provider: 'openai', model: 'gpt-4o-mini' },
+        // Takes reasoning controls (config/capabilities.yaml); gpt-4o-mini does not.
+        reasoner: { provider: 'openai', model: 'o4-mini' },
         flash: { provider: 'gemini', model: 'gemini-2.5-flash' },
         'claude-or-gpt': { fallback: [{ provider: 'anthropic-down', model: 'claude-haiku-4-5' }, { provider: 'openai', model: 'gpt-4o-mini' }] },
       },
@@ -327,7 +329,7 @@ describe('Anthropic Messages through Envoy', () => {
     test('an image and a thinking budget become an image_url part and reasoning_effort', async () => {
       const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
       const message = await client.messages.create({
-        model: 'gpt',
+        model: 'reasoner',
         max_tokens: 16000,
         thinking: { type: 'enabled', budget_tokens: 10000 },
         messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: png } }, { type: 'text', text: 'What is this?' }] }],

@@ -10,6 +10,7 @@ import type { RequestContext } from '../../src/gateway/request-context.js';
 import { headers, processorDependencies, testView } from '../support/processor-fixtures.js';
 import { parseConfiguration } from '../../src/config/load.js';
 import { buildRuntimeView } from '../../src/config/runtime.js';
+import { GatewayError } from '../../src/errors.js';
 
 function setup(environment?: Record<string, string>) {
   const dependencies = processorDependencies(environment ? testView(environment) : undefined);
@@ -45,6 +46,17 @@ const attributes = (targetId: string, requestId = 'req-1') => ({
 });
 
 describe('AttemptProcessor', () => {
+  test('a target the router found unable to serve the request is never written: the attempt fails instead', () => {
+    const { processor, context, targetId } = setup();
+    const target = context.route.targets[0]!;
+    (context as { skipped?: Map<string, unknown> }).skipped = new Map([[targetId, { target, reason: new GatewayError({ status: 400, code: 'unsupported_capability', message: 'no tools' }) }]]);
+    assert.throws(
+      () => processor.handle({ request: 'request_headers', request_headers: headers({ ':path': '/v1/chat/completions' }), attributes: attributes(targetId) }),
+      /cannot serve this request \(unsupported_capability\); not sent/,
+    );
+    assert.equal(context.attempts.length, 0, 'no attempt recorded');
+  });
+
   test('replaces the request with the provider body, path and credential, and records the attempt', () => {
     const { processor, context, targetId } = setup();
     const reply = processor.handle({

@@ -33,6 +33,8 @@ export interface HarnessOptions {
   governance?: Record<string, unknown>;
   keys?: Record<string, unknown>[];
   prices?: Record<string, unknown>;
+  /** Capability overrides ("<provider>/<model>" -> fields of config/capabilities.yaml). */
+  capabilities?: Record<string, unknown>;
   /**
    * Keep every line the sidecar and Envoy print (default), or only the last 64 KiB, for
    * long benchmark runs: a log growing by hundreds of MB costs the benchmark process CPU
@@ -102,6 +104,7 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
     governance: { mode: 'open', sqlite: { path: join(directory, 'gateway.db') }, ...(options.governance ?? {}) },
     ...(options.keys ? { keys: options.keys } : {}),
     ...(options.prices ? { prices: options.prices } : {}),
+    ...(options.capabilities ? { capabilities: options.capabilities } : {}),
     providers: options.providers,
     models: options.models,
   };

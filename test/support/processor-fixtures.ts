@@ -93,6 +93,8 @@ export function processorDependencies(view = testView()) {
     governanceStore,
     pricing,
     pauses: createTargetPauses(() => time),
+    // No model is described: nothing is checked against capabilities.
+    capabilities: { of: () => undefined },
     backOff: { overloadedPauseMs: 10_000, maxPauseMs: 300_000 },
   };
 }
