@@ -55,6 +55,18 @@ export const levelSchema = z.union([targetSchema, z.strictObject({ balance: z.ar
   error: 'expected a target { provider, model } or { balance: [targets with weights] }',
 });
 
+/**
+ * The exact-match response cache for a model or a key (opt-in): answers are kept for `ttl`
+ * and served again for the same request in the same tenant scope. See src/cache/.
+ */
+export const responseCacheSchema = z.strictObject({
+  ttl: duration.default('10m'),
+  /** Whose answers are shared: each virtual key's own (the default), or every caller's (`global`). */
+  scope: z.enum(['key', 'global']).default('key'),
+  /** Only requests whose answer is reproducible (temperature 0, or a seed) are cached unless this is false. */
+  deterministic_only: z.boolean().default(true),
+});
+
 export const modelSchema = z
   .strictObject({
     /** Shorthand for a model served by one target. */
@@ -64,6 +76,8 @@ export const modelSchema = z
     fallback: z.array(levelSchema).min(1).optional(),
     /** Shown in /v1/models as owned_by; defaults to the first target's provider. */
     owned_by: z.string().optional(),
+    /** Exact-match response cache for this model (off when absent). */
+    cache: responseCacheSchema.optional(),
   })
   .superRefine((model, context) => {
     const single = model.provider !== undefined || model.model !== undefined;
@@ -146,6 +160,8 @@ export const keySchema = z.strictObject({
   budget: budgetSchema.optional(),
   expires_at: z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time, e.g. 2027-01-01T00:00:00Z' }).optional(),
   metadata: z.record(z.string(), z.string()).optional(),
+  /** Response cache settings for this key, over the model's; `false` keeps this key out of the cache. */
+  cache: z.union([z.literal(false), responseCacheSchema]).optional(),
 });
 
 export const governanceSchema = z.strictObject({
@@ -252,6 +268,8 @@ export const configurationSchema = z.strictObject({
   resilience: resilienceSchema.prefault({}),
   governance: governanceSchema.prefault({}),
   keys: z.array(keySchema).default([]),
+  /** The in-memory response cache shared by every cache-enabled model: its size bound (LRU eviction beyond it). */
+  cache: z.strictObject({ max_bytes: z.number().int().positive().default(64 * 1024 * 1024) }).prefault({}),
   /**
    * Prices that replace or add to config/prices.yaml, keyed "<provider>/<model>": the
    * provider's name in this file (or its kind, for every provider of that kind).
@@ -272,3 +290,4 @@ export type ResilienceConfiguration = z.infer<typeof resilienceSchema>;
 export type GovernanceConfiguration = z.infer<typeof governanceSchema>;
 export type KeyConfiguration = z.infer<typeof keySchema>;
 export type PriceOverride = z.infer<typeof priceOverrideSchema>;
+export type ResponseCacheConfiguration = z.infer<typeof responseCacheSchema>;

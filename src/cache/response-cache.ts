@@ -1,0 +1,150 @@
+import { durationMilliseconds } from '../config/duration.js';
+import type { Configuration, ResponseCacheConfiguration } from '../config/schema.js';
+import type { EndpointName } from '../endpoints/endpoint.js';
+import type { VirtualKey } from '../governance/virtual-key.js';
+import type { Completion } from '../model/completion.js';
+import type { Usage } from '../model/usage.js';
+import type { Logger } from '../observability/logger.js';
+import { cacheKey } from './cache-key.js';
+import { cacheDirectiveOf, isDeterministic, type CacheDirective } from './cache-directive.js';
+import type { CacheMetrics } from './cache-metrics.js';
+import type { CachedAnswer } from './cached-answer.js';
+import type { ResponseCacheStore } from './response-cache-store.js';
+
+/** Endpoints whose answers the cache can read back and replay (it needs a reader of the client's format). */
+const CACHED_ENDPOINTS: ReadonlySet<EndpointName> = new Set(['chat.completions']);
+
+export interface ResponseCacheDependencies {
+  store: ResponseCacheStore;
+  metrics: CacheMetrics;
+  logger: Logger;
+  /** Wall-clock milliseconds (Date.now), for stored times and the Age header. */
+  clock: () => number;
+  /** Monotonic milliseconds (performance.now), for lookup latency. */
+  now: () => number;
+}
+
+/** One request's dealings with the cache, decided before it is forwarded. */
+export interface CachePlan {
+  readonly model: string;
+  /** The entry's key; undefined when the request bypasses the cache. */
+  readonly key: string | undefined;
+  readonly ttlMs: number;
+  readonly directive: CacheDirective;
+  /** Look the answer up before forwarding. */
+  readonly reads: boolean;
+  /** Store the provider's answer when it is complete and successful. */
+  readonly writes: boolean;
+  /** x-gateway-cache on an answer that is not a hit. */
+  readonly status: 'miss' | 'bypass';
+}
+
+/** What a request asks of the cache: read from the request after it was admitted. */
+export interface CacheRequest {
+  configuration: Configuration;
+  endpoint: EndpointName;
+  /** The model alias asked for. */
+  model: string;
+  /** The endpoint's parsed request. */
+  request: unknown;
+  /** The admitted virtual key; undefined on an open gateway (every caller is then one tenant). */
+  key: VirtualKey | undefined;
+  /** The client's request headers (lower-case names). */
+  headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * The exact-match response cache as a pipeline stage: `plan` decides, per request, whether
+ * the cache applies and under which key; `lookup` may answer the request before it is
+ * forwarded; `fill` keeps a complete, successful answer. A store that fails counts as a
+ * miss that stores nothing, never as an error for the client.
+ *
+ * A semantic cache would be a second stage behind the same plan (the same scope, endpoint
+ * and model, a nearest-neighbour lookup instead of the hash) and the same fill.
+ */
+export class ResponseCache {
+  readonly #dependencies: ResponseCacheDependencies;
+
+  constructor(dependencies: ResponseCacheDependencies) {
+    this.#dependencies = dependencies;
+  }
+
+  /**
+   * The request's plan, or undefined when the cache is off for it (the model and key have no
+   * `cache` setting, the key sets `cache: false`, or the endpoint is not cached): then
+   * nothing is looked up and the answer carries no x-gateway-cache.
+   */
+  plan(input: CacheRequest): CachePlan | undefined {
+    if (!CACHED_ENDPOINTS.has(input.endpoint)) return undefined;
+    const settings = cacheSettings(input.configuration, input.model, input.key);
+    if (settings === undefined) return undefined;
+    const ttlMs = durationMilliseconds(settings.ttl);
+    let directive = cacheDirectiveOf(input.headers);
+    if (settings.deterministic_only && !isDeterministic(input.request)) directive = 'bypass';
+    if (directive === 'bypass') {
+      this.#dependencies.metrics.lookups.inc({ gen_ai_request_model: input.model, result: 'bypass' });
+      return { model: input.model, key: undefined, ttlMs, directive, reads: false, writes: false, status: 'bypass' };
+    }
+    const scope = settings.scope === 'global' ? 'global' : input.key === undefined ? 'anonymous' : `key:${input.key.id}`;
+    const key = cacheKey({ scope, endpoint: input.endpoint, model: input.model, request: input.request });
+    return { model: input.model, key, ttlMs, directive, reads: directive === 'use', writes: true, status: 'miss' };
+  }
+
+  /** The stored answer for a reading plan, or undefined (a miss, a refresh, or a store that failed). Counts the lookup. */
+  lookup(plan: CachePlan): CachedAnswer | undefined {
+    const { metrics, now } = this.#dependencies;
+    if (!plan.reads || plan.key === undefined) {
+      metrics.lookups.inc({ gen_ai_request_model: plan.model, result: 'miss' });
+      return undefined;
+    }
+    const started = now();
+    let answer: CachedAnswer | undefined;
+    try {
+      answer = this.#dependencies.store.get(plan.key);
+    } catch (error) {
+      metrics.storeErrors.inc({ operation: 'get' });
+      this.#dependencies.logger.warn({ err: error }, 'response cache store failed on get; the request goes on without the cache');
+    }
+    metrics.lookupDuration.observe({ gen_ai_request_model: plan.model }, (now() - started) / 1000);
+    metrics.lookups.inc({ gen_ai_request_model: plan.model, result: answer === undefined ? 'miss' : 'hit' });
+    return answer;
+  }
+
+  /** Keeps a complete, successful answer for a writing plan. */
+  fill(plan: CachePlan, completion: Completion): void {
+    if (!plan.writes || plan.key === undefined) return;
+    try {
+      this.#dependencies.store.set(plan.key, { completion, storedAt: this.#dependencies.clock() }, plan.ttlMs);
+      this.#dependencies.metrics.stores.inc({ gen_ai_request_model: plan.model });
+    } catch (error) {
+      this.#dependencies.metrics.storeErrors.inc({ operation: 'set' });
+      this.#dependencies.logger.warn({ err: error }, 'response cache store failed on set; the answer was not stored');
+    }
+  }
+
+  /** Whole seconds since the answer was stored (the Age header, RFC 9111 5.1). */
+  ageSeconds(answer: CachedAnswer): number {
+    return Math.max(0, Math.floor((this.#dependencies.clock() - answer.storedAt) / 1000));
+  }
+
+  /** Meters what a hit saved: the stored usage, and its price when the model has one. */
+  recordSaving(model: string, usage: Usage | undefined, costUsd: number | undefined): void {
+    const { metrics } = this.#dependencies;
+    if (usage !== undefined) {
+      metrics.savedTokens.inc({ gen_ai_request_model: model, gen_ai_token_type: 'input' }, usage.promptTokens);
+      metrics.savedTokens.inc({ gen_ai_request_model: model, gen_ai_token_type: 'output' }, usage.completionTokens);
+    }
+    if (costUsd !== undefined) metrics.savedUsd.inc({ gen_ai_request_model: model }, costUsd);
+  }
+}
+
+/**
+ * The cache settings for a model and key: the key's own when it has them (`false` turns the
+ * cache off for it), else the model's; undefined when neither opts in. Only keys declared in
+ * the configuration carry settings; keys made through the admin API use the model's.
+ */
+export function cacheSettings(configuration: Configuration, model: string, key: VirtualKey | undefined): ResponseCacheConfiguration | undefined {
+  const declared = key?.source === 'config' ? configuration.keys.find((entry) => `config:${entry.alias}` === key.id) : undefined;
+  if (declared?.cache === false) return undefined;
+  return declared?.cache ?? configuration.models[model]?.cache;
+}
