@@ -1,4 +1,7 @@
+import { MessagesStreamReader } from '../api/anthropic-messages/messages-stream-reader.js';
+import { readMessage } from '../api/anthropic-messages/read-message.js';
 import type { ClientFormat } from '../endpoints/endpoint.js';
+import type { StreamPart } from '../model/stream-part.js';
 import type { Completion } from '../model/completion.js';
 import type { Usage } from '../model/usage.js';
 import { parseJsonObject } from '../providers/parse-json.js';
@@ -20,15 +23,27 @@ export interface AnswerCapture {
   fromBody(body: Buffer): Completion | undefined;
 }
 
-/** A capture for a client format, or undefined when the cache cannot read that format back yet. */
-export function createAnswerCapture(format: ClientFormat): AnswerCapture | undefined {
-  return format === 'openai' ? new OpenAIAnswerCapture() : undefined;
+/** A capture for the client's format: what it was sent is read back with that format's reader. */
+export function createAnswerCapture(format: ClientFormat): AnswerCapture {
+  return format === 'openai' ? new PartsCapture(new OpenAIChatStreamReader(), readOpenAICompletion) : new PartsCapture(new MessagesStreamReader(), readMessage);
 }
 
-/** OpenAI chat completions, read with the same reader that serves Anthropic clients from OpenAI streams. */
-class OpenAIAnswerCapture implements AnswerCapture {
-  readonly #reader = new OpenAIChatStreamReader();
+/** A stream reader of one client format (bytes in, neutral parts out). */
+interface StreamReader {
+  push(chunk: Uint8Array): StreamPart[];
+  end(): StreamPart[];
+}
+
+/** Streams through the format's reader into an assembler; whole bodies through its body reader. */
+class PartsCapture implements AnswerCapture {
+  readonly #reader: StreamReader;
+  readonly #readBody: (body: Record<string, unknown>) => Completion | undefined;
   readonly #assembler = new CompletionAssembler();
+
+  constructor(reader: StreamReader, readBody: (body: Record<string, unknown>) => Completion | undefined) {
+    this.#reader = reader;
+    this.#readBody = readBody;
+  }
 
   push(chunk: Buffer): void {
     if (chunk.length > 0) this.#assembler.push(this.#reader.push(chunk));
@@ -41,7 +56,7 @@ class OpenAIAnswerCapture implements AnswerCapture {
 
   fromBody(body: Buffer): Completion | undefined {
     const json = parseJsonObject(body);
-    return worthKeeping(json === undefined ? undefined : readOpenAICompletion(json));
+    return worthKeeping(json === undefined ? undefined : this.#readBody(json));
   }
 }
 

@@ -12,7 +12,7 @@ import type { CachedAnswer } from './cached-answer.js';
 import type { ResponseCacheStore } from './response-cache-store.js';
 
 /** Endpoints whose answers the cache can read back and replay (it needs a reader of the client's format). */
-const CACHED_ENDPOINTS: ReadonlySet<EndpointName> = new Set(['chat.completions']);
+const CACHED_ENDPOINTS: ReadonlySet<EndpointName> = new Set(['chat.completions', 'messages']);
 
 export interface ResponseCacheDependencies {
   store: ResponseCacheStore;
@@ -79,14 +79,15 @@ export class ResponseCache {
     const settings = cacheSettings(input.configuration, input.model, input.key);
     if (settings === undefined) return undefined;
     const ttlMs = durationMilliseconds(settings.ttl);
+    const subject = cacheSubject(input.endpoint, input.request);
     let directive = cacheDirectiveOf(input.headers);
-    if (settings.deterministic_only && !isDeterministic(input.request)) directive = 'bypass';
+    if (settings.deterministic_only && !isDeterministic(subject.body)) directive = 'bypass';
     if (directive === 'bypass') {
       this.#dependencies.metrics.lookups.inc({ gen_ai_request_model: input.model, result: 'bypass' });
       return { model: input.model, key: undefined, ttlMs, directive, reads: false, writes: false, status: 'bypass' };
     }
     const scope = settings.scope === 'global' ? 'global' : input.key === undefined ? 'anonymous' : `key:${input.key.id}`;
-    const key = cacheKey({ scope, endpoint: input.endpoint, model: input.model, request: input.request });
+    const key = cacheKey({ scope, endpoint: input.endpoint, model: input.model, request: subject.body, headers: subject.headers });
     return { model: input.model, key, ttlMs, directive, reads: directive === 'use', writes: true, status: 'miss' };
   }
 
@@ -147,4 +148,15 @@ export function cacheSettings(configuration: Configuration, model: string, key: 
   const declared = key?.source === 'config' ? configuration.keys.find((entry) => `config:${entry.alias}` === key.id) : undefined;
   if (declared?.cache === false) return undefined;
   return declared?.cache ?? configuration.models[model]?.cache;
+}
+
+/**
+ * The request body and answer-changing headers an endpoint's parsed request stands for:
+ * a Messages call carries its body with anthropic-version and anthropic-beta (a beta can
+ * change the answer); a chat completion is its body alone.
+ */
+function cacheSubject(endpoint: EndpointName, request: unknown): { body: unknown; headers: Record<string, string | undefined> | undefined } {
+  if (endpoint !== 'messages') return { body: request, headers: undefined };
+  const call = request as { request: unknown; anthropicVersion: string | undefined; anthropicBeta: string | undefined };
+  return { body: call.request, headers: { 'anthropic-version': call.anthropicVersion, 'anthropic-beta': call.anthropicBeta } };
 }

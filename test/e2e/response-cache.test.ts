@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
+import { ANTHROPIC_USAGE, startMockAnthropicUpstream, type MockAnthropicUpstream } from '../support/mock-anthropic-upstream.js';
 import { hashKeySecret } from '../../src/governance/key-secret.js';
 import { startGateway, waitFor, type GatewayHarness } from '../support/gateway-harness.js';
 import { completion, MOCK_REPLY_WORDS, MOCK_USAGE, sendJson, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
@@ -224,5 +226,77 @@ describe('response cache through Envoy', () => {
     for (let round = 0; round < 3; round += 1) assert.equal((await ask()).response.headers.get('x-gateway-cache'), 'hit');
     await ask(freshMessages()); // 36: admitted while the window held 18
     await assert.rejects(ask(freshMessages()), (error: unknown) => error instanceof OpenAI.RateLimitError && /'tokens': 30 tokens per minute/.test(error.message));
+  });
+});
+
+describe('response cache for Anthropic Messages through Envoy', () => {
+  const ANTHROPIC_KEY = 'sk-ant-provider-key-cache-e2e';
+  const OPENAI_KEY = 'sk-openai-provider-key-cache-e2e';
+  const secret = 'sk-gw-cache-messages-0123456789';
+  let anthropic: MockAnthropicUpstream;
+  let openai: MockOpenAIUpstream;
+  let gateway: GatewayHarness;
+  let client: Anthropic;
+  const weatherTool: Anthropic.Tool = { name: 'get_weather', description: 'Current weather in a city', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
+
+  before(async () => {
+    anthropic = await startMockAnthropicUpstream({ expectedKey: ANTHROPIC_KEY });
+    openai = await startMockOpenAIUpstream({ expectedKey: OPENAI_KEY });
+    gateway = await startGateway({
+      providers: {
+        anthropic: { kind: 'anthropic', base_url: `http://127.0.0.1:${anthropic.port}/v1`, credential: { env: 'ANTHROPIC_API_KEY' } },
+        openai: { kind: 'openai', base_url: `http://127.0.0.1:${openai.port}/v1`, credential: { env: 'OPENAI_API_KEY' } },
+      },
+      models: {
+        // Messages requests have no temperature since API version 2026-10-21, and no seed: none is "deterministic".
+        claude: { provider: 'anthropic', model: 'claude-haiku-4-5', cache: { ttl: '5m', deterministic_only: false } },
+        gpt: { provider: 'openai', model: 'gpt-4o-mini', cache: { ttl: '5m', deterministic_only: false } },
+      },
+      environment: { ANTHROPIC_API_KEY: ANTHROPIC_KEY, OPENAI_API_KEY: OPENAI_KEY },
+      keys: [{ alias: 'dev', hash: hashKeySecret(secret) }],
+    });
+    client = new Anthropic({ baseURL: `http://127.0.0.1:${gateway.listenerPort}`, maxRetries: 0, apiKey: secret, authToken: null });
+  });
+
+  after(async () => {
+    await gateway?.stop();
+    await anthropic?.close();
+    await openai?.close();
+  });
+
+  test('an Anthropic stream with a tool call is stored and served as a message and as a stream', async () => {
+    const request = { model: 'claude', max_tokens: 256, tools: [weatherTool], messages: [{ role: 'user' as const, content: 'What is the weather in Paris?' }] };
+    const before = anthropic.requests.length;
+    const live = await client.messages.stream(request).finalMessage();
+    assert.equal(anthropic.requests.length, before + 1);
+    assert.deepEqual(live.content.map((block) => block.type), ['text', 'tool_use']);
+
+    const { data: message, response } = await client.messages.create(request).withResponse();
+    assert.equal(response.headers.get('x-gateway-cache'), 'hit');
+    assert.equal(anthropic.requests.length, before + 1, 'the hit never reached Anthropic');
+    assert.deepEqual(message.content.map((block) => (block.type === 'text' ? block.text : block.type === 'tool_use' ? block.input : block.type)), live.content.map((block) => (block.type === 'text' ? block.text : block.type === 'tool_use' ? block.input : block.type)));
+    assert.equal(message.stop_reason, 'tool_use');
+    assert.equal(message.usage.output_tokens, live.usage.output_tokens);
+    assert.equal(message.usage.input_tokens + (message.usage.cache_read_input_tokens ?? 0) + (message.usage.cache_creation_input_tokens ?? 0), live.usage.input_tokens + (live.usage.cache_read_input_tokens ?? 0) + (live.usage.cache_creation_input_tokens ?? 0));
+    assert.ok(live.usage.output_tokens >= ANTHROPIC_USAGE.output_tokens);
+
+    const replayed = await client.messages.stream(request).finalMessage();
+    assert.equal(anthropic.requests.length, before + 1);
+    assert.deepEqual(replayed.content.map((block) => block.type), ['text', 'tool_use']);
+    assert.equal(replayed.stop_reason, 'tool_use');
+  });
+
+  test('an OpenAI-compatible model answering a Messages client: JSON stored, replayed as an Anthropic stream', async () => {
+    const request = { model: 'gpt', max_tokens: 64, messages: [{ role: 'user' as const, content: 'Say hello' }] };
+    const before = openai.requests.length;
+    const first = await client.messages.create(request).withResponse();
+    assert.equal(first.response.headers.get('x-gateway-cache'), 'miss');
+    const stream = await client.messages.stream(request).finalMessage();
+    assert.equal(openai.requests.length, before + 1);
+    assert.equal(stream.content[0]?.type === 'text' && stream.content[0].text, REPLY);
+    assert.equal(stream.stop_reason, 'end_turn');
+    // A Messages answer and a chat completion of the same model are different entries.
+    const chat = await new OpenAI({ apiKey: secret, baseURL: gateway.baseURL, maxRetries: 0 }).chat.completions.create({ model: 'gpt', max_tokens: 64, temperature: 0, messages: [{ role: 'user', content: 'Say hello' }] }).withResponse();
+    assert.equal(chat.response.headers.get('x-gateway-cache'), 'miss');
   });
 });
