@@ -7,6 +7,7 @@ import { hashKeySecret } from '../../src/governance/key-secret.js';
 import { startGateway, waitFor, type GatewayHarness } from '../support/gateway-harness.js';
 import { completion, MOCK_REPLY_WORDS, MOCK_USAGE, sendJson, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
 import { seriesValue } from '../support/prometheus-text.js';
+import { cutStreamAfter } from '../support/faults.js';
 
 /**
  * The exact-match response cache through the real Envoy: a hit never reaches the provider,
@@ -184,6 +185,24 @@ describe('response cache through Envoy', () => {
     const third = await client().chat.completions.create({ model: 'gpt-cached', messages, temperature: 0 }).withResponse();
     assert.equal(third.response.headers.get('x-gateway-cache'), 'miss');
     assert.equal(upstream.requests.length, before + 3);
+  });
+
+  test('a stream cut short is never stored', async () => {
+    const messages = freshMessages();
+    upstream.respondWith(cutStreamAfter(3));
+    const before = upstream.requests.length;
+    let text = '';
+    try {
+      const stream = await client().chat.completions.create({ model: 'gpt-cached', messages, temperature: 0, stream: true });
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    } catch {
+      // The SDK may raise on the cut, or just end: either way the answer is incomplete.
+    }
+    assert.notEqual(text, REPLY);
+    const next = await client().chat.completions.create({ model: 'gpt-cached', messages, temperature: 0 }).withResponse();
+    assert.equal(next.response.headers.get('x-gateway-cache'), 'miss');
+    assert.equal(next.data.choices[0]!.message.content, REPLY);
+    assert.equal(upstream.requests.length, before + 2);
   });
 
   test('a hit is not charged to the budget and is metered as a saving', async () => {
