@@ -399,7 +399,6 @@ export class RouterProcessor implements StreamProcessor {
         path: this.#clientPath,
         model: context.route.alias,
         key_alias: admission?.key.alias ?? null,
-        cache: 'hit',
         prompt_tokens: usage?.promptTokens ?? null,
         completion_tokens: usage?.completionTokens ?? null,
         cost_usd: 0,

@@ -70,7 +70,9 @@ describe('response cache through Envoy', () => {
     assert.equal(second.data.choices[0]!.finish_reason, 'stop');
     assert.equal(second.data.usage?.total_tokens, MOCK_USAGE.total_tokens);
     assert.notEqual(second.data.id, first.data.id, 'the hit has its own id');
-    assert.ok(second.response.headers.get('x-request-id'));
+    // Envoy's access log names the hit (the immediate response's details) with no cost.
+    const hitId = second.response.headers.get('x-request-id')!;
+    await waitFor('the hit in the access log', () => gateway.envoyLogs().split('\n').some((line) => line.includes(hitId) && line.includes('gateway_cache_hit') && line.includes('"cost_usd":0')), () => gateway.envoyLogs().slice(-2000));
 
     // The same request in another key order and spacing, sent as raw JSON: the same entry.
     const raw = await fetch(`${gateway.baseURL}/chat/completions`, {
