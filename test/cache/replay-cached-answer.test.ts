@@ -7,6 +7,7 @@ import { CompletionAssembler } from '../../src/cache/completion-assembler.js';
 import { MemoryResponseCacheStore } from '../../src/cache/memory-response-cache-store.js';
 import { OpenAIChatStreamReader } from '../../src/providers/openai/openai-chat-stream-reader.js';
 import type { Completion } from '../../src/model/completion.js';
+import { createAnswerCapture } from '../../src/cache/answer-capture.js';
 
 const usage = { promptTokens: 10, completionTokens: 5, totalTokens: 15, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
 const longText = 'The answer, stored once and replayed in pieces: '.repeat(4);
@@ -73,6 +74,34 @@ describe('replayed answers', () => {
     assert.equal(message.usage.output_tokens, 5);
     const json = JSON.parse(replayCachedAnswer(completion, { ...context, id: 'msg_new', format: 'anthropic', stream: false }).body.toString());
     assert.equal(json.content[0].text, longText);
+  });
+});
+
+describe('answers read back from what the client was sent', () => {
+  const thinking: Completion = {
+    ...completion,
+    choices: [{ ...completion.choices[0]!, content: [{ type: 'reasoning', text: 'Let me think.', signature: 'sig==' }, ...completion.choices[0]!.content] }],
+  };
+  for (const format of ['openai', 'anthropic'] as const) {
+    test(`${format}: a replayed stream and a replayed body read back to the stored completion`, () => {
+      const expected = format === 'openai' ? completion : thinking;
+      const id = format === 'openai' ? 'chatcmpl-x' : 'msg_x';
+      const streamed = createAnswerCapture(format);
+      streamed.push(replayCachedAnswer(expected, { ...context, id, format, stream: true }).body);
+      const fromStream = streamed.endStream(undefined);
+      const fromBody = createAnswerCapture(format).fromBody(replayCachedAnswer(expected, { ...context, id, format, stream: false }).body);
+      for (const back of [fromStream, fromBody]) {
+        assert.deepEqual(back?.choices[0]?.content, expected.choices[0]!.content);
+        assert.equal(back?.choices[0]?.finishReason, 'tool_calls');
+        assert.equal(back?.usage?.completionTokens, usage.completionTokens);
+      }
+    });
+  }
+
+  test('a content-filtered answer is not worth keeping', () => {
+    const filtered: Completion = { ...completion, choices: [{ index: 0, content: [], finishReason: 'content_filter' }] };
+    const body = replayCachedAnswer(filtered, { ...context, format: 'openai', stream: false }).body;
+    assert.equal(createAnswerCapture('openai').fromBody(body), undefined);
   });
 });
 
