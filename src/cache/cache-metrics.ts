@@ -24,7 +24,7 @@ export function createCacheMetrics(registry: Registry, store: ResponseCacheStore
     help: 'Answers held by the response cache.',
     registers: [registry],
     collect() {
-      this.set(store.size.entries);
+      this.set(store.size?.entries ?? 0);
     },
   });
   new Gauge({
@@ -32,7 +32,7 @@ export function createCacheMetrics(registry: Registry, store: ResponseCacheStore
     help: 'Estimated bytes held by the in-memory response cache (bounded by cache.max_bytes).',
     registers: [registry],
     collect() {
-      this.set(store.size.bytes);
+      this.set(store.size?.bytes ?? 0);
     },
   });
   return {

@@ -91,35 +91,49 @@ export class ResponseCache {
     return { model: input.model, key, ttlMs, directive, reads: directive === 'use', writes: true, status: 'miss' };
   }
 
-  /** The stored answer for a reading plan, or undefined (a miss, a refresh, or a store that failed). Counts the lookup. */
-  lookup(plan: CachePlan): CachedAnswer | undefined {
+  /**
+   * The stored answer for a reading plan, or undefined (a miss, a refresh, or a store that
+   * failed). Synchronous for the embedded store, a promise (that never rejects) for a shared
+   * one. Counts the lookup and its latency.
+   */
+  lookup(plan: CachePlan): CachedAnswer | undefined | Promise<CachedAnswer | undefined> {
     const { metrics, now } = this.#dependencies;
     if (!plan.reads || plan.key === undefined) {
       metrics.lookups.inc({ gen_ai_request_model: plan.model, result: 'miss' });
       return undefined;
     }
     const started = now();
-    let answer: CachedAnswer | undefined;
-    try {
-      answer = this.#dependencies.store.get(plan.key);
-    } catch (error) {
+    const done = (answer: CachedAnswer | undefined): CachedAnswer | undefined => {
+      metrics.lookupDuration.observe({ gen_ai_request_model: plan.model }, (now() - started) / 1000);
+      metrics.lookups.inc({ gen_ai_request_model: plan.model, result: answer === undefined ? 'miss' : 'hit' });
+      return answer;
+    };
+    const failed = (error: unknown): CachedAnswer | undefined => {
       metrics.storeErrors.inc({ operation: 'get' });
-      this.#dependencies.logger.warn({ err: error }, 'response cache store failed on get; the request goes on without the cache');
+      this.#dependencies.logger.warn({ error: messageOf(error) }, 'response cache store failed on get; the request goes on without the cache');
+      return done(undefined);
+    };
+    try {
+      const answer = this.#dependencies.store.get(plan.key);
+      return answer instanceof Promise ? answer.then(done, failed) : done(answer);
+    } catch (error) {
+      return failed(error);
     }
-    metrics.lookupDuration.observe({ gen_ai_request_model: plan.model }, (now() - started) / 1000);
-    metrics.lookups.inc({ gen_ai_request_model: plan.model, result: answer === undefined ? 'miss' : 'hit' });
-    return answer;
   }
 
-  /** Keeps a complete, successful answer for a writing plan. */
+  /** Keeps a complete, successful answer for a writing plan; a store failure is logged and counted, never thrown. */
   fill(plan: CachePlan, completion: Completion): void {
     if (!plan.writes || plan.key === undefined) return;
-    try {
-      this.#dependencies.store.set(plan.key, { completion, storedAt: this.#dependencies.clock() }, plan.ttlMs);
-      this.#dependencies.metrics.stores.inc({ gen_ai_request_model: plan.model });
-    } catch (error) {
+    const failed = (error: unknown): void => {
       this.#dependencies.metrics.storeErrors.inc({ operation: 'set' });
-      this.#dependencies.logger.warn({ err: error }, 'response cache store failed on set; the answer was not stored');
+      this.#dependencies.logger.warn({ error: messageOf(error) }, 'response cache store failed on set; the answer was not stored');
+    };
+    try {
+      const stored = this.#dependencies.store.set(plan.key, { completion, storedAt: this.#dependencies.clock() }, plan.ttlMs);
+      if (stored instanceof Promise) stored.then(() => this.#dependencies.metrics.stores.inc({ gen_ai_request_model: plan.model }), failed);
+      else this.#dependencies.metrics.stores.inc({ gen_ai_request_model: plan.model });
+    } catch (error) {
+      failed(error);
     }
   }
 
@@ -159,4 +173,9 @@ function cacheSubject(endpoint: EndpointName, request: unknown): { body: unknown
   if (endpoint !== 'messages') return { body: request, headers: undefined };
   const call = request as { request: unknown; anthropicVersion: string | undefined; anthropicBeta: string | undefined };
   return { body: call.request, headers: { 'anthropic-version': call.anthropicVersion, 'anthropic-beta': call.anthropicBeta } };
+}
+
+/** An error's message only: a store's error can carry its connection string. */
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -8,7 +8,7 @@ import { estimateCutShortUsage } from '../gateway/estimate-usage.js';
 import type { Meter } from '../gateway/meter.js';
 import type { TokenCounter } from '../gateway/token-counter.js';
 import { credentialFrom } from '../governance/authenticate.js';
-import type { Governance } from '../governance/governance.js';
+import type { Admission, Governance } from '../governance/governance.js';
 import { RequestLifecycle } from '../pipeline/request-lifecycle.js';
 import { modelAllowed } from '../governance/model-pattern.js';
 import type { VirtualKey } from '../governance/virtual-key.js';
@@ -310,14 +310,10 @@ export class RouterProcessor implements StreamProcessor {
         attempts: [],
         prepared,
       };
-      if (admission === undefined) return this.#forwardUnlessCached(context);
+      if (admission === undefined) return this.#forwardUnlessCached(context, undefined, false);
       this.#lifecycle.admitting();
       return admission.then(
-        (admitted) => {
-          // The stream may have ended while the store was asked: then the admission is released, and nothing goes on.
-          if (!this.#lifecycle.admitted(admitted)) return continueRequestBody();
-          return this.#forwardUnlessCached(context);
-        },
+        (admitted) => this.#forwardUnlessCached(context, admitted, true),
         (thrown: unknown) => this.#refuse(asGatewayError(thrown), model),
       );
     } catch (thrown) {
@@ -349,22 +345,28 @@ export class RouterProcessor implements StreamProcessor {
    * sent at once; otherwise the request is forwarded, with a capture of its answer when the
    * cache will keep it.
    */
-  #forwardUnlessCached(context: RequestContext): ProcessingResponse {
+  #forwardUnlessCached(context: RequestContext, admitted: Admission | undefined, asked: boolean): ProcessingResponse | Promise<ProcessingResponse> {
     const cache = this.#dependencies.cache;
     const plan = cache?.plan({
       configuration: this.#view!.configuration,
       endpoint: context.endpoint.name,
       model: context.route.alias,
       request: context.request,
-      key: this.#lifecycle.admission?.key,
+      key: admitted?.key,
       headers: this.#requestHeaders,
     });
-    if (cache === undefined || plan === undefined) return this.#forward(context);
+    const proceed = (hit: CachedAnswer | undefined): ProcessingResponse => {
+      // The stream may have ended while governance (or a shared cache store) was asked: the admission is then released, and nothing goes on.
+      if (asked && !this.#lifecycle.admitted(admitted)) return continueRequestBody();
+      if (this.#closed) return continueRequestBody();
+      if (cache !== undefined && hit !== undefined) return this.#answerFromCache(cache, context, hit);
+      if (plan?.writes) this.#capture = createAnswerCapture(context.endpoint.clientFormat);
+      return this.#forward(context);
+    };
+    if (cache === undefined || plan === undefined) return proceed(undefined);
     this.#cachePlan = plan;
     const hit = cache.lookup(plan);
-    if (hit !== undefined) return this.#answerFromCache(cache, context, hit);
-    if (plan.writes) this.#capture = createAnswerCapture(context.endpoint.clientFormat);
-    return this.#forward(context);
+    return hit instanceof Promise ? hit.then(proceed) : proceed(hit);
   }
 
   /**

@@ -52,12 +52,12 @@ describe('response cache stage', () => {
     assert.equal(cache.plan(request({ endpoint: 'embeddings' })), undefined);
   });
 
-  test('a stored answer is found by its own key only', () => {
+  test('a stored answer is found by its own key only', async () => {
     const cache = cacheWith();
     const plan = cache.plan(request())!;
     assert.equal(cache.lookup(plan), undefined);
     cache.fill(plan, completion);
-    assert.deepEqual(cache.lookup(cache.plan(request())!)?.completion, completion);
+    assert.deepEqual((await cache.lookup(cache.plan(request())!))?.completion, completion);
     assert.equal(cache.lookup(cache.plan(request({ key: key('b') }))!), undefined, 'another key misses');
     assert.equal(cache.lookup(cache.plan(request({ key: undefined }))!), undefined, 'an anonymous caller misses');
   });
