@@ -136,7 +136,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   const onPause = (model: string, target: { provider: { name: string }; model: string }) =>
     metrics.targetPauses.inc({ gen_ai_request_model: model, target: `${target.provider.name}/${target.model}` });
   const endpoints = createEndpointRegistry();
-  const cache = createResponseCache(configuration, { registry: metrics.registry, logger, clock: Date.now, now });
+  const responseCache = createResponseCache(configuration, { registry: metrics.registry, logger, clock: Date.now, now, environment: options.environment });
   const server = new ExtProcServer({
     logger,
     metrics,
@@ -144,7 +144,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     createProcessor: (phase) =>
       phase === 'attempt'
         ? new AttemptProcessor({ store, registry, now, clock: Date.now, pauses, backOff, onPause, logger })
-        : new RouterProcessor({ view: () => view, store, registry, endpoints, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses, cache }),
+        : new RouterProcessor({ view: () => view, store, registry, endpoints, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses, cache: responseCache?.cache }),
   });
   let healthy = true;
   metrics.openAccess.set(access.open ? 1 : 0);
@@ -185,6 +185,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     // rough count, if the worker is gone) and settles against an open store.
     await tokenCounter.close();
     await pauses.close?.();
+    await responseCache?.store.close?.();
     await new Promise((resolve) => setImmediate(resolve));
     await governanceStore.close();
     logger.flush();

@@ -268,8 +268,26 @@ export const configurationSchema = z.strictObject({
   resilience: resilienceSchema.prefault({}),
   governance: governanceSchema.prefault({}),
   keys: z.array(keySchema).default([]),
-  /** The in-memory response cache shared by every cache-enabled model: its size bound (LRU eviction beyond it). */
-  cache: z.strictObject({ max_bytes: z.number().int().positive().default(64 * 1024 * 1024) }).prefault({}),
+  /** Where the response cache keeps answers, for every cache-enabled model and key. */
+  cache: z
+    .strictObject({
+      /** memory: this process's LRU (lost on restart); redis: shared by every replica. */
+      store: z.enum(['memory', 'redis']).default('memory'),
+      /** The in-memory store's bound on its entries' estimated bytes (LRU eviction beyond it). */
+      max_bytes: z.number().int().positive().default(64 * 1024 * 1024),
+      /** Answers larger than this are not stored in Redis. */
+      max_entry_bytes: z.number().int().positive().default(1024 * 1024),
+      redis: z
+        .strictObject({
+          /** Defaults to the REDIS_URL environment variable. May carry a password: it is never logged. */
+          url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+          key_prefix: z.string().default('llmgw:cache:'),
+          /** A lookup slower than this is a miss. */
+          command_timeout: duration.default('100ms'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   /**
    * Prices that replace or add to config/prices.yaml, keyed "<provider>/<model>": the
    * provider's name in this file (or its kind, for every provider of that kind).

@@ -33,6 +33,8 @@ export interface HarnessOptions {
   governance?: Record<string, unknown>;
   keys?: Record<string, unknown>[];
   prices?: Record<string, unknown>;
+  /** The top-level cache section (the response cache's store). */
+  cache?: Record<string, unknown>;
   /**
    * Keep every line the sidecar and Envoy print (default), or only the last 64 KiB, for
    * long benchmark runs: a log growing by hundreds of MB costs the benchmark process CPU
@@ -102,6 +104,7 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
     governance: { mode: 'open', sqlite: { path: join(directory, 'gateway.db') }, ...(options.governance ?? {}) },
     ...(options.keys ? { keys: options.keys } : {}),
     ...(options.prices ? { prices: options.prices } : {}),
+    ...(options.cache ? { cache: options.cache } : {}),
     providers: options.providers,
     models: options.models,
   };
