@@ -1,5 +1,5 @@
-import { MessagesStreamReader } from '../api/anthropic-messages/messages-stream-reader.js';
-import { readMessage } from '../api/anthropic-messages/read-message.js';
+import { MessagesStreamReader } from './anthropic-messages-stream-reader.js';
+import { readMessage } from './read-anthropic-message.js';
 import type { ClientFormat } from '../endpoints/endpoint.js';
 import type { StreamPart } from '../model/stream-part.js';
 import type { Completion } from '../model/completion.js';

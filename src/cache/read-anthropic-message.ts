@@ -1,6 +1,6 @@
-import type { Completion, ContentBlock } from '../../model/completion.js';
-import { usageFromAnthropic } from '../../providers/anthropic/usage-from-anthropic.js';
-import { finishReasonFromAnthropic } from './anthropic-stop-reason.js';
+import type { Completion, ContentBlock } from '../model/completion.js';
+import { usageFromAnthropic } from '../providers/anthropic/usage-from-anthropic.js';
+import { finishReasonFromAnthropic } from '../api/anthropic-messages/anthropic-stop-reason.js';
 
 /**
  * An Anthropic `Message` (https://docs.claude.com/en/api/messages "Response") back in neutral

@@ -1,8 +1,8 @@
-import type { StreamPart } from '../../model/stream-part.js';
-import { usageFromAnthropic } from '../../providers/anthropic/usage-from-anthropic.js';
-import { parseJsonObject } from '../../providers/parse-json.js';
-import { SseDecoder } from '../../streaming/sse-decoder.js';
-import { finishReasonFromAnthropic } from './anthropic-stop-reason.js';
+import type { StreamPart } from '../model/stream-part.js';
+import { usageFromAnthropic } from '../providers/anthropic/usage-from-anthropic.js';
+import { parseJsonObject } from '../providers/parse-json.js';
+import { SseDecoder } from '../streaming/sse-decoder.js';
+import { finishReasonFromAnthropic } from '../api/anthropic-messages/anthropic-stop-reason.js';
 
 type Json = Record<string, unknown>;
 
