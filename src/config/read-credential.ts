@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describeFileError } from '../startup/describe-file-error.js';
 import { StartupError } from '../startup/startup-error.js';
-import type { Environment } from './runtime.js';
+import type { Environment } from './environment.js';
 
 /**
  * A secret named in the configuration ({ env } or { file }), trimmed, or undefined when the

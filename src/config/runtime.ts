@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Environment } from './environment.js';
 import { readCredentialFile } from './read-credential.js';
 import type { Configuration, ProviderKind } from './schema.js';
 import { Secret } from './secret.js';
@@ -63,7 +64,8 @@ export interface RuntimeView {
   readonly targets: ReadonlyMap<string, TargetRuntime>;
 }
 
-export type Environment = Readonly<Record<string, string | undefined>>;
+/** Re-exported: callers that build a runtime view name the environment from here. */
+export type { Environment };
 
 export interface RuntimeDependencies {
   environment: Environment;
