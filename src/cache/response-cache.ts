@@ -142,14 +142,22 @@ export class ResponseCache {
     return Math.max(0, Math.floor((this.#dependencies.clock() - answer.storedAt) / 1000));
   }
 
-  /** Meters what a hit saved: the stored usage, and its price when the model has one. */
-  recordSaving(model: string, usage: Usage | undefined, costUsd: number | undefined): void {
-    const { metrics } = this.#dependencies;
+  /**
+   * Meters a hit: what it saved (the stored usage, and its price when the model has one),
+   * and one log line, as a forwarded request has its "request finished" line.
+   */
+  recordHit(hit: { model: string; requestId: string; keyAlias: string | undefined; usage: Usage | undefined; savedUsd: number | undefined; ageSeconds: number }): void {
+    const { metrics, logger } = this.#dependencies;
+    const { model, usage, savedUsd } = hit;
     if (usage !== undefined) {
       metrics.savedTokens.inc({ gen_ai_request_model: model, gen_ai_token_type: 'input' }, usage.promptTokens);
       metrics.savedTokens.inc({ gen_ai_request_model: model, gen_ai_token_type: 'output' }, usage.completionTokens);
     }
-    if (costUsd !== undefined) metrics.savedUsd.inc({ gen_ai_request_model: model }, costUsd);
+    if (savedUsd !== undefined) metrics.savedUsd.inc({ gen_ai_request_model: model }, savedUsd);
+    logger.info(
+      { event: 'cache_hit', request_id: hit.requestId, model, key_alias: hit.keyAlias ?? null, age_s: hit.ageSeconds, saved_prompt_tokens: usage?.promptTokens ?? null, saved_completion_tokens: usage?.completionTokens ?? null, saved_usd: savedUsd ?? null },
+      'request answered from the response cache',
+    );
   }
 }
 

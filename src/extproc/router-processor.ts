@@ -388,13 +388,14 @@ export class RouterProcessor implements StreamProcessor {
     const usage = hit.completion.usage;
     const target = context.route.targets.find((candidate) => candidate.provider.unavailableReason === undefined);
     const savedUsd = usage !== undefined && target !== undefined ? this.#dependencies.pricing.cost(target, usage) : undefined;
-    cache.recordSaving(context.route.alias, usage, savedUsd);
+    const ageSeconds = cache.ageSeconds(hit);
+    cache.recordHit({ model: context.route.alias, requestId: context.id, keyAlias: admission?.key.alias, usage, savedUsd, ageSeconds });
     const reply = cacheHitResponse(replay.body, {
       ...(admission?.headers ?? {}),
       ...requestIdHeaders(context.id),
       'content-type': replay.contentType,
       [CACHE_STATUS_HEADER]: 'hit',
-      age: String(cache.ageSeconds(hit)),
+      age: String(ageSeconds),
     });
     reply.dynamic_metadata = toProtoStruct({
       [METADATA_NAMESPACE]: {

@@ -72,6 +72,7 @@ describe('response cache through Envoy', () => {
     assert.notEqual(second.data.id, first.data.id, 'the hit has its own id');
     // Envoy's access log names the hit (the immediate response's details) with no cost.
     const hitId = second.response.headers.get('x-request-id')!;
+    await waitFor('the hit in the sidecar log', () => gateway.sidecarLogs().split('\n').some((line) => line.includes(hitId) && line.includes('"event":"cache_hit"')), () => gateway.sidecarLogs().slice(-2000));
     await waitFor('the hit in the access log', () => gateway.envoyLogs().split('\n').some((line) => line.includes(hitId) && line.includes('gateway_cache_hit') && line.includes('"cost_usd":0')), () => gateway.envoyLogs().slice(-2000));
 
     // The same request in another key order and spacing, sent as raw JSON: the same entry.
