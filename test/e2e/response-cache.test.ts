@@ -150,6 +150,7 @@ describe('response cache through Envoy', () => {
     const before = upstream.requests.length;
     assert.equal((await ask({ 'cache-control': 'no-store' })).response.headers.get('x-gateway-cache'), 'bypass');
     assert.equal((await ask({ 'x-gateway-cache': 'bypass' })).response.headers.get('x-gateway-cache'), 'bypass');
+    assert.equal(upstream.requests.at(-1)!.headers['x-gateway-cache'], undefined, 'the gateway\'s own header never reaches the provider');
     assert.equal(upstream.requests.length, before + 2);
     assert.equal((await ask()).response.headers.get('x-gateway-cache'), 'miss', 'nothing was stored by the bypassed requests');
     assert.equal((await ask()).response.headers.get('x-gateway-cache'), 'hit');
