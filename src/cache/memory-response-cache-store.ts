@@ -14,9 +14,15 @@ const ENTRY_OVERHEAD_BYTES = 256;
 export class MemoryResponseCacheStore implements ResponseCacheStore {
   readonly #cache: LRUCache<string, CachedAnswer>;
 
-  /** @param maxBytes the bound on the estimated bytes of all entries together. */
-  constructor(maxBytes: number) {
+  /**
+   * @param maxBytes the bound on the estimated bytes of all entries together.
+   * @param now monotonic milliseconds for expiry (performance.now by default; tests pass their own clock).
+   */
+  constructor(maxBytes: number, now: () => number = () => performance.now()) {
     this.#cache = new LRUCache<string, CachedAnswer>({
+      perf: { now },
+      // Read the clock on every check rather than caching it for a millisecond behind a timer.
+      ttlResolution: 0,
       maxSize: maxBytes,
       sizeCalculation: (answer, key) => key.length * 2 + JSON.stringify(answer).length * 2 + ENTRY_OVERHEAD_BYTES,
       // An expired entry is never returned (checked on read), without a timer per entry.

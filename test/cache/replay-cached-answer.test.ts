@@ -118,4 +118,14 @@ describe('memory store', () => {
     assert.notEqual(store.get('d'), undefined, 'the newest stays');
     assert.equal(store.get('b'), undefined, 'the least recently used went first');
   });
+
+  test('an entry expires after its TTL', () => {
+    let now = 1000;
+    const store = new MemoryResponseCacheStore(1 << 20, () => now);
+    store.set('a', { completion, storedAt: 0 }, 60_000);
+    now += 59_999;
+    assert.notEqual(store.get('a'), undefined);
+    now += 2;
+    assert.equal(store.get('a'), undefined);
+  });
 });
