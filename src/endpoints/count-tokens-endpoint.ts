@@ -20,6 +20,9 @@ export interface CountTokensCall {
  */
 export const TOKEN_COUNT_ESTIMATE_HEADER = 'x-gateway-token-count';
 
+/** TOKEN_COUNT_ESTIMATE_HEADER's value: the count is the gateway's, with OpenAI's o200k_base encoding. */
+export const TOKEN_COUNT_ESTIMATE = 'estimate; tokenizer=o200k_base';
+
 /**
  * POST /v1/messages/count_tokens (https://docs.claude.com/en/api/messages-count-tokens),
  * which Claude Code calls to size its context:
@@ -57,7 +60,7 @@ export const countTokensEndpoint: Endpoint<CountTokensCall> = {
     if (target.provider.kind === 'anthropic') return undefined;
     return async (counter) => ({
       body: writeCountTokensResponse(await counter.count(messagesPromptText(call.request))),
-      headers: { [TOKEN_COUNT_ESTIMATE_HEADER]: 'estimate; tokenizer=o200k_base' },
+      headers: { [TOKEN_COUNT_ESTIMATE_HEADER]: TOKEN_COUNT_ESTIMATE },
     });
   },
   responseHandling: (_registry, kind) => (kind === 'anthropic' ? anthropicMessagesPassthrough : undefined),

@@ -1,5 +1,6 @@
 import { chatCompletionsEndpoint } from './chat-completions-endpoint.js';
 import { countTokensEndpoint } from './count-tokens-endpoint.js';
+import { embeddingsEndpoint } from './embeddings-endpoint.js';
 import type { AnyEndpoint, EndpointLocation } from './endpoint.js';
 import { EndpointRegistry } from './endpoint-registry.js';
 import { messagesEndpoint } from './messages-endpoint.js';
@@ -15,5 +16,5 @@ export function isForwarded(endpoint: RoutedEndpoint): endpoint is AnyEndpoint {
 
 /** The gateway's API, in the order its 404 lists it. */
 export function createEndpointRegistry(): EndpointRegistry<RoutedEndpoint> {
-  return new EndpointRegistry<RoutedEndpoint>([chatCompletionsEndpoint, modelsEndpoint, messagesEndpoint, countTokensEndpoint]);
+  return new EndpointRegistry<RoutedEndpoint>([chatCompletionsEndpoint, modelsEndpoint, messagesEndpoint, countTokensEndpoint, embeddingsEndpoint]);
 }

@@ -22,9 +22,10 @@ export type RequestHeaders = Readonly<Record<string, string>>;
 /**
  * How the answer of one provider kind reaches this endpoint's client: the whole body
  * translated (or passed through and read for metering), or a per-request stream translator.
- * The same two operations a provider adapter offers for chat completions.
+ * The same two operations a provider adapter offers for chat completions; an endpoint that
+ * never streams (embeddings) has no stream translator, and an event stream passes through.
  */
-export type ResponseHandling = Pick<ProviderAdapter, 'translateResponse' | 'createStreamTranslator'>;
+export type ResponseHandling = Pick<ProviderAdapter, 'translateResponse'> & Partial<Pick<ProviderAdapter, 'createStreamTranslator'>>;
 
 /** Where an endpoint is, and which format its refusals take: what the registry needs to match a request. */
 export interface EndpointLocation {
@@ -69,8 +70,11 @@ export interface Endpoint<Request = unknown> extends EndpointLocation {
    * admitted. Undefined: the request is forwarded. Absent on endpoints that always forward.
    */
   localAnswer?(request: Request, target: TargetRuntime): ((counter: TokenCounting) => Promise<LocalAnswer>) | undefined;
-  /** How answers from a target of this kind reach the client (undefined: no adapter for the kind). */
-  responseHandling(registry: ProviderRegistry, kind: ProviderKind): ResponseHandling | undefined;
+  /**
+   * How answers from a target of this kind reach the client (undefined: no adapter for the
+   * kind). `request` is this request, for answers written as it asked (embeddings' encoding).
+   */
+  responseHandling(registry: ProviderRegistry, kind: ProviderKind, request: Request): ResponseHandling | undefined;
 }
 
 /** Counts tokens with the gateway's tokenizer (gateway/token-counter.ts). */

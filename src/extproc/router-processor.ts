@@ -16,11 +16,12 @@ import type { Pricing } from '../governance/pricing.js';
 import type { EndpointRegistry } from '../endpoints/endpoint-registry.js';
 import type { AnyEndpoint, ClientFormat, LocalAnswer, ResponseHandling } from '../endpoints/endpoint.js';
 import { isForwarded, type RoutedEndpoint } from '../endpoints/create-endpoint-registry.js';
+import { TOKEN_COUNT_ESTIMATE, TOKEN_COUNT_ESTIMATE_HEADER } from '../endpoints/count-tokens-endpoint.js';
 import { lastAttempt, type RequestContext } from '../gateway/request-context.js';
 import type { RequestStore } from '../gateway/request-store.js';
 import { modelNotFound, resolveRoute } from '../gateway/resolve-route.js';
 import type { Logger } from '../observability/logger.js';
-import type { StreamTranslator, TranslationContext } from '../providers/provider-adapter.js';
+import type { StreamTranslator, TranslatedResponse, TranslationContext } from '../providers/provider-adapter.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Usage } from '../providers/usage.js';
 import { contentEncodingOf, decompressWhole, StreamDecompressor, type ContentEncoding } from '../streaming/decompressor.js';
@@ -479,7 +480,7 @@ export class RouterProcessor implements StreamProcessor {
     if (admission !== undefined) Object.assign(set, admission.headers);
     if (!hasAttemptProcessor(context.route)) recordRetries(context, Number(headers[ATTEMPT_COUNT_HEADER]));
     const attempt = lastAttempt(context);
-    this.#handling = attempt ? context.endpoint.responseHandling(this.#dependencies.registry, attempt.target.provider.kind) : undefined;
+    this.#handling = attempt ? context.endpoint.responseHandling(this.#dependencies.registry, attempt.target.provider.kind, context.request) : undefined;
     this.#translation = {
       responseId: `${context.endpoint.responseIdPrefix}${context.id.replace(/-/g, '')}`,
       created: Math.floor(this.#dependencies.clock() / 1000),
@@ -497,7 +498,7 @@ export class RouterProcessor implements StreamProcessor {
       this.#finish(this.#status, false);
       return this.#withAccessLogFacts(continueResponseHeaders(headerMutation(set, remove)));
     }
-    if (this.#status === 200 && eventStream && this.#handling) {
+    if (this.#status === 200 && eventStream && this.#handling?.createStreamTranslator) {
       this.#translator = this.#handling.createStreamTranslator(this.#translation);
       if (this.#encoding !== undefined) this.#decompressor = new StreamDecompressor(this.#encoding);
       // Chunks are rewritten one by one, so the upstream's length no longer holds.
@@ -572,11 +573,12 @@ export class RouterProcessor implements StreamProcessor {
     return { ...reply, dynamic_metadata: facts };
   }
 
-  #translateBuffered(received: Buffer): ProcessingResponse {
-    return this.#withAccessLogFacts(this.#translateBufferedBody(received));
+  #translateBuffered(received: Buffer): ProcessingResponse | Promise<ProcessingResponse> {
+    const reply = this.#translateBufferedBody(received);
+    return reply instanceof Promise ? reply.then((done) => this.#withAccessLogFacts(done)) : this.#withAccessLogFacts(reply);
   }
 
-  #translateBufferedBody(received: Buffer): ProcessingResponse {
+  #translateBufferedBody(received: Buffer): ProcessingResponse | Promise<ProcessingResponse> {
     const adapter = this.#handling;
     let body = received;
     if (this.#encoding !== undefined) {
@@ -588,8 +590,11 @@ export class RouterProcessor implements StreamProcessor {
         return responseBody(undefined, headerMutation({ 'content-encoding': this.#encoding }));
       }
     }
-    const plainBody = (): ProcessingResponse =>
-      this.#encoding === undefined ? CONTINUE_RESPONSE_BODY : responseBody(body, headerMutation({ 'content-length': String(body.length) }));
+    // The provider's bytes unchanged (decompressed if they came compressed), with any headers the translation adds.
+    const plainBody = (extra: Record<string, string> = {}): ProcessingResponse => {
+      if (this.#encoding !== undefined) return responseBody(body, headerMutation({ ...extra, 'content-length': String(body.length) }));
+      return Object.keys(extra).length === 0 ? CONTINUE_RESPONSE_BODY : responseBody(undefined, headerMutation(extra));
+    };
     if (adapter === undefined || this.#translation === undefined) {
       this.#finish(this.#status, false);
       return plainBody();
@@ -602,18 +607,37 @@ export class RouterProcessor implements StreamProcessor {
       this.#finish(this.#status, false);
       return plainBody();
     }
+    const complete = translated.completeUsage;
+    const context = this.#context;
+    if (complete !== undefined && context !== undefined) {
+      // The provider reported no usage: its prompt is counted with the tokenizer, metered as an estimate.
+      this.#estimating = true;
+      return this.#dependencies.tokenCounter.count(context.endpoint.promptText(context.request)).then((tokens) => {
+        this.#usageEstimated = true;
+        const answer = complete(tokens);
+        // The client is told its usage is the gateway's count, as count_tokens answers are marked.
+        return this.#deliverTranslated({ ...answer, headers: { ...answer.headers, [TOKEN_COUNT_ESTIMATE_HEADER]: TOKEN_COUNT_ESTIMATE } }, body, plainBody);
+      });
+    }
+    return this.#deliverTranslated(translated, body, plainBody);
+  }
+
+  /** Meters a translated whole answer and hands it on (a provider's error, after every attempt, names them). */
+  #deliverTranslated(translated: TranslatedResponse, body: Buffer, plainBody: (extra?: Record<string, string>) => ProcessingResponse): ProcessingResponse {
     this.#usage = translated.usage;
     this.#servedModel = translated.model;
     this.#firstByteAt = this.#dependencies.now();
-    this.#finish(this.#status, false);
+    // A stream that ended while the prompt was counted is settled as cut short.
+    this.#finish(this.#status, this.#lifecycle.state === 'cancelled');
     let out = translated.body;
     const context = this.#context;
     // Envoy retries these (retry_on); reaching the client means every attempt was used up.
     if (context !== undefined && context.attempts.length > 0 && (this.#status >= 500 || this.#status === 429)) {
       out = describeExhaustedAttempts(context.route.alias, context.attempts, this.#status, out ?? body);
     }
-    if (this.#capture !== undefined && this.#status === 200) this.#fillCache(this.#capture.fromBody(out ?? body));
-    if (out === undefined) return plainBody();
+    // Only a whole answer is kept: not one whose stream ended while its prompt was counted.
+    if (this.#capture !== undefined && this.#status === 200 && this.#lifecycle.state !== 'cancelled') this.#fillCache(this.#capture.fromBody(out ?? body));
+    if (out === undefined) return plainBody(translated.headers);
     return responseBody(out, headerMutation({ ...translated.headers, 'content-length': String(out.length) }));
   }
 

@@ -60,6 +60,12 @@ export interface TranslatedResponse {
   usage: Usage | undefined;
   /** The model the provider says served the request. */
   model: string | undefined;
+  /**
+   * Set when the provider reported no usage (Gemini's embeddings): the final answer, given
+   * the prompt tokens the gateway counted with its tokenizer. Its usage is metered as an
+   * estimate. The translator stays pure; the caller does the counting.
+   */
+  completeUsage?: (estimatedPromptTokens: number) => TranslatedResponse;
 }
 
 export interface StreamTranslator {

@@ -277,11 +277,11 @@ describe('OpenAI-compatible chat through Envoy', () => {
     });
 
     test('an unknown endpoint is a 404 naming it', async () => {
-      const response = await fetch(`${gateway.baseURL}/embeddings`, { method: 'POST', body: '{}' });
+      const response = await fetch(`${gateway.baseURL}/images/generations`, { method: 'POST', body: '{}' });
       assert.equal(response.status, 404);
       const body = (await response.json()) as { error: { code: string; message: string } };
       assert.equal(body.error.code, 'unknown_url');
-      assert.match(body.error.message, /\/v1\/embeddings/);
+      assert.match(body.error.message, /\/v1\/images\/generations/);
     });
   });
 

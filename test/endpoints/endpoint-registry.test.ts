@@ -12,16 +12,17 @@ describe('the endpoint registry', () => {
     assert.equal(registry.match('POST', '/messages').endpoint?.name, 'messages');
     assert.equal(registry.match('POST', '/v1/messages/count_tokens').endpoint?.name, 'messages.count_tokens');
     assert.equal(registry.match('GET', '/v1/models').endpoint?.name, 'models');
+    assert.equal(registry.match('POST', '/embeddings').endpoint?.name, 'embeddings');
     assert.equal(registry.match('GET', '/v1/models/gpt-4o').endpoint?.name, 'models');
   });
 
   test('an unknown path is a 404 listing what is served, in the format of the client the path implies', () => {
-    const openai = registry.match('GET', '/v1/embeddings');
+    const openai = registry.match('GET', '/v1/images/generations');
     assert.equal(openai.refusal?.status, 404);
     assert.equal(openai.refusal?.code, 'unknown_url');
     assert.equal(openai.endpoint, undefined);
     assert.equal(openai.refusal && 'clientFormat' in openai ? openai.clientFormat : undefined, 'openai');
-    assert.match(openai.refusal!.message, /POST \/v1\/chat\/completions, GET \/v1\/models, POST \/v1\/messages, POST \/v1\/messages\/count_tokens/);
+    assert.match(openai.refusal!.message, /POST \/v1\/chat\/completions, GET \/v1\/models, POST \/v1\/messages, POST \/v1\/messages\/count_tokens, POST \/v1\/embeddings/);
 
     const anthropic = registry.match('POST', '/v1/messages/batches');
     assert.equal(anthropic.refusal?.status, 404);

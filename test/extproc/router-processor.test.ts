@@ -111,6 +111,48 @@ describe('RouterProcessor', () => {
     assert.ok(outcome.context.attempts.every((attempt) => attempt.target.model === 'gpt-4o'));
   });
 
+  describe('an answer without usage (an embeddings server that reports none)', () => {
+    const embeddingsHeaders = headers({ ':method': 'POST', ':path': '/v1/embeddings', 'content-type': 'application/json' });
+    const answer = body({ object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.5] }], model: 'gpt-4o' });
+
+    function exchange(dependencies: ReturnType<typeof processorDependencies>, counted: Promise<number>) {
+      const processor = new RouterProcessor({ ...dependencies, tokenCounter: { count: () => counted, close: async () => undefined } });
+      step(processor, { request: 'request_headers', request_headers: embeddingsHeaders });
+      step(processor, { request: 'request_body', request_body: body({ model: 'gpt', input: 'sixteen chars..!' }) });
+      step(processor, { request: 'response_headers', response_headers: headers({ ':status': '200', 'content-type': 'application/json' }) });
+      return { processor, reply: processor.handle({ request: 'response_body', response_body: answer }) };
+    }
+
+    test('is metered once with the prompt the tokenizer counted, marked as an estimate', async () => {
+      const dependencies = processorDependencies();
+      const { reply } = exchange(dependencies, Promise.resolve(4));
+      assert.ok(reply instanceof Promise, 'the body waits for the count');
+      assert.equal(dependencies.meter.outcomes.length, 0);
+      const done = await reply;
+      assert.equal(done.response_body?.response?.body_mutation, undefined, 'the body passes through');
+      assert.equal(setHeaders(done, 'response_body')['x-gateway-token-count'], 'estimate; tokenizer=o200k_base');
+      assert.equal(dependencies.meter.outcomes.length, 1);
+      const outcome = dependencies.meter.outcomes[0]!;
+      assert.equal(outcome.usage?.promptTokens, 4);
+      assert.equal(outcome.usageEstimated, true);
+      assert.equal(outcome.cutShort, false);
+      assert.equal(outcome.costUsd, 4e-6);
+    });
+
+    test('a stream that ends while the prompt is counted is metered once, as cut short', async () => {
+      const dependencies = processorDependencies();
+      let resolve!: (tokens: number) => void;
+      const { processor, reply } = exchange(dependencies, new Promise((settle) => (resolve = settle)));
+      processor.close('ended');
+      assert.equal(dependencies.meter.outcomes.length, 0, 'the count is still owed');
+      resolve(4);
+      await reply;
+      assert.equal(dependencies.meter.outcomes.length, 1);
+      assert.equal(dependencies.meter.outcomes[0]!.cutShort, true);
+      assert.equal(dependencies.meter.outcomes[0]!.usage?.promptTokens, 4);
+    });
+  });
+
   for (const [name, payload, status, code] of [
     ['malformed JSON', '{"model":', 400, 'invalid_json'],
     ['a schema violation', JSON.stringify({ model: 'gpt', messages: [{ role: 'user', content: 'x' }], n: 0 }), 400, 'integer_below_min_value'],
@@ -135,7 +177,8 @@ describe('RouterProcessor', () => {
 
   test('unknown endpoints, wrong methods and bodiless chat requests are refused at the headers', () => {
     const cases = [
-      [headers({ ':method': 'GET', ':path': '/v1/embeddings' }, true), 404, 'unknown_url'],
+      [headers({ ':method': 'GET', ':path': '/v1/images/generations' }, true), 404, 'unknown_url'],
+      [headers({ ':method': 'GET', ':path': '/v1/embeddings' }, true), 405, 'method_not_allowed'],
       [headers({ ':method': 'GET', ':path': '/v1/chat/completions' }, true), 405, 'method_not_allowed'],
       [headers({ ':method': 'POST', ':path': '/v1/chat/completions' }, true), 400, 'missing_body'],
       [headers({ ':method': 'GET', ':path': '/v1/models/nope' }, true), 404, 'model_not_found'],

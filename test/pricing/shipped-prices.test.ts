@@ -55,7 +55,8 @@ function gatewayTargets(): Target[] {
 
 /** The source entry a table entry was taken from (the key conventions are in config/prices.yaml). */
 function sourceKeyFor(kind: ProviderKind, model: string): string | undefined {
-  if (kind === 'gemini') return `gemini/${model}`;
+  // Gemini's embedding model is only in the source as its Vertex AI entry (see config/prices.yaml).
+  if (kind === 'gemini') return source[`gemini/${model}`] === undefined && source[model]?.mode === 'embedding' ? model : `gemini/${model}`;
   if (source[model] !== undefined) return model;
   if (kind === 'anthropic') {
     const dated = Object.keys(source).filter((key) => new RegExp(`^${model.replace(/[.]/g, '\\.')}-\\d{8}$`).test(key));
@@ -114,6 +115,9 @@ describe('config/prices.yaml', () => {
     assert.deepEqual(table.openai?.['gpt-4o'], { input: 2.5e-6, output: 1e-5, cached_input: 1.25e-6, max_output_tokens: 16384 });
     assert.deepEqual(table.anthropic?.['claude-sonnet-4'], { input: 3e-6, output: 1.5e-5, cached_input: 3e-7, cache_write: 3.75e-6, max_output_tokens: 64000 });
     assert.deepEqual(table.gemini?.['gemini-2.5-pro'], { input: 1.25e-6, output: 1e-5, cached_input: 3.125e-7, max_output_tokens: 65535 });
+    // reference/providers.md §1: embeddings are billed by prompt tokens alone.
+    assert.deepEqual(table.openai?.['text-embedding-3-small'], { input: 2e-8, output: 0 });
+    assert.deepEqual(table.gemini?.['gemini-embedding-001'], { input: 1.5e-7, output: 0 });
   });
 
   test('exact numbers for the gateway\'s models match the source', { skip: sourceMissing }, () => {
@@ -144,7 +148,7 @@ describe('config/prices.yaml', () => {
         if (model === 'demo-echo') continue;
         const key = sourceKeyFor(kind, model);
         assert.ok(key !== undefined && source[key], `${kind}/${model} is not in the source`);
-        assert.equal(source[key].mode, 'chat', `${key} is not a chat model`);
+        assert.ok(['chat', 'embedding'].includes(source[key].mode as string), `${key} is neither a chat nor an embedding model`);
         assert.deepEqual(price, expectedPrice(source[key]), `${kind}/${model} differs from the source's ${key}`);
       }
     }

@@ -61,6 +61,8 @@ export async function startMockGeminiUpstream(options: { expectedKey: string }):
         response.writeHead(failure.status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(failure.body)), ...failure.headers });
         return response.end(failure.body);
       }
+      const embedding = /^\/v1beta\/models\/([^/:]+):(embedContent|batchEmbedContents)$/.exec(path);
+      if (embedding) return answerEmbeddings(response, decodeURIComponent(embedding[1]!), embedding[2] === 'batchEmbedContents', incoming.headers, body, problems);
       const match = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent\?alt=sse)$/.exec(path);
       const problem = match ? validate(incoming.headers, body) : `unexpected path ${path}`;
       if (problem) {
@@ -197,4 +199,59 @@ function sendJson(response: ServerResponse, status: number, payload: unknown): v
   const text = JSON.stringify(payload);
   response.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': String(Buffer.byteLength(text)) });
   response.end(text);
+}
+
+/** gemini-embedding-001's default size (ai.google.dev/gemini-api/docs/embeddings). */
+export const GEMINI_EMBEDDING_SIZE = 3072;
+
+/** A deterministic vector for a text, so a test can compare what the client decoded with what Gemini sent. */
+export function geminiMockEmbedding(text: string, size = GEMINI_EMBEDDING_SIZE): number[] {
+  const seed = [...Buffer.from(text, 'utf8')].reduce((sum, byte) => sum + byte, 0);
+  return Array.from({ length: size }, (_, index) => Math.fround(Math.cos(seed + index) / 3));
+}
+
+const EMBED_FIELDS = new Set(['content', 'taskType', 'title', 'outputDimensionality']);
+
+/**
+ * models.embedContent and models.batchEmbedContents (https://ai.google.dev/api/embeddings):
+ * `{content:{parts:[{text}]}, outputDimensionality?}`, or `{requests:[...]}` of those, each
+ * naming the model of the path; at most 100 per batch. Answers `{embedding:{values}}` or
+ * `{embeddings:[{values}]}` and, like the real API, no usage. Refused as Gemini refuses:
+ * unknown fields (OpenAI's `input`, `encoding_format`, `dimensions`), empty text, a batch
+ * request for another model, more than 100 requests, a size outside 1..3072.
+ */
+function answerEmbeddings(response: ServerResponse, model: string, batch: boolean, headers: IncomingHttpHeaders, body: any, problems: string[]): void {
+  const refuse = (problem: string) => {
+    problems.push(problem);
+    geminiError(response, 400, 'INVALID_ARGUMENT', problem);
+  };
+  if (headers.authorization) return refuse('an Authorization header reached Gemini');
+  if (body === undefined || typeof body !== 'object') return refuse('Invalid JSON payload received.');
+  const check = (request: any, where: string, inBatch: boolean): string | undefined => {
+    for (const field of Object.keys(request)) {
+      if (!EMBED_FIELDS.has(field) && !(inBatch && field === 'model')) return `Invalid JSON payload received. Unknown name "${field}" at '${where}': Cannot find field.`;
+    }
+    if (inBatch && request.model !== `models/${model}`) return `* BatchEmbedContentsRequest.model: Model in the request (${String(request.model)}) does not match the model of the batch (models/${model}).`;
+    const parts = request.content?.parts;
+    if (!Array.isArray(parts) || parts.length === 0) return `* ${where}.content: contents is not specified`;
+    if (parts.some((part: any) => typeof part.text !== 'string' || part.text === '')) return 'Unable to submit request because it has an empty text parameter.';
+    const size = request.outputDimensionality;
+    if (size !== undefined && (!Number.isInteger(size) || size < 1 || size > GEMINI_EMBEDDING_SIZE)) return `* ${where}.output_dimensionality: must be between 1 and ${GEMINI_EMBEDDING_SIZE}.`;
+    return undefined;
+  };
+  const vector = (request: any) => ({ values: geminiMockEmbedding(request.content.parts.map((part: any) => part.text).join(''), request.outputDimensionality ?? GEMINI_EMBEDDING_SIZE) });
+  if (!batch) {
+    const problem = check(body, 'EmbedContentRequest', false);
+    if (problem) return refuse(problem);
+    return sendJson(response, 200, { embedding: vector(body) });
+  }
+  const requests = body.requests;
+  if (Object.keys(body).some((field) => field !== 'requests')) return refuse(`Invalid JSON payload received. Unknown name "${Object.keys(body).find((field) => field !== 'requests')}": Cannot find field.`);
+  if (!Array.isArray(requests) || requests.length === 0) return refuse('* BatchEmbedContentsRequest.requests: requests is not specified');
+  if (requests.length > 100) return refuse('* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch');
+  for (const [index, request] of requests.entries()) {
+    const problem = check(request, `BatchEmbedContentsRequest.requests[${index}]`, true);
+    if (problem) return refuse(problem);
+  }
+  sendJson(response, 200, { embeddings: requests.map(vector) });
 }

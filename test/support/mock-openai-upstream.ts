@@ -73,6 +73,7 @@ export function defaultResponder(expectedKey: string | undefined): Responder {
       // What OpenAI answers to a wrong key.
       return sendJson(response, 401, { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }, { 'x-request-id': openAIRequestId() });
     }
+    if (request.method === 'POST' && request.path.endsWith('/embeddings') && request.json !== undefined) return answerEmbeddings(request.json, response);
     if (request.method !== 'POST' || !request.path.endsWith('/chat/completions') || request.json === undefined) {
       return sendJson(response, 404, { error: { message: `Unknown request URL: ${request.method} ${request.path}.`, type: 'invalid_request_error', param: null, code: 'unknown_url' } }, { 'x-request-id': openAIRequestId() });
     }
@@ -126,4 +127,59 @@ export function sendJson(response: ServerResponse, status: number, payload: unkn
 /** OpenAI names each of its responses in x-request-id ("req_" and 32 hex digits), the header its SDKs read. */
 export function openAIRequestId(): string {
   return `req_${randomBytes(16).toString('hex')}`;
+}
+
+/** The size a mock OpenAI embedding model answers with when the request names no `dimensions`. */
+export const MOCK_EMBEDDING_SIZE = 16;
+
+/**
+ * A deterministic vector for an input (text or token ids): the same input always embeds the
+ * same, so a test can compare what the client decoded with what the provider sent.
+ */
+export function mockEmbedding(input: string | readonly number[], size = MOCK_EMBEDDING_SIZE): number[] {
+  const seed = typeof input === 'string' ? [...Buffer.from(input, 'utf8')].reduce((sum, byte) => sum + byte, 0) : input.reduce((sum, id) => sum + id, 0);
+  return Array.from({ length: size }, (_, index) => Math.fround(Math.sin(seed + index) / 2));
+}
+
+/** Prompt tokens the mock bills an input: a token per word, or the ids given. */
+export function mockEmbeddingTokens(input: string | readonly number[]): number {
+  return typeof input === 'string' ? input.split(/\s+/).filter((word) => word !== '').length : input.length;
+}
+
+/**
+ * OpenAI's POST /v1/embeddings (openai-openapi `createEmbedding`): input a string, strings,
+ * token ids or arrays of them; `encoding_format` float (default) or base64 (little-endian
+ * float32); `dimensions` only on text-embedding-3 models. Refused as OpenAI refuses: a
+ * missing model or input, an empty input, an unknown encoding, dimensions elsewhere.
+ */
+function answerEmbeddings(body: Record<string, unknown>, response: ServerResponse): void {
+  const refuse = (message: string, param: string | null) =>
+    sendJson(response, 400, { error: { message, type: 'invalid_request_error', param, code: null } }, { 'x-request-id': openAIRequestId() });
+  const { model, input, encoding_format: encoding = 'float', dimensions } = body as { model?: unknown; input?: unknown; encoding_format?: unknown; dimensions?: unknown };
+  if (typeof model !== 'string') return refuse("you must provide a model parameter", null);
+  const inputs: Array<string | number[]> | undefined =
+    typeof input === 'string' ? [input]
+    : Array.isArray(input) && input.length > 0 && input.every((item) => typeof item === 'string') ? (input as string[])
+    : Array.isArray(input) && input.length > 0 && input.every((item) => Number.isInteger(item)) ? [input as number[]]
+    : Array.isArray(input) && input.length > 0 && input.every((item) => Array.isArray(item) && item.length > 0 && item.every(Number.isInteger)) ? (input as number[][])
+    : undefined;
+  if (inputs === undefined || inputs.some((item) => item.length === 0)) return refuse("'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", null);
+  if (encoding !== 'float' && encoding !== 'base64') return refuse(`Invalid value: '${String(encoding)}'. Supported values are: 'float' and 'base64'.`, 'encoding_format');
+  if (dimensions !== undefined && !/^text-embedding-3/.test(model)) return refuse('This model does not support specifying dimensions.', null);
+  const size = typeof dimensions === 'number' ? dimensions : MOCK_EMBEDDING_SIZE;
+  const promptTokens = inputs.reduce((sum, item) => sum + mockEmbeddingTokens(item), 0);
+  sendJson(
+    response,
+    200,
+    {
+      object: 'list',
+      data: inputs.map((item, index) => {
+        const vector = mockEmbedding(item, size);
+        return { object: 'embedding', index, embedding: encoding === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector };
+      }),
+      model,
+      usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
+    },
+    { 'x-request-id': openAIRequestId() },
+  );
 }
