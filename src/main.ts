@@ -34,6 +34,7 @@ import { logGovernanceStoreCalls } from './observability/log-governance-store-ca
 import { readLogSettings, type LogSettings } from './observability/log-settings.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
+import { createResponseCache } from './cache/create-response-cache.js';
 import { prepareJsonSchemaChecks } from './providers/openai/find-json-schema-problem.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { explainListenFailure } from './startup/explain-listen-failure.js';
@@ -139,6 +140,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   const onPause = (model: string, target: { provider: { name: string }; model: string }) =>
     metrics.targetPauses.inc({ gen_ai_request_model: model, target: `${target.provider.name}/${target.model}` });
   const endpoints = createEndpointRegistry();
+  const responseCache = createResponseCache(configuration, { registry: metrics.registry, logger, clock: Date.now, now, environment: options.environment });
   const server = new ExtProcServer({
     logger,
     metrics,
@@ -146,7 +148,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     createProcessor: (phase) =>
       phase === 'attempt'
         ? new AttemptProcessor({ store, registry, now, clock: Date.now, pauses, backOff, onPause, logger })
-        : new RouterProcessor({ view: () => view, store, registry, endpoints, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses, capabilities }),
+        : new RouterProcessor({ view: () => view, store, registry, endpoints, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses, capabilities, cache: responseCache?.cache }),
   });
   let healthy = true;
   metrics.openAccess.set(access.open ? 1 : 0);
@@ -187,6 +189,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     // rough count, if the worker is gone) and settles against an open store.
     await tokenCounter.close();
     await pauses.close?.();
+    await responseCache?.store.close?.();
     await new Promise((resolve) => setImmediate(resolve));
     await governanceStore.close();
     logger.flush();

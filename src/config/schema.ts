@@ -55,6 +55,18 @@ export const levelSchema = z.union([targetSchema, z.strictObject({ balance: z.ar
   error: 'expected a target { provider, model } or { balance: [targets with weights] }',
 });
 
+/**
+ * The exact-match response cache for a model or a key (opt-in): answers are kept for `ttl`
+ * and served again for the same request in the same tenant scope. See src/cache/.
+ */
+export const responseCacheSchema = z.strictObject({
+  ttl: duration.default('10m'),
+  /** Whose answers are shared: each virtual key's own (the default), or every caller's (`global`). */
+  scope: z.enum(['key', 'global']).default('key'),
+  /** Only requests whose answer is reproducible (temperature 0, or a seed) are cached unless this is false. */
+  deterministic_only: z.boolean().default(true),
+});
+
 export const modelSchema = z
   .strictObject({
     /** Shorthand for a model served by one target. */
@@ -71,6 +83,8 @@ export const modelSchema = z
     context_policy: z
       .union([z.literal('refuse'), z.strictObject({ upgrade: z.string().min(1) })], { error: 'expected "refuse" or { upgrade: <model alias> }' })
       .default('refuse'),
+    /** Exact-match response cache for this model (off when absent). */
+    cache: responseCacheSchema.optional(),
   })
   .superRefine((model, context) => {
     const single = model.provider !== undefined || model.model !== undefined;
@@ -153,6 +167,8 @@ export const keySchema = z.strictObject({
   budget: budgetSchema.optional(),
   expires_at: z.iso.datetime({ offset: true, error: 'expected an ISO 8601 date-time, e.g. 2027-01-01T00:00:00Z' }).optional(),
   metadata: z.record(z.string(), z.string()).optional(),
+  /** Response cache settings for this key, over the model's; `false` keeps this key out of the cache. */
+  cache: z.union([z.literal(false), responseCacheSchema]).optional(),
 });
 
 export const governanceSchema = z.strictObject({
@@ -269,6 +285,26 @@ export const configurationSchema = z.strictObject({
   resilience: resilienceSchema.prefault({}),
   governance: governanceSchema.prefault({}),
   keys: z.array(keySchema).default([]),
+  /** Where the response cache keeps answers, for every cache-enabled model and key. */
+  cache: z
+    .strictObject({
+      /** memory: this process's LRU (lost on restart); redis: shared by every replica. */
+      store: z.enum(['memory', 'redis']).default('memory'),
+      /** The in-memory store's bound on its entries' estimated bytes (LRU eviction beyond it). */
+      max_bytes: z.number().int().positive().default(64 * 1024 * 1024),
+      /** Answers larger than this are not stored in Redis. */
+      max_entry_bytes: z.number().int().positive().default(1024 * 1024),
+      redis: z
+        .strictObject({
+          /** Defaults to the REDIS_URL environment variable. May carry a password: it is never logged. */
+          url: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL').optional(),
+          key_prefix: z.string().default('llmgw:cache:'),
+          /** A lookup slower than this is a miss. */
+          command_timeout: duration.default('100ms'),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   /**
    * Prices that replace or add to config/prices.yaml, keyed "<provider>/<model>": the
    * provider's name in this file (or its kind, for every provider of that kind).
@@ -295,3 +331,4 @@ export type GovernanceConfiguration = z.infer<typeof governanceSchema>;
 export type KeyConfiguration = z.infer<typeof keySchema>;
 export type PriceOverride = z.infer<typeof priceOverrideSchema>;
 export type CapabilityOverride = z.infer<typeof capabilityOverrideSchema>;
+export type ResponseCacheConfiguration = z.infer<typeof responseCacheSchema>;

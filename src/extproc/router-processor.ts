@@ -8,7 +8,7 @@ import { estimateCutShortUsage } from '../gateway/estimate-usage.js';
 import type { Meter } from '../gateway/meter.js';
 import type { TokenCounter } from '../gateway/token-counter.js';
 import { credentialFrom } from '../governance/authenticate.js';
-import type { Governance } from '../governance/governance.js';
+import type { Admission, Governance } from '../governance/governance.js';
 import { RequestLifecycle } from '../pipeline/request-lifecycle.js';
 import { modelAllowed } from '../governance/model-pattern.js';
 import type { VirtualKey } from '../governance/virtual-key.js';
@@ -41,6 +41,12 @@ import type { StreamEndReason, StreamProcessor } from './stream-processor.js';
 import { upstreamRequestMutation } from './upstream-request-mutation.js';
 import { IMMEDIATE_HEALTH_CHECK_FAIL_HEADER, TARGETS_PAUSED_HEADER } from './attempt-processor.js';
 import { retryAfterSeconds, routePausedFor } from '../resilience/route-pause.js';
+import type { ResponseCache, CachePlan } from '../cache/response-cache.js';
+import { createAnswerCapture, type AnswerCapture } from '../cache/answer-capture.js';
+import { CACHE_STATUS_HEADER } from '../cache/cache-directive.js';
+import type { CachedAnswer } from '../cache/cached-answer.js';
+import { replayCachedAnswer } from '../cache/replay-cached-answer.js';
+import { cacheHitResponse } from '../cache/cache-hit-response.js';
 import type { TargetPauses } from '../resilience/target-pauses.js';
 import type { Capabilities } from '../capabilities/create-capabilities.js';
 import { chooseRoute, type RouteChoice } from '../capabilities/choose-route.js';
@@ -68,6 +74,8 @@ export interface RouterProcessorDependencies {
   pauses: TargetPauses;
   /** Each target's context window and abilities (config/capabilities.yaml and overrides). */
   capabilities: Capabilities;
+  /** The response cache; absent: no model is cached. */
+  cache?: ResponseCache | undefined;
 }
 
 /** Provider response headers that describe the gateway's provider account, not the client's request. */
@@ -125,6 +133,10 @@ export class RouterProcessor implements StreamProcessor {
   #estimating = false;
   #metered = false;
   #closed = false;
+  /** What the response cache does for this request (undefined: the cache is off for it). */
+  #cachePlan: CachePlan | undefined;
+  /** Reads the answer back for the cache; only for requests whose answer will be stored. */
+  #capture: AnswerCapture | undefined;
 
   constructor(dependencies: RouterProcessorDependencies) {
     this.#dependencies = dependencies;
@@ -329,14 +341,10 @@ export class RouterProcessor implements StreamProcessor {
         prepared: choice.prepared,
         skipped: choice.skipped,
       };
-      if (admission === undefined) return this.#forward(context);
+      if (admission === undefined) return this.#forwardUnlessCached(context, undefined, false);
       this.#lifecycle.admitting();
       return admission.then(
-        (admitted) => {
-          // The stream may have ended while the store was asked: then the admission is released, and nothing goes on.
-          if (!this.#lifecycle.admitted(admitted)) return continueRequestBody();
-          return this.#forward(context);
-        },
+        (admitted) => this.#forwardUnlessCached(context, admitted, true),
         (thrown: unknown) => this.#refuse(asGatewayError(thrown), model),
       );
     } catch (thrown) {
@@ -361,6 +369,76 @@ export class RouterProcessor implements StreamProcessor {
     } catch (thrown) {
       return this.#refuse(asGatewayError(thrown), model);
     }
+  }
+
+  /**
+   * The cache stage, after admission (the key decides the tenant scope): a stored answer is
+   * sent at once; otherwise the request is forwarded, with a capture of its answer when the
+   * cache will keep it.
+   */
+  #forwardUnlessCached(context: RequestContext, admitted: Admission | undefined, asked: boolean): ProcessingResponse | Promise<ProcessingResponse> {
+    const cache = this.#dependencies.cache;
+    const plan = cache?.plan({
+      configuration: this.#view!.configuration,
+      endpoint: context.endpoint.name,
+      model: context.route.alias,
+      request: context.request,
+      key: admitted?.key,
+      headers: this.#requestHeaders,
+    });
+    const proceed = (hit: CachedAnswer | undefined): ProcessingResponse => {
+      // The stream may have ended while governance (or a shared cache store) was asked: the admission is then released, and nothing goes on.
+      if (asked && !this.#lifecycle.admitted(admitted)) return continueRequestBody();
+      if (this.#closed) return continueRequestBody();
+      if (cache !== undefined && hit !== undefined) return this.#answerFromCache(cache, context, hit);
+      if (plan?.writes) this.#capture = createAnswerCapture(context.endpoint.clientFormat);
+      return this.#forward(context);
+    };
+    if (cache === undefined || plan === undefined) return proceed(undefined);
+    this.#cachePlan = plan;
+    const hit = cache.lookup(plan);
+    return hit instanceof Promise ? hit.then(proceed) : proceed(hit);
+  }
+
+  /**
+   * A cache hit: the stored answer in the client's format, stream or JSON. Nothing reaches a
+   * provider, so the admission is released (nothing spent, no tokens counted; the request
+   * still counted for the requests-per-minute limit when it was admitted).
+   */
+  #answerFromCache(cache: ResponseCache, context: RequestContext, hit: CachedAnswer): ProcessingResponse {
+    const admission = this.#lifecycle.admission;
+    this.#lifecycle.refused();
+    const replay = replayCachedAnswer(hit.completion, {
+      format: context.endpoint.clientFormat,
+      stream: context.stream,
+      includeUsage: context.includeUsage,
+      id: `${context.endpoint.responseIdPrefix}${context.id.replace(/-/g, '')}`,
+      created: Math.floor(this.#dependencies.clock() / 1000),
+      model: context.route.alias,
+    });
+    const usage = hit.completion.usage;
+    const target = context.route.targets.find((candidate) => candidate.provider.unavailableReason === undefined);
+    const savedUsd = usage !== undefined && target !== undefined ? this.#dependencies.pricing.cost(target, usage) : undefined;
+    const ageSeconds = cache.ageSeconds(hit);
+    cache.recordHit({ model: context.route.alias, requestId: context.id, keyAlias: admission?.key.alias, usage, savedUsd, ageSeconds });
+    const reply = cacheHitResponse(replay.body, {
+      ...(admission?.headers ?? {}),
+      ...requestIdHeaders(context.id),
+      'content-type': replay.contentType,
+      [CACHE_STATUS_HEADER]: 'hit',
+      age: String(ageSeconds),
+    });
+    reply.dynamic_metadata = toProtoStruct({
+      [METADATA_NAMESPACE]: {
+        path: this.#clientPath,
+        model: context.route.alias,
+        key_alias: admission?.key.alias ?? null,
+        prompt_tokens: usage?.promptTokens ?? null,
+        completion_tokens: usage?.completionTokens ?? null,
+        cost_usd: 0,
+      },
+    });
+    return reply;
   }
 
   /** Hands the request to Envoy's router: the routing header, and the request id as dynamic metadata. */
@@ -425,6 +503,9 @@ export class RouterProcessor implements StreamProcessor {
     const upstreamRequestId = headers[REQUEST_ID_HEADER];
     if (upstreamRequestId !== undefined && upstreamRequestId !== context.id) set[UPSTREAM_REQUEST_ID_HEADER] = upstreamRequestId;
     Object.assign(set, requestIdHeaders(context.id));
+    if (this.#cachePlan !== undefined) set[CACHE_STATUS_HEADER] = this.#cachePlan.status;
+    // Only a successful answer is ever stored.
+    if (this.#status !== 200) this.#capture = undefined;
     const admission = this.#lifecycle.admission;
     if (admission !== undefined) Object.assign(set, admission.headers);
     if (!hasAttemptProcessor(context.route)) recordRetries(context, Number(headers[ATTEMPT_COUNT_HEADER]));
@@ -496,6 +577,7 @@ export class RouterProcessor implements StreamProcessor {
     if (out.length > 0) {
       if (this.#firstByteAt === undefined) this.#firstByteAt = this.#dependencies.now();
       this.#deliveredEvents += countEvents(out);
+      this.#capture?.push(out);
     }
     // Unchanged bytes need no mutation: sending none saves copying the chunk back to Envoy.
     const reply = out === original ? CONTINUE_RESPONSE_BODY : responseBody(out);
@@ -509,6 +591,7 @@ export class RouterProcessor implements StreamProcessor {
     this.#usage = translator.usage;
     this.#servedModel = translator.model;
     this.#finish(this.#status, false);
+    if (this.#capture !== undefined && translator.complete) this.#fillCache(this.#capture.endStream(translator.usage));
     return this.#withAccessLogFacts(reply);
   }
 
@@ -582,8 +665,17 @@ export class RouterProcessor implements StreamProcessor {
     if (context !== undefined && context.attempts.length > 0 && (this.#status >= 500 || this.#status === 429)) {
       out = describeExhaustedAttempts(context.route.alias, context.attempts, this.#status, out ?? body);
     }
+    // Only a whole answer is kept: not one whose stream ended while its prompt was counted.
+    if (this.#capture !== undefined && this.#status === 200 && this.#lifecycle.state !== 'cancelled') this.#fillCache(this.#capture.fromBody(out ?? body));
     if (out === undefined) return plainBody(translated.headers);
     return responseBody(out, headerMutation({ ...translated.headers, 'content-length': String(out.length) }));
+  }
+
+  /** Stores a complete answer (undefined: nothing worth keeping) for a request whose plan writes. */
+  #fillCache(completion: ReturnType<AnswerCapture['fromBody']>): void {
+    const plan = this.#cachePlan;
+    this.#capture = undefined;
+    if (completion !== undefined && plan !== undefined) this.#dependencies.cache?.fill(plan, completion);
   }
 
   #finish(status: number, cutShort: boolean): void {

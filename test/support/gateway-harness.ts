@@ -35,6 +35,8 @@ export interface HarnessOptions {
   prices?: Record<string, unknown>;
   /** Capability overrides ("<provider>/<model>" -> fields of config/capabilities.yaml). */
   capabilities?: Record<string, unknown>;
+  /** The top-level cache section (the response cache's store). */
+  cache?: Record<string, unknown>;
   /**
    * Keep every line the sidecar and Envoy print (default), or only the last 64 KiB, for
    * long benchmark runs: a log growing by hundreds of MB costs the benchmark process CPU
@@ -105,6 +107,7 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
     ...(options.keys ? { keys: options.keys } : {}),
     ...(options.prices ? { prices: options.prices } : {}),
     ...(options.capabilities ? { capabilities: options.capabilities } : {}),
+    ...(options.cache ? { cache: options.cache } : {}),
     providers: options.providers,
     models: options.models,
   };
