@@ -34,10 +34,11 @@ function sourceKey(kind: ProviderKind, model: string): string {
 }
 
 describe('config/capabilities.yaml', () => {
-  test('describes every model the price table prices, the demo stand-in aside', () => {
+  test('describes every model the price table prices, the demo stand-in and embedding models aside', () => {
     const names = (kinds: Record<string, Record<string, unknown> | undefined>) =>
       Object.entries(kinds).flatMap(([kind, models]) => Object.keys(models ?? {}).map((model) => `${kind}/${model}`)).sort();
-    assert.deepEqual(names(table), names(prices).filter((name) => name !== 'openai/demo-echo'));
+    // An embedding model's window holds each input on its own, not the request: nothing to check per request.
+    assert.deepEqual(names(table), names(prices).filter((name) => name !== 'openai/demo-echo' && !name.includes('embedding')));
   });
 
   test('a few entries, written out (they hold even without the source file)', () => {
