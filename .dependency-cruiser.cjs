@@ -43,6 +43,13 @@ module.exports = {
       to: { path: '^src/(cli/|main\\.ts)' },
     },
     {
+      name: 'extproc-sees-envoy-through-the-contract',
+      comment: 'The processors share names with Envoy only through config/envoy-contract.ts (and header rules through config/header-policy.ts); the renderer is the other side of that contract, never a source of constants.',
+      severity: 'error',
+      from: { path: '^src/extproc/' },
+      to: { path: '^src/config/render-' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: { path: '^src/' },

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { parseConfiguration } from '../src/config/load.js';
-import { buildEnvoyBootstrap, ROUTE_HEADER, SIDECAR_CLUSTER } from '../src/config/render-envoy.js';
+import { buildEnvoyBootstrap, SIDECAR_CLUSTER } from '../src/config/render-envoy.js';
+import { ROUTE_HEADER } from '../src/config/envoy-contract.js';
 import { buildRuntimeView, type RuntimeView } from '../src/config/runtime.js';
 import { envoyBinary, waitFor } from '../test/support/gateway-harness.js';
 

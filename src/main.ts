@@ -4,7 +4,7 @@ import type { Server as HttpServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { format as formatMessage } from 'node:util';
 import { DEFAULT_CONFIG_PATH, loadConfigurationFile } from './config/load.js';
-import { TARGET_HEALTH_PATH } from './config/render-envoy.js';
+import { TARGET_HEALTH_PATH } from './config/envoy-contract.js';
 import { availableModels, buildRuntimeView, type Environment, type RuntimeView } from './config/runtime.js';
 import { AttemptProcessor } from './extproc/attempt-processor.js';
 import { RouterProcessor } from './extproc/router-processor.js';

@@ -7,6 +7,20 @@ import { envoyLocalReplyKinds } from './envoy-local-reply-kinds.js';
 import { anthropicErrorFormat } from './anthropic-error-format.js';
 import { openAIErrorFormat } from './openai-error-format.js';
 import { renderLocalReplyConfig } from './render-local-reply-config.js';
+import {
+  CONTENT_LENGTH_METADATA_KEY,
+  METADATA_NAMESPACE,
+  PHASE_METADATA_KEY,
+  ROUTE_HEADER,
+  ROUTER_PROCESSING_MODE,
+  SIDECAR_HEALTH_PATH,
+  REQUEST_ID_ATTRIBUTE,
+  TARGET_ATTRIBUTE,
+  TARGET_HEALTH_PATH,
+  TARGET_METADATA_KEY,
+  type Phase,
+} from './envoy-contract.js';
+import { HEADERS_NOT_FORWARDED } from './header-policy.js';
 
 /**
  * Renders the Envoy bootstrap from the same runtime view the sidecar serves from, so the
@@ -17,62 +31,14 @@ import { renderLocalReplyConfig } from './render-local-reply-config.js';
  * (once per upstream attempt) -> upstream_codec -> provider.
  */
 
-/** The header the router-level processor writes; the route's cluster_header reads it. */
 /**
  * Streams Envoy opens on one HTTP/2 connection to the sidecar before moving to a new one: below
  * the 1,000 peer resets Node's HTTP/2 stack tolerates in a burst before it sends GOAWAY.
  */
 export const SIDECAR_STREAMS_PER_CONNECTION = 900;
 
-export const ROUTE_HEADER = 'x-gateway-route';
-/**
- * Removed by the route before any attempt: the routing header, and proxy headers that would
- * tell the provider the client's address and the gateway's own host name.
- */
-export const HEADERS_NOT_FORWARDED = [ROUTE_HEADER, 'x-forwarded-for', 'x-forwarded-proto', 'x-envoy-original-host', 'x-envoy-expected-rq-timeout-ms'];
-/** Endpoint metadata namespace and key that name the target an attempt goes to. */
-export const METADATA_NAMESPACE = 'llm_gateway';
-export const TARGET_METADATA_KEY = 'target';
-/** Dynamic metadata key carrying the translated body's length to the header_mutation upstream filter. */
-export const CONTENT_LENGTH_METADATA_KEY = 'content_length';
-/** The sidecar admin path Envoy health-checks every target on (the target id in the Host header). */
-export const TARGET_HEALTH_PATH = '/healthz/target';
-/** The CEL attribute the attempt processor asks Envoy for. */
-export const TARGET_ATTRIBUTE = `xds.upstream_host_metadata.filter_metadata['${METADATA_NAMESPACE}']['${TARGET_METADATA_KEY}']`;
-export const REQUEST_ID_METADATA_KEY = 'request_id';
-export const REQUEST_ID_ATTRIBUTE = `metadata.filter_metadata['${METADATA_NAMESPACE}']['${REQUEST_ID_METADATA_KEY}']`;
-/** gRPC metadata telling the sidecar which of the two filters opened a stream. */
-export const PHASE_METADATA_KEY = 'x-gateway-phase';
 export const SIDECAR_CLUSTER = 'gateway_sidecar';
 const ADMIN_CLUSTER = 'envoy_admin';
-
-/**
- * The router-level processor's static mode: request headers, then the whole request body;
- * no response phase. Envoy also runs its own replies (codec errors, 431, 413, 503, 504) through
- * the response phases, and a reply waiting there for the sidecar is lost when Envoy closes the
- * connection after a codec error.
- */
-export const ROUTER_PROCESSING_MODE = {
-  request_header_mode: 'SEND',
-  request_body_mode: 'BUFFERED',
-  request_trailer_mode: 'SKIP',
-  response_header_mode: 'SKIP',
-  response_body_mode: 'NONE',
-  response_trailer_mode: 'SKIP',
-} as const;
-
-/**
- * The mode the sidecar switches a request to (mode_override on its request-headers reply,
- * the only phase besides response headers where Envoy honours it) once it will route the
- * request: response headers, then JSON answers whole; the sidecar switches 200 event streams
- * to STREAMED per response. Envoy takes body modes from an override as given, so the request
- * body stays BUFFERED here.
- */
-export const ROUTED_PROCESSING_MODE = {
-  request_body_mode: 'BUFFERED',
-  response_header_mode: 'SEND',
-  response_body_mode: 'BUFFERED',
-} as const;
 
 /** Request line and headers together, in KiB; larger requests get a 431 (Envoy's default). */
 export const MAX_REQUEST_HEADERS_KIB = 60;
@@ -199,7 +165,7 @@ function httpConnectionManager(view: RuntimeView): Record<string, unknown> {
                   auto_host_rewrite: true,
                   retry_policy: retryPolicy(configuration.resilience),
                 },
-                request_headers_to_remove: HEADERS_NOT_FORWARDED,
+                request_headers_to_remove: [...HEADERS_NOT_FORWARDED],
               },
               {
                 // CONNECT matches no path route, and a tunnel's body never ends: the buffer filter would
@@ -387,7 +353,7 @@ function adminCluster(view: RuntimeView): Record<string, unknown> {
   };
 }
 
-function sidecarGrpcService(phase: 'router' | 'attempt'): Record<string, unknown> {
+function sidecarGrpcService(phase: Phase): Record<string, unknown> {
   return {
     envoy_grpc: { cluster_name: SIDECAR_CLUSTER },
     initial_metadata: [{ key: PHASE_METADATA_KEY, value: phase }],
@@ -431,7 +397,7 @@ function sidecarCluster(view: RuntimeView): Record<string, unknown> {
         unhealthy_threshold: 2,
         healthy_threshold: 1,
         no_traffic_interval: '2s',
-        http_health_check: { path: '/healthz', codec_client_type: 'HTTP1' },
+        http_health_check: { path: SIDECAR_HEALTH_PATH, codec_client_type: 'HTTP1' },
       },
     ],
     load_assignment: {

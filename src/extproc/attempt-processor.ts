@@ -1,5 +1,5 @@
 import type { TargetRuntime } from '../config/runtime.js';
-import { CONTENT_LENGTH_METADATA_KEY, METADATA_NAMESPACE, REQUEST_ID_ATTRIBUTE, TARGET_ATTRIBUTE } from '../config/render-envoy.js';
+import { CONTENT_LENGTH_METADATA_KEY, IMMEDIATE_HEALTH_CHECK_FAIL_HEADER, METADATA_NAMESPACE, REQUEST_ID_ATTRIBUTE, TARGET_ATTRIBUTE, TARGETS_PAUSED_HEADER } from '../config/envoy-contract.js';
 import type { RequestContext } from '../gateway/request-context.js';
 import type { RequestStore } from '../gateway/request-store.js';
 import type { Logger } from '../observability/logger.js';
@@ -14,18 +14,6 @@ import { continueResponseHeaders, replaceRequest, responseBody } from './respons
 import type { StreamProcessor } from './stream-processor.js';
 import { upstreamRequestMutation } from './upstream-request-mutation.js';
 
-/**
- * Envoy's header for "treat this host as failing its active health check now": the host is
- * left out of load balancing until its next health check passes, which the sidecar's target
- * health endpoint refuses while the target is paused.
- */
-export const IMMEDIATE_HEALTH_CHECK_FAIL_HEADER = 'x-envoy-immediate-health-check-fail';
-/**
- * Set on an attempt's answer when every target of the model is paused, together with a
- * :status Envoy does not retry: the router processor answers the client with a 429 and
- * Retry-After instead of Envoy retrying a target that asked for quiet. Never reaches a client.
- */
-export const TARGETS_PAUSED_HEADER = 'x-gateway-targets-paused';
 /** The status that carries TARGETS_PAUSED_HEADER: a 4xx that is not 429, so no retry_on matches it. */
 export const PAUSED_STATUS = '409';
 /** Gemini says how long to wait only in its error body (RetryInfo). */

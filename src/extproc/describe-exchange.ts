@@ -1,4 +1,4 @@
-import { METADATA_NAMESPACE, ROUTE_HEADER } from '../config/render-envoy.js';
+import { METADATA_NAMESPACE, ROUTE_HEADER } from '../config/envoy-contract.js';
 import { GATEWAY_REQUEST_ID_HEADER, REQUEST_ID_HEADER } from './request-id.js';
 import type { CommonResponse, HttpBody, HttpHeaders, ProcessingRequest, ProcessingResponse } from './messages.js';
 import { fromProtoStruct } from './proto-struct.js';

@@ -1,3 +1,4 @@
+import { isRemovedFromClientRequest } from '../config/header-policy.js';
 import type { HeaderMap, HeaderMutation, HeaderValueOption } from './messages.js';
 
 /** Request headers as Envoy sent them: lower-case names, values decoded from raw_value. */
@@ -30,37 +31,7 @@ export function headerMutation(set: Record<string, string>, remove: string[] = [
   return mutation;
 }
 
-/** The gateway's own header prefix. Anything a client sends under it is dropped on arrival. */
-export const INTERNAL_HEADER_PREFIX = 'x-gateway-';
-
-/**
- * Client headers that must never reach a provider: the client's own credentials (the gateway
- * injects the provider's), cookies, and headers whose meaning the gateway owns (an Anthropic
- * target gets the client's anthropic-version and -beta back from the Messages endpoint, which
- * read them first; no other provider gets them). accept-encoding
- * is dropped so providers answer uncompressed and metering reads plain bytes.
- */
-const CLIENT_HEADERS_NEVER_FORWARDED = new Set([
-  'authorization',
-  'proxy-authorization',
-  'x-api-key',
-  'api-key',
-  'x-goog-api-key',
-  'cookie',
-  'anthropic-version',
-  'anthropic-beta',
-  'openai-organization',
-  'openai-project',
-  'accept-encoding',
-]);
-
-/** Which of the client's request headers to remove before anything else reads them. */
+/** Which of the client's request headers to remove before anything else reads them (config/header-policy.ts). */
 export function clientHeadersToRemove(headers: HeaderRecord): string[] {
-  const remove: string[] = [];
-  for (const name of Object.keys(headers)) {
-    if (CLIENT_HEADERS_NEVER_FORWARDED.has(name) || name.startsWith(INTERNAL_HEADER_PREFIX) || name.startsWith('x-envoy-')) {
-      remove.push(name);
-    }
-  }
-  return remove;
+  return Object.keys(headers).filter(isRemovedFromClientRequest);
 }

@@ -1,5 +1,6 @@
 import { hasAttemptProcessor, type RuntimeView } from '../config/runtime.js';
-import { METADATA_NAMESPACE, REQUEST_ID_METADATA_KEY, ROUTE_HEADER, ROUTED_PROCESSING_MODE } from '../config/render-envoy.js';
+import { ATTEMPT_COUNT_HEADER, METADATA_NAMESPACE, REQUEST_ID_METADATA_KEY, ROUTE_HEADER, ROUTED_PROCESSING_MODE, TARGETS_PAUSED_HEADER } from '../config/envoy-contract.js';
+import { isHiddenFromClient } from '../config/header-policy.js';
 import { toProtoStruct } from './proto-struct.js';
 import { asGatewayError, GatewayError } from '../errors.js';
 import { listModels, modelObject } from '../gateway/list-models.js';
@@ -39,7 +40,6 @@ import {
 } from './responses.js';
 import type { StreamEndReason, StreamProcessor } from './stream-processor.js';
 import { upstreamRequestMutation } from './upstream-request-mutation.js';
-import { IMMEDIATE_HEALTH_CHECK_FAIL_HEADER, TARGETS_PAUSED_HEADER } from './attempt-processor.js';
 import { retryAfterSeconds, routePausedFor } from '../resilience/route-pause.js';
 import type { ResponseCache, CachePlan } from '../cache/response-cache.js';
 import { createAnswerCapture, type AnswerCapture } from '../cache/answer-capture.js';
@@ -77,14 +77,6 @@ export interface RouterProcessorDependencies {
   /** The response cache; absent: no model is cached. */
   cache?: ResponseCache | undefined;
 }
-
-/** Provider response headers that describe the gateway's provider account, not the client's request. */
-const PROVIDER_RESPONSE_HEADERS = /^(openai-organization|openai-project|anthropic-organization-id|set-cookie|x-ratelimit-|cf-ray$|x-envoy-upstream)/;
-/** Headers the attempt processor writes for Envoy and the router, never for the client. */
-const ATTEMPT_SIGNAL_HEADERS = new Set([IMMEDIATE_HEALTH_CHECK_FAIL_HEADER, TARGETS_PAUSED_HEADER]);
-
-/** Envoy's count of tries (include_attempt_count_in_response), read by the router and not passed on. */
-const ATTEMPT_COUNT_HEADER = 'x-envoy-attempt-count';
 
 /**
  * The router-level processor: one per client request, in the HCM filter chain.
@@ -487,7 +479,7 @@ export class RouterProcessor implements StreamProcessor {
     const headers = readHeaders(message.headers);
     this.#status = Number(headers[':status'] ?? 0);
     const set: Record<string, string> = {};
-    const remove = Object.keys(headers).filter((name) => PROVIDER_RESPONSE_HEADERS.test(name) || name === ATTEMPT_COUNT_HEADER || ATTEMPT_SIGNAL_HEADERS.has(name));
+    const remove = Object.keys(headers).filter(isHiddenFromClient);
     if (context === undefined) {
       // Not a request this processor routed (Envoy's own reply): pass it on untouched.
       return continueResponseHeaders(headerMutation(set, remove));

@@ -1,5 +1,5 @@
 import { Server, ServerCredentials, status, type Metadata, type ServerDuplexStream } from '@grpc/grpc-js';
-import { PHASE_METADATA_KEY } from '../config/render-envoy.js';
+import { PHASE_METADATA_KEY, type Phase } from '../config/envoy-contract.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { ProcessingRequest, ProcessingResponse } from './messages.js';
@@ -7,7 +7,6 @@ import { describeExchange } from './describe-exchange.js';
 import { loadExternalProcessorService } from './proto.js';
 import type { StreamEndReason, StreamProcessor } from './stream-processor.js';
 
-export type Phase = 'router' | 'attempt';
 
 export interface ExtProcServerDependencies {
   createProcessor: (phase: Phase) => StreamProcessor;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ModelCapabilities } from '../../src/capabilities/capability-table.js';
-import { ROUTE_HEADER } from '../../src/config/render-envoy.js';
+import { ROUTE_HEADER } from '../../src/config/envoy-contract.js';
 import { RouterProcessor } from '../../src/extproc/router-processor.js';
 import { headers, processorDependencies } from '../support/processor-fixtures.js';
 

@@ -4,18 +4,9 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { loadConfigurationFile, parseConfiguration } from '../../src/config/load.js';
-import {
-  buildEnvoyBootstrap,
-  HEADERS_NOT_FORWARDED,
-  MAX_REQUEST_HEADERS,
-  MAX_REQUEST_HEADERS_KIB,
-  renderEnvoyBootstrap,
-  ROUTE_HEADER,
-  ROUTED_PROCESSING_MODE,
-  ROUTER_PROCESSING_MODE,
-  REQUEST_ID_ATTRIBUTE,
-  TARGET_ATTRIBUTE,
-} from '../../src/config/render-envoy.js';
+import { buildEnvoyBootstrap, MAX_REQUEST_HEADERS, MAX_REQUEST_HEADERS_KIB, renderEnvoyBootstrap } from '../../src/config/render-envoy.js';
+import { REQUEST_ID_ATTRIBUTE, ROUTED_PROCESSING_MODE, ROUTER_PROCESSING_MODE, ROUTE_HEADER, TARGET_ATTRIBUTE } from '../../src/config/envoy-contract.js';
+import { HEADERS_NOT_FORWARDED } from '../../src/config/header-policy.js';
 import { buildRuntimeView } from '../../src/config/runtime.js';
 import { UNREAD_REQUEST_ID } from '../../src/config/render-local-reply-config.js';
 import { PACKAGE_ROOT } from '../support/gateway-harness.js';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
-import { MAX_REQUEST_HEADERS, MAX_REQUEST_HEADERS_KIB, ROUTE_HEADER } from '../../src/config/render-envoy.js';
+import { MAX_REQUEST_HEADERS, MAX_REQUEST_HEADERS_KIB } from '../../src/config/render-envoy.js';
+import { ROUTE_HEADER } from '../../src/config/envoy-contract.js';
 import { freePort } from '../support/free-port.js';
 import { exchange, exchangeHttp2, type HttpReply } from '../support/raw-http.js';
 import { startGateway, waitFor, type GatewayHarness } from '../support/gateway-harness.js';

@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import { chatCompletionsEndpoint } from '../../src/endpoints/chat-completions-endpoint.js';
 import { describe, test } from 'node:test';
-import { CONTENT_LENGTH_METADATA_KEY, METADATA_NAMESPACE, REQUEST_ID_ATTRIBUTE, ROUTE_HEADER, TARGET_ATTRIBUTE } from '../../src/config/render-envoy.js';
-import { AttemptProcessor, IMMEDIATE_HEALTH_CHECK_FAIL_HEADER, PAUSED_STATUS, TARGETS_PAUSED_HEADER } from '../../src/extproc/attempt-processor.js';
+import { AttemptProcessor, PAUSED_STATUS } from '../../src/extproc/attempt-processor.js';
+import {
+  CONTENT_LENGTH_METADATA_KEY,
+  IMMEDIATE_HEALTH_CHECK_FAIL_HEADER,
+  METADATA_NAMESPACE,
+  REQUEST_ID_ATTRIBUTE,
+  ROUTE_HEADER,
+  TARGET_ATTRIBUTE,
+  TARGETS_PAUSED_HEADER,
+} from '../../src/config/envoy-contract.js';
 import type { HeaderMutation, ProcessingResponse } from '../../src/extproc/messages.js';
 import { GATEWAY_REQUEST_ID_HEADER } from '../../src/extproc/request-id.js';
 import { fromProtoStruct, toProtoStruct } from '../../src/extproc/proto-struct.js';

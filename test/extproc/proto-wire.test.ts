@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadSync } from '@grpc/proto-loader';
 import protobuf from 'google-protobuf/google/protobuf/struct_pb.js';
-import { ROUTED_PROCESSING_MODE } from '../../src/config/render-envoy.js';
+import { ROUTED_PROCESSING_MODE } from '../../src/config/envoy-contract.js';
 import { fromProtoStruct, toProtoStruct } from '../../src/extproc/proto-struct.js';
 import { jsonImmediateResponse } from '../../src/extproc/responses.js';
 import { PACKAGE_ROOT } from '../support/gateway-harness.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { METADATA_NAMESPACE, REQUEST_ID_METADATA_KEY, ROUTE_HEADER, ROUTED_PROCESSING_MODE } from '../../src/config/render-envoy.js';
+import { METADATA_NAMESPACE, REQUEST_ID_METADATA_KEY, ROUTED_PROCESSING_MODE, ROUTE_HEADER } from '../../src/config/envoy-contract.js';
 import { fromProtoStruct } from '../../src/extproc/proto-struct.js';
 import type { ProcessingRequest, ProcessingResponse } from '../../src/extproc/messages.js';
 import { RouterProcessor } from '../../src/extproc/router-processor.js';

@@ -3,7 +3,7 @@ import { chatCompletionsEndpoint } from '../../src/endpoints/chat-completions-en
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { credentials, makeGenericClientConstructor, Metadata, type ClientDuplexStream } from '@grpc/grpc-js';
-import { PHASE_METADATA_KEY, REQUEST_ID_ATTRIBUTE, ROUTE_HEADER, TARGET_ATTRIBUTE } from '../../src/config/render-envoy.js';
+import { PHASE_METADATA_KEY, REQUEST_ID_ATTRIBUTE, ROUTE_HEADER, TARGET_ATTRIBUTE } from '../../src/config/envoy-contract.js';
 import { AttemptProcessor } from '../../src/extproc/attempt-processor.js';
 import { headerMutation } from '../../src/extproc/headers.js';
 import type { ProcessingRequest, ProcessingResponse } from '../../src/extproc/messages.js';
