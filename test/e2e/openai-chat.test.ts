@@ -124,7 +124,9 @@ describe('OpenAI-compatible chat through Envoy', () => {
       body: JSON.stringify({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] }),
     });
     assert.equal(response.status, 200);
-    assert.equal(response.headers.get('openai-organization'), null);
+    for (const name of ['openai-organization', 'x-ratelimit-remaining-requests', 'set-cookie', 'cf-ray', 'x-envoy-attempt-count', 'x-envoy-upstream-service-time']) {
+      assert.equal(response.headers.get(name), null, `${name} reached the client`);
+    }
     assert.match(response.headers.get('x-gateway-request-id') ?? '', /^[0-9a-f-]{36}$/);
     await response.text();
   });
@@ -145,6 +147,7 @@ describe('OpenAI-compatible chat through Envoy', () => {
         'content-type': 'application/json',
         authorization: `Bearer ${CLIENT_KEY}`,
         'x-api-key': CLIENT_KEY,
+        cookie: 'session=client-cookie',
         'x-gateway-route': 'model_other-model',
         'x-gateway-request-id': 'forged-id',
         'x-envoy-upstream-rq-timeout-ms': '1',
@@ -158,6 +161,7 @@ describe('OpenAI-compatible chat through Envoy', () => {
     assert.equal(sent.json?.model, 'gpt-upstream', 'routed by the body, not by the forged header');
     assert.equal(sent.headers.authorization, `Bearer ${PROVIDER_KEY}`);
     assert.equal(sent.headers['x-api-key'], undefined);
+    assert.equal(sent.headers.cookie, undefined);
     assert.equal(sent.headers['x-envoy-upstream-rq-timeout-ms'], undefined);
     assert.equal(sent.headers['x-envoy-max-retries'], undefined);
     assert.ok(!JSON.stringify(sent.headers).includes('forged-id'));

@@ -2,6 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 
 /**
+ * Headers OpenAI's API sends that describe the calling account, not the request: organisation,
+ * the account's rate limits, and Cloudflare's bot-management cookie and ray id in front of it.
+ */
+const ACCOUNT_HEADERS = {
+  'openai-organization': 'org-secret-mock',
+  'x-ratelimit-remaining-requests': '99',
+  'set-cookie': '__cf_bm=mock-cookie; path=/; domain=.api.openai.com; HttpOnly; Secure',
+  'cf-ray': '8f00000000000000-LHR',
+};
+
+/**
  * A stand-in for the OpenAI Chat Completions API, faithful to its documented wire format
  * (openai-openapi CreateChatCompletionResponse / CreateChatCompletionStreamResponse): it
  * records what the gateway sent so tests can check it, and answers like OpenAI does.
@@ -110,7 +121,7 @@ export function streamEvents(model: string, includeUsage: boolean, words = MOCK_
 }
 
 async function streamCompletion(response: ServerResponse, model: string, includeUsage: boolean): Promise<void> {
-  response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'openai-organization': 'org-secret-mock', 'x-ratelimit-remaining-requests': '99', 'x-request-id': openAIRequestId() });
+  response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...ACCOUNT_HEADERS, 'x-request-id': openAIRequestId() });
   for (const event of streamEvents(model, includeUsage)) {
     response.write(event);
     await new Promise((resolve) => setTimeout(resolve, 2));
@@ -120,7 +131,7 @@ async function streamCompletion(response: ServerResponse, model: string, include
 
 export function sendJson(response: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(payload);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), 'openai-organization': 'org-secret-mock', ...headers });
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...ACCOUNT_HEADERS, ...headers });
   response.end(text);
 }
 
