@@ -52,7 +52,7 @@ TSC := node_modules/.bin/tsc
 SOURCES := $(shell find src -name '*.ts')
 ALL_SOURCES := $(SOURCES) $(shell find test bench -name '*.ts')
 
-.PHONY: help deps build build-src envoy kubernetes-tools render render-kubernetes run test check-imports test-unit test-e2e bench clean
+.PHONY: help deps build build-src envoy kubernetes-tools render render-kubernetes run test check-imports lint test-unit test-e2e bench clean
 
 help:
 	@echo "make run     run Envoy + sidecar (+ demo upstream) on 127.0.0.1:8080"
@@ -107,7 +107,7 @@ run: deps build-src
 
 # c8 reports how much of src/ the tests run (V8's own coverage, mapped back to the TypeScript);
 # a summary is printed and coverage/lcov.info written for editors and CI.
-test: deps build check-imports
+test: deps build check-imports lint
 	node_modules/.bin/c8 --reporter=text-summary --reporter=lcov --report-dir coverage --exclude 'dist/test/**' --exclude 'dist/bench/**' \
 	  node --test --test-reporter=spec $(NODE_TEST_FILES)
 
@@ -115,6 +115,11 @@ test: deps build check-imports
 # stores; client formats know no provider; nothing imports the composition root; no cycles.
 check-imports: node_modules/.installed
 	node_modules/.bin/depcruise src --config .dependency-cruiser.cjs --output-type err
+
+# Biome lints src/, test/ and bench/ with its recommended rules (biome.jsonc says which are off
+# and why); lint only, the formatter is off. Warnings fail too, so none pile up.
+lint: node_modules/.installed
+	node_modules/.bin/biome lint --error-on-warnings
 
 test-unit: deps build
 	node --test --test-reporter=spec $(filter-out dist/test/e2e/%,$(NODE_TEST_FILES))

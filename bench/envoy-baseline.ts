@@ -100,7 +100,9 @@ export async function startBaselineEnvoy(configuration: Record<string, unknown>,
   });
   // Read (and drop) the access log, as the gateway harness reads its Envoy's: the same pipe, the same cost to Envoy.
   let tail = '';
-  const keepTail = (chunk: Buffer) => void (tail = (tail + chunk.toString()).slice(-4000));
+  const keepTail = (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-4000);
+  };
   envoy.stdout!.on('data', keepTail);
   envoy.stderr!.on('data', keepTail);
   try {

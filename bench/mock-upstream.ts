@@ -276,7 +276,9 @@ export async function startMockUpstream(options: { port?: number; profile?: Part
   const address = server.address();
   return {
     port: typeof address === 'object' && address ? address.port : 0,
-    setProfile: (profile) => void (current = precompute({ ...current.profile, ...profile })),
+    setProfile: (profile) => {
+      current = precompute({ ...current.profile, ...profile });
+    },
     stats: () => structuredClone(stats),
     close: () =>
       new Promise((resolve) => {

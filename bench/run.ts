@@ -631,7 +631,9 @@ async function profileSidecar(
         ? { kind: 'stream', target, concurrency: STREAM_CONCURRENCY, expectedChunks: STREAM_PROFILE.chunks, ...timing }
         : { kind: 'paced', target, rate: PROFILE_RATE, connections: 16, ...timing };
       let from = 0;
-      const load = mergeRounds([await runInWorker(job, () => void (from = monotonicMicros()))]);
+      const load = mergeRounds([await runInWorker(job, () => {
+        from = monotonicMicros();
+      })]);
       const to = monotonicMicros();
       const requests = completed(load);
       windows.push({ id: workload.id, description: workload.description, fromMicros: from, toMicros: to, requests, chunks: workload.stream ? requests * STREAM_PROFILE.chunks : 0 });

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { keySchema } from '../config/schema.js';
 import { generateKeySecret, hashesEqual, hashKeySecret } from '../governance/key-secret.js';
 import { fromStored, type Keyring } from '../governance/keyring.js';

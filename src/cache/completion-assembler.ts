@@ -95,10 +95,9 @@ export class CompletionAssembler {
       case 'finish':
         this.#choice(part.choice).finish = part;
         return;
-      default: {
-        const unhandled: never = part;
-        return unhandled;
-      }
+      default:
+        // Exhaustive: a new variant is a compile error here.
+        part satisfies never;
     }
   }
 

@@ -42,7 +42,10 @@ function levelsOf(route: ModelRoute): number[] {
 function variant(route: ModelRoute, levels: readonly number[]): ModelRoute {
   const key = levels.join('_');
   let variants = cache.get(route);
-  if (variants === undefined) cache.set(route, (variants = new Map()));
+  if (variants === undefined) {
+    variants = new Map();
+    cache.set(route, variants);
+  }
   let built = variants.get(key);
   if (built === undefined) {
     const targets = route.targets

@@ -53,7 +53,7 @@ export function relayEnvoyOutput(streams: { stdout: Readable; stderr: Readable }
       logger.error(line);
       return;
     }
-    const message = unescape(match[3]!);
+    const message = unescapeC(match[3]!);
     if (level === 'error' || level === 'fatal') remember(message);
     logger[level]({ component: match[2] }, message);
   });
@@ -86,6 +86,6 @@ function accessLogFields(entry: Record<string, unknown>): Record<string, unknown
 }
 
 /** Undoes --log-format-escaped (C escapes) so the message reads as Envoy wrote it. */
-function unescape(text: string): string {
+function unescapeC(text: string): string {
   return text.replace(/\\([nt'"\\])/g, (_, character: string) => (character === 'n' ? '\n' : character === 't' ? '\t' : character));
 }

@@ -92,7 +92,7 @@ export interface LocalAnswer {
 }
 
 /** An endpoint whose request type the caller does not know (the router and the request context hold these). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: endpoints differ in their request type, and a holder of any endpoint only hands an endpoint's own parse result back to it; unknown would make every method's parameter unassignable.
 export type AnyEndpoint = Endpoint<any>;
 
 export type EndpointName = 'chat.completions' | 'messages' | 'messages.count_tokens' | 'embeddings' | 'models';

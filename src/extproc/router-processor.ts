@@ -621,7 +621,7 @@ export class RouterProcessor implements StreamProcessor {
       this.#finish(this.#status, false);
       return plainBody();
     }
-    let translated;
+    let translated: TranslatedResponse;
     try {
       translated = adapter.translateResponse({ status: this.#status, headers: {}, body }, this.#translation);
     } catch (error) {

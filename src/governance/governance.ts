@@ -1,7 +1,7 @@
 import type { ModelRoute, TargetRuntime } from '../config/runtime.js';
 import { GatewayError } from '../errors.js';
 import type { AdmissionBounds } from '../endpoints/endpoint.js';
-import { StoreUnavailableError, type BudgetState, type GovernanceStore, type LimitState } from '../stores/governance-store.js';
+import { StoreUnavailableError, type AdmissionResult, type BudgetState, type GovernanceStore, type LimitState } from '../stores/governance-store.js';
 import { admissionRefusal } from './admission-refusal.js';
 import { authenticate } from './authenticate.js';
 import { fittingMaxTokens } from './fitting-max-tokens.js';
@@ -111,7 +111,7 @@ export class Governance {
     }
     const reservationUsd = key.limits.budget ? this.#reservation(key, input) : 0;
     const reservationId = this.#dependencies.newId();
-    let result;
+    let result: AdmissionResult;
     try {
       result = await store.admit({ keyId: key.id, now, limits: key.limits, reservationId, reservationUsd, reservationTtlMs: this.#dependencies.reservationTtlMs });
     } catch (error) {

@@ -233,7 +233,12 @@ models:
 describe('countAfterAuthentication', () => {
   test('counts only once the caller is identified; a refusal is passed on and nothing is counted', async () => {
     const counted: string[] = [];
-    const counter = { count: async (text: string) => (counted.push(text), text.length) };
+    const counter = {
+      count: async (text: string) => {
+        counted.push(text);
+        return text.length;
+      },
+    };
     assert.equal(await countAfterAuthentication(() => undefined, counter).count('open'), 4);
     assert.equal(await countAfterAuthentication(() => Promise.resolve({ alias: 'team' }), counter).count('known'), 5);
     const refusal = new GatewayError({ status: 401, code: 'invalid_api_key', message: 'no' });
@@ -243,7 +248,13 @@ describe('countAfterAuthentication', () => {
 
   test('identify is asked only when something is counted', () => {
     let asked = 0;
-    countAfterAuthentication(() => (asked++, undefined), { count: async () => 0 });
+    countAfterAuthentication(
+      () => {
+        asked++;
+        return undefined;
+      },
+      { count: async () => 0 },
+    );
     assert.equal(asked, 0);
   });
 });

@@ -238,7 +238,7 @@ function mutateHeaders(random: () => number, pick: <T>(items: readonly T[]) => T
 /** Every path to a value inside the tree (keys and indexes), the root's children first. */
 function allPaths(value: Json, prefix: (string | number)[] = []): (string | number)[][] {
   const paths: (string | number)[][] = [];
-  if (Array.isArray(value)) value.forEach((item, index) => paths.push([...prefix, index], ...allPaths(item, [...prefix, index])));
+  if (Array.isArray(value)) for (const [index, item] of value.entries()) paths.push([...prefix, index], ...allPaths(item, [...prefix, index]));
   else if (value !== null && typeof value === 'object') for (const [key, item] of Object.entries(value)) paths.push([...prefix, key], ...allPaths(item, [...prefix, key]));
   return paths;
 }

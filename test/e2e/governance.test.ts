@@ -112,7 +112,7 @@ describe('governance through Envoy (memory store)', () => {
     }
     assert.deepEqual(remaining, ['2', '1', '0']);
     // Each request comes back 20 s after the last: the limit is full again 20, 40, 60 s after each (less the time between them).
-    resets.forEach((reset, index) => assert.ok(reset > 20 * (index + 1) - 10 && reset <= 20 * (index + 1), `reset ${index + 1}: ${reset} s`));
+    for (const [index, reset] of resets.entries()) assert.ok(reset > 20 * (index + 1) - 10 && reset <= 20 * (index + 1), `reset ${index + 1}: ${reset} s`);
     await assert.rejects(ask(secrets.limited), (error: unknown) => {
       assert.ok(error instanceof OpenAI.RateLimitError);
       assert.equal(error.code, 'rate_limit_exceeded');

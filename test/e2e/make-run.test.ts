@@ -50,7 +50,7 @@ describe('make run serves the demo model out of the box', () => {
 
     const stream = await client.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'stream 7' }], stream: true, stream_options: { include_usage: true } });
     let text = '';
-    let usage;
+    let usage: OpenAI.CompletionUsage | null | undefined;
     for await (const chunk of stream) {
       text += chunk.choices[0]?.delta.content ?? '';
       usage = chunk.usage ?? usage;

@@ -125,7 +125,7 @@ describe('native Anthropic and Gemini through Envoy', () => {
           let text = '';
           let finish: string | null | undefined;
           let usage: OpenAI.CompletionUsage | undefined;
-          let ids = new Set<string>();
+          const ids = new Set<string>();
           for await (const chunk of stream) {
             ids.add(chunk.id);
             text += chunk.choices[0]?.delta.content ?? '';

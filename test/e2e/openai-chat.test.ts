@@ -83,7 +83,7 @@ describe('OpenAI-compatible chat through Envoy', () => {
       stream_options: { include_usage: true },
     });
     let text = '';
-    let usage;
+    let usage: OpenAI.CompletionUsage | null | undefined;
     for await (const chunk of stream) {
       text += chunk.choices[0]?.delta.content ?? '';
       if (chunk.usage) usage = chunk.usage;
@@ -108,7 +108,7 @@ describe('OpenAI-compatible chat through Envoy', () => {
     assert.equal(whole.choices[0]?.message.content, MOCK_REPLY_WORDS.join(''));
     assert.equal(upstream.requests.at(-1)!.headers['accept-encoding'], 'identity', 'the gateway asks for uncompressed answers');
     let text = '';
-    let usage;
+    let usage: OpenAI.CompletionUsage | null | undefined;
     for await (const chunk of await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'zip' }], stream: true, stream_options: { include_usage: true } })) {
       text += chunk.choices[0]?.delta.content ?? '';
       usage = chunk.usage ?? usage;
@@ -228,7 +228,7 @@ describe('OpenAI-compatible chat through Envoy', () => {
       await client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }], x: deep(127), tools: [{ type: 'function', function: { name: 'f', parameters: schemaOfDepth(124) } }] } as never);
       const sent = upstream.requests.at(-1)!;
       assert.deepEqual(sent.json?.x, deep(127));
-      assert.deepEqual((sent.json?.tools as { function: { parameters: unknown } }[])[0]!.function.parameters, schemaOfDepth(124));
+      assert.deepEqual((sent.json!.tools as { function: { parameters: unknown } }[])[0]!.function.parameters, schemaOfDepth(124));
     });
 
     test('fields OpenAI would refuse are refused here, naming them (issue 11)', async () => {

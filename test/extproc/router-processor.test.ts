@@ -9,7 +9,7 @@ import { Governance } from '../../src/governance/governance.js';
 import { hashKeySecret } from '../../src/governance/key-secret.js';
 import { createKeyring } from '../../src/governance/keyring.js';
 import { EMPTY_STATE, fakeGovernanceStore } from '../support/fake-governance-store.js';
-import { headers, processorDependencies, recordingMeter } from '../support/processor-fixtures.js';
+import { headers, processorDependencies, type recordingMeter } from '../support/processor-fixtures.js';
 
 /** The processor answers synchronously on every path these tests take (no compressed bodies). */
 function step(processor: RouterProcessor, message: ProcessingRequest): ProcessingResponse {

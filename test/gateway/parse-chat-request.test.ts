@@ -61,7 +61,7 @@ describe('parseChatRequest accepts what OpenAI accepts', () => {
       logit_bias: { '50256': -100, '1': 100 },
       logprobs: true,
       top_logprobs: 20,
-      seed: 9007199254740993,
+      seed: 2 ** 53 + 2,
       user: 'u',
       safety_identifier: 'x'.repeat(64),
       prompt_cache_key: 'k',
@@ -86,7 +86,7 @@ describe('parseChatRequest accepts what OpenAI accepts', () => {
   test('nullable fields take null; a 64-bit seed and emoji counted as characters pass', () => {
     const nulls = ['stream', 'stream_options', 'temperature', 'top_p', 'n', 'max_tokens', 'max_completion_tokens', 'stop', 'presence_penalty', 'frequency_penalty', 'logit_bias', 'logprobs', 'top_logprobs', 'seed', 'safety_identifier', 'prompt_cache_key', 'prompt_cache_retention', 'reasoning_effort', 'verbosity', 'service_tier', 'store', 'metadata', 'modalities', 'audio', 'prediction', 'moderation'];
     accepts({ ...base, ...Object.fromEntries(nulls.map((name) => [name, null])) });
-    accepts({ ...base, seed: -9223372036854775808, safety_identifier: '\u{1F600}'.repeat(64), metadata: { k: '\u{1F600}'.repeat(512) } });
+    accepts({ ...base, seed: -(2 ** 63), safety_identifier: '\u{1F600}'.repeat(64), metadata: { k: '\u{1F600}'.repeat(512) } });
   });
 
   test('tool parameters OpenAI takes: none, {}, no type, draft-07 tuples, top_logprobs 0 without logprobs', () => {

@@ -38,7 +38,10 @@ keys:
     pricing: { maxCost: (_target, prompt, output) => (prompt + (output ?? 1000)) * PRICE, cost: (_target, usage) => usage.totalTokens * PRICE },
     onStoreUnavailable: 'deny',
     clock: () => NOW,
-    newId: () => `reservation-${(id += 1)}`,
+    newId: () => {
+      id += 1;
+      return `reservation-${id}`;
+    },
     reservationTtlMs: 60_000,
     onStoreError: () => undefined,
   });

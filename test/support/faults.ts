@@ -95,7 +95,13 @@ export function streamHeldUntil(latch: Gate): Responder {
  */
 export function settled<T>(promise: Promise<T>, onSettled: () => void = () => {}): Promise<PromiseSettledResult<T>> {
   return promise.then(
-    (value): PromiseSettledResult<T> => (onSettled(), { status: 'fulfilled', value }),
-    (reason: unknown): PromiseSettledResult<T> => (onSettled(), { status: 'rejected', reason }),
+    (value): PromiseSettledResult<T> => {
+      onSettled();
+      return { status: 'fulfilled', value };
+    },
+    (reason: unknown): PromiseSettledResult<T> => {
+      onSettled();
+      return { status: 'rejected', reason };
+    },
   );
 }

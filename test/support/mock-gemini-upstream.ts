@@ -225,8 +225,14 @@ function answerEmbeddings(response: ServerResponse, model: string, batch: boolea
     problems.push(problem);
     geminiError(response, 400, 'INVALID_ARGUMENT', problem);
   };
-  if (headers.authorization) return refuse('an Authorization header reached Gemini');
-  if (body === undefined || typeof body !== 'object') return refuse('Invalid JSON payload received.');
+  if (headers.authorization) {
+    refuse('an Authorization header reached Gemini');
+    return;
+  }
+  if (body === undefined || typeof body !== 'object') {
+    refuse('Invalid JSON payload received.');
+    return;
+  }
   const check = (request: any, where: string, inBatch: boolean): string | undefined => {
     for (const field of Object.keys(request)) {
       if (!EMBED_FIELDS.has(field) && !(inBatch && field === 'model')) return `Invalid JSON payload received. Unknown name "${field}" at '${where}': Cannot find field.`;
@@ -242,16 +248,32 @@ function answerEmbeddings(response: ServerResponse, model: string, batch: boolea
   const vector = (request: any) => ({ values: geminiMockEmbedding(request.content.parts.map((part: any) => part.text).join(''), request.outputDimensionality ?? GEMINI_EMBEDDING_SIZE) });
   if (!batch) {
     const problem = check(body, 'EmbedContentRequest', false);
-    if (problem) return refuse(problem);
-    return sendJson(response, 200, { embedding: vector(body) });
+    if (problem) {
+      refuse(problem);
+      return;
+    }
+    sendJson(response, 200, { embedding: vector(body) });
+    return;
   }
   const requests = body.requests;
-  if (Object.keys(body).some((field) => field !== 'requests')) return refuse(`Invalid JSON payload received. Unknown name "${Object.keys(body).find((field) => field !== 'requests')}": Cannot find field.`);
-  if (!Array.isArray(requests) || requests.length === 0) return refuse('* BatchEmbedContentsRequest.requests: requests is not specified');
-  if (requests.length > 100) return refuse('* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch');
+  if (Object.keys(body).some((field) => field !== 'requests')) {
+    refuse(`Invalid JSON payload received. Unknown name "${Object.keys(body).find((field) => field !== 'requests')}": Cannot find field.`);
+    return;
+  }
+  if (!Array.isArray(requests) || requests.length === 0) {
+    refuse('* BatchEmbedContentsRequest.requests: requests is not specified');
+    return;
+  }
+  if (requests.length > 100) {
+    refuse('* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch');
+    return;
+  }
   for (const [index, request] of requests.entries()) {
     const problem = check(request, `BatchEmbedContentsRequest.requests[${index}]`, true);
-    if (problem) return refuse(problem);
+    if (problem) {
+      refuse(problem);
+      return;
+    }
   }
   sendJson(response, 200, { embeddings: requests.map(vector) });
 }

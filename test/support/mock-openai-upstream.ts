@@ -167,16 +167,28 @@ function answerEmbeddings(body: Record<string, unknown>, response: ServerRespons
   const refuse = (message: string, param: string | null) =>
     sendJson(response, 400, { error: { message, type: 'invalid_request_error', param, code: null } }, { 'x-request-id': openAIRequestId() });
   const { model, input, encoding_format: encoding = 'float', dimensions } = body as { model?: unknown; input?: unknown; encoding_format?: unknown; dimensions?: unknown };
-  if (typeof model !== 'string') return refuse("you must provide a model parameter", null);
+  if (typeof model !== 'string') {
+    refuse("you must provide a model parameter", null);
+    return;
+  }
   const inputs: Array<string | number[]> | undefined =
     typeof input === 'string' ? [input]
     : Array.isArray(input) && input.length > 0 && input.every((item) => typeof item === 'string') ? (input as string[])
     : Array.isArray(input) && input.length > 0 && input.every((item) => Number.isInteger(item)) ? [input as number[]]
     : Array.isArray(input) && input.length > 0 && input.every((item) => Array.isArray(item) && item.length > 0 && item.every(Number.isInteger)) ? (input as number[][])
     : undefined;
-  if (inputs === undefined || inputs.some((item) => item.length === 0)) return refuse("'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", null);
-  if (encoding !== 'float' && encoding !== 'base64') return refuse(`Invalid value: '${String(encoding)}'. Supported values are: 'float' and 'base64'.`, 'encoding_format');
-  if (dimensions !== undefined && !/^text-embedding-3/.test(model)) return refuse('This model does not support specifying dimensions.', null);
+  if (inputs === undefined || inputs.some((item) => item.length === 0)) {
+    refuse("'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", null);
+    return;
+  }
+  if (encoding !== 'float' && encoding !== 'base64') {
+    refuse(`Invalid value: '${String(encoding)}'. Supported values are: 'float' and 'base64'.`, 'encoding_format');
+    return;
+  }
+  if (dimensions !== undefined && !/^text-embedding-3/.test(model)) {
+    refuse('This model does not support specifying dimensions.', null);
+    return;
+  }
   const size = typeof dimensions === 'number' ? dimensions : MOCK_EMBEDDING_SIZE;
   const promptTokens = inputs.reduce((sum, item) => sum + mockEmbeddingTokens(item), 0);
   sendJson(

@@ -45,7 +45,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     get heldBytes() {
       return heldBytes;
     },
-    hold: () => void (held = true),
+    hold() {
+      held = true;
+    },
     release() {
       held = false;
       heldBytes = 0;

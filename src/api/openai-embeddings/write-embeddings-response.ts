@@ -26,6 +26,6 @@ export function writeEmbeddingsResponse(vectors: readonly (readonly number[])[],
 /** A vector as little-endian float32 bytes in base64. */
 export function float32Base64(vector: readonly number[]): string {
   const bytes = Buffer.alloc(vector.length * 4);
-  vector.forEach((value, index) => bytes.writeFloatLE(value, index * 4));
+  for (const [index, value] of vector.entries()) bytes.writeFloatLE(value, index * 4);
   return bytes.toString('base64');
 }

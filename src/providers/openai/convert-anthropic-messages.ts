@@ -102,10 +102,9 @@ function userMessages(blocks: readonly ContentBlockParam[], path: string, target
       case 'thinking':
       case 'redacted_thinking':
         throw untranslatable(`${blockPath}.type`, `A ${block.type} block belongs in an assistant message.`);
-      default: {
-        const unhandled: never = block;
-        return unhandled;
-      }
+      default:
+        // Exhaustive: a new variant is a compile error here.
+        block satisfies never;
     }
   });
   const content = [...attachments, ...parts];
@@ -142,10 +141,9 @@ function toolResult(block: ToolResultBlockParam, path: string, target: OpenAICha
             else attachments.push(part);
           }
           return;
-        default: {
-          const unhandled: never = inner;
-          return unhandled;
-        }
+        default:
+          // Exhaustive: a new variant is a compile error here.
+          inner satisfies never;
       }
     });
   }
@@ -179,10 +177,9 @@ function assistantMessages(blocks: readonly ContentBlockParam[], path: string): 
       case 'document':
       case 'tool_result':
         throw untranslatable(`${blockPath}.type`, `A ${block.type} block belongs in a user message.`);
-      default: {
-        const unhandled: never = block;
-        return unhandled;
-      }
+      default:
+        // Exhaustive: a new variant is a compile error here.
+        block satisfies never;
     }
   });
   if (texts.length === 0 && toolCalls.length === 0) return [];

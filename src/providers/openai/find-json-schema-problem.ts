@@ -84,7 +84,7 @@ function findSubschemaProblem(root: Record<string, unknown>, strict: boolean): J
       const value = schema[keyword];
       if (kind === undefined || value === null || typeof value !== 'object') continue;
       if (Array.isArray(value)) {
-        if (kind === 'list' || keyword === 'items') value.forEach((child, index) => pending.push({ schema: child, parent: next, segments: [keyword, String(index)] }));
+        if (kind === 'list' || keyword === 'items') for (const [index, child] of value.entries()) pending.push({ schema: child, parent: next, segments: [keyword, String(index)] });
       } else if (kind === 'map') {
         for (const name in value) pending.push({ schema: (value as Record<string, unknown>)[name], parent: next, segments: [keyword, name] });
       } else if (kind === 'schema') {

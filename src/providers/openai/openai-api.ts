@@ -80,7 +80,8 @@ export const chatCompletionRequestSchema = z
     logit_bias: nullable(logitBiasSchema),
     logprobs: nullable(z.boolean()),
     top_logprobs: nullable(integer({ minimum: 0, maximum: 20 })),
-    seed: nullable(integer({ minimum: -9223372036854775808, maximum: 9223372036854775807 })),
+    // int64's range; 2^63 - 1 is no double, so the upper bound is its nearest, 2^63.
+    seed: nullable(integer({ minimum: -(2 ** 63), maximum: 2 ** 63 })),
     user: z.string().optional(),
     // "with a maximum length of 64 characters"
     safety_identifier: nullable(text(64)),
