@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import { SIDECAR_HEALTH_PATH } from '../config/envoy-contract.js';
 
 /**
  * The sidecar's own HTTP port: /healthz (readiness: 503 while draining) for orchestrators and
@@ -23,7 +24,7 @@ export interface AdminServerOptions {
 export function createAdminServer(options: AdminServerOptions): Server {
   return createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
-    if (request.method === 'GET' && path === '/healthz') {
+    if (request.method === 'GET' && path === SIDECAR_HEALTH_PATH) {
       const healthy = options.isHealthy();
       response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ status: healthy ? 'ok' : 'draining', access: options.access }));
