@@ -4,7 +4,7 @@ import type { Configuration } from '../config/schema.js';
 /**
  * Envoy's stats that say a drain is over: the client listener was stopped (Envoy stops it
  * when its --drain-time-s has passed) and no client request is still in flight on it.
- * "gateway" is the client listener's stat_prefix in render-envoy.ts; the end-to-end test
+ * "gateway" is the client listener's stat_prefix in render-connection-manager.ts; the end-to-end test
  * of this function runs against the real Envoy, so a renamed prefix fails it.
  */
 const LISTENER_STOPPED_STAT = 'listener_manager.listener_stopped';
