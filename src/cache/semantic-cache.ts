@@ -4,6 +4,7 @@ import type { CachedAnswer } from './cached-answer.js';
 import { cacheKey } from './cache-key.js';
 import type { Embedder } from './gateway-embedder.js';
 import type { SemanticIndex } from './semantic-index.js';
+import type { SharedSemanticEntry } from './redis-semantic-sync.js';
 import { semanticSubject } from './semantic-subject.js';
 
 /** A stored answer served for a request: `similarity` is set when it was found by meaning, not by its exact key. */
@@ -35,10 +36,15 @@ export interface SemanticPlan {
 export class SemanticCache {
   readonly #index: SemanticIndex;
   readonly #embed: Embedder;
+  readonly #share: ((entry: SharedSemanticEntry) => void) | undefined;
+  readonly #clock: () => number;
 
-  constructor(dependencies: { index: SemanticIndex; embed: Embedder }) {
+  /** `share`: hands each stored entry to the other replicas (RedisSemanticSync); `clock`: wall-clock milliseconds. */
+  constructor(dependencies: { index: SemanticIndex; embed: Embedder; share?: (entry: SharedSemanticEntry) => void; clock?: () => number }) {
     this.#index = dependencies.index;
     this.#embed = dependencies.embed;
+    this.#share = dependencies.share;
+    this.#clock = dependencies.clock ?? Date.now;
   }
 
   /** The plan for a request the exact cache will look up or fill, or undefined when it may not be served by meaning (see semanticSubject). */
@@ -81,6 +87,8 @@ export class SemanticCache {
 
   /** Stores the answer under the plan's vector (nothing when the embedding failed). */
   fill(plan: SemanticPlan, answer: CachedAnswer, ttlMs: number): void {
-    if (plan.vector !== undefined) this.#index.add(plan.partition, plan.vector, answer, ttlMs);
+    if (plan.vector === undefined) return;
+    this.#index.add(plan.partition, plan.vector, answer, ttlMs);
+    this.#share?.({ partition: plan.partition, vector: plan.vector, answer, expiresAt: this.#clock() + ttlMs });
   }
 }
