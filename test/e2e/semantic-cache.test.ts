@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
+import { startMockAnthropicUpstream, type MockAnthropicUpstream } from '../support/mock-anthropic-upstream.js';
 import { hashKeySecret } from '../../src/governance/key-secret.js';
 import { startGateway, waitFor, type GatewayHarness } from '../support/gateway-harness.js';
 import { freePort } from '../support/free-port.js';
@@ -121,5 +123,53 @@ describe('semantic cache through Envoy', () => {
     assert.equal(second.data.choices[0]!.message.content, REPLY);
     assert.equal(chatCalls(), before + 2);
     await waitFor('the failed embedding in the sidecar log', () => gateway.sidecarLogs().includes('semantic cache: no embedding'), () => gateway.sidecarLogs().slice(-2000));
+  });
+});
+
+describe('semantic cache for Anthropic Messages through Envoy', () => {
+  const ANTHROPIC_KEY = 'sk-ant-provider-key-semantic-e2e';
+  const secret = 'sk-gw-semantic-messages-0123456789';
+  let anthropic: MockAnthropicUpstream;
+  let embeddings: MockOpenAIUpstream;
+  let gateway: GatewayHarness;
+
+  before(async () => {
+    anthropic = await startMockAnthropicUpstream({ expectedKey: ANTHROPIC_KEY });
+    embeddings = await startMockOpenAIUpstream({ expectedKey: EMBED_KEY });
+    gateway = await startGateway({
+      providers: {
+        anthropic: { kind: 'anthropic', base_url: `http://127.0.0.1:${anthropic.port}/v1`, credential: { env: 'ANTHROPIC_API_KEY' } },
+        embed: { kind: 'openai', base_url: `http://127.0.0.1:${embeddings.port}/v1`, credential: { env: 'EMBED_KEY' } },
+      },
+      models: {
+        'bow-embed': { provider: 'embed', model: 'bow-embed' },
+        // Messages requests have no temperature since API version 2026-10-21: none is "deterministic".
+        claude: { provider: 'anthropic', model: 'claude-haiku-4-5', cache: { deterministic_only: false, semantic: { embeddings_model: 'bow-embed', threshold: 0.9 } } },
+      },
+      environment: { ANTHROPIC_API_KEY: ANTHROPIC_KEY, EMBED_KEY },
+      governance: { mode: 'closed' },
+      keys: [{ alias: 'dev', hash: hashKeySecret(secret) }],
+    });
+  });
+
+  after(async () => {
+    await gateway?.stop();
+    await anthropic?.close();
+    await embeddings?.close();
+  });
+
+  test('a paraphrase from an Anthropic client (x-api-key) is a semantic hit, replayed as a Messages stream', async () => {
+    const client = new Anthropic({ baseURL: `http://127.0.0.1:${gateway.listenerPort}`, maxRetries: 0, apiKey: secret, authToken: null });
+    const before = anthropic.requests.length;
+    const first = await client.messages.create({ model: 'claude', max_tokens: 64, messages: [{ role: 'user', content: QUESTION }] }).withResponse();
+    assert.equal(first.response.headers.get('x-gateway-cache'), 'miss');
+    const text = first.data.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
+    const second = await client.messages.create({ model: 'claude', max_tokens: 64, messages: [{ role: 'user', content: PARAPHRASE }] }).withResponse();
+    assert.equal(second.response.headers.get('x-gateway-cache'), 'semantic-hit');
+    assert.equal(second.response.headers.get('x-gateway-cache-similarity'), '0.926');
+    const streamed = await client.messages.stream({ model: 'claude', max_tokens: 64, messages: [{ role: 'user', content: PARAPHRASE }] }).finalMessage();
+    assert.equal(streamed.content.map((block) => (block.type === 'text' ? block.text : '')).join(''), text);
+    assert.equal(anthropic.requests.length, before + 1, 'only the first question reached Anthropic');
+    assert.equal(embeddings.requests.length, 3, 'each question was embedded through the gateway with the client\'s key');
   });
 });
