@@ -189,7 +189,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     // rough count, if the worker is gone) and settles against an open store.
     await tokenCounter.close();
     await pauses.close?.();
-    await responseCache?.store.close?.();
+    await responseCache?.close();
     await new Promise((resolve) => setImmediate(resolve));
     await governanceStore.close();
     logger.flush();

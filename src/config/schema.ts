@@ -65,6 +65,22 @@ export const responseCacheSchema = z.strictObject({
   scope: z.enum(['key', 'global']).default('key'),
   /** Only requests whose answer is reproducible (temperature 0, or a seed) are cached unless this is false. */
   deterministic_only: z.boolean().default(true),
+  /**
+   * The semantic cache (off when absent): a request whose last user turn is near enough to a
+   * stored one (same scope, model, parameters and preceding conversation) gets its answer.
+   */
+  semantic: z
+    .strictObject({
+      /** The alias of one of this gateway's models that serves /v1/embeddings; called through Envoy. */
+      embeddings_model: z.string().min(1),
+      /** Cosine similarity at or above which a stored answer is served (0..1). */
+      threshold: z.number().gt(0).max(1).default(0.92),
+      /** An embedding slower than this is a miss; below Envoy's 5s ext_proc message timeout. */
+      timeout: duration.default('1s'),
+      /** Entries the in-process index keeps, over all partitions (least recently used evicted). */
+      max_entries: z.number().int().positive().default(10_000),
+    })
+    .optional(),
 });
 
 export const modelSchema = z
@@ -321,6 +337,16 @@ export const configurationSchema = z.strictObject({
   models: z.record(z.string().min(1).max(128), modelSchema).refine((models) => Object.keys(models).length > 0, {
     message: 'declare at least one model',
   }),
+}).superRefine((configuration, context) => {
+  // A semantic cache embeds through one of this gateway's own models: the alias must exist.
+  const check = (cache: { semantic?: { embeddings_model: string } | undefined } | false | undefined, path: PropertyKey[]) => {
+    const alias = cache === false ? undefined : cache?.semantic?.embeddings_model;
+    if (alias !== undefined && configuration.models[alias] === undefined) {
+      context.addIssue({ code: 'custom', path: [...path, 'cache', 'semantic', 'embeddings_model'], message: `no model '${alias}' in models` });
+    }
+  };
+  for (const [alias, model] of Object.entries(configuration.models)) check(model.cache, ['models', alias]);
+  configuration.keys.forEach((key, index) => check(key.cache, ['keys', index]));
 });
 
 export type Configuration = z.infer<typeof configurationSchema>;
@@ -332,3 +358,4 @@ export type KeyConfiguration = z.infer<typeof keySchema>;
 export type PriceOverride = z.infer<typeof priceOverrideSchema>;
 export type CapabilityOverride = z.infer<typeof capabilityOverrideSchema>;
 export type ResponseCacheConfiguration = z.infer<typeof responseCacheSchema>;
+export type SemanticCacheConfiguration = NonNullable<ResponseCacheConfiguration['semantic']>;

@@ -43,8 +43,8 @@ import { IMMEDIATE_HEALTH_CHECK_FAIL_HEADER, TARGETS_PAUSED_HEADER } from './att
 import { retryAfterSeconds, routePausedFor } from '../resilience/route-pause.js';
 import type { ResponseCache, CachePlan } from '../cache/response-cache.js';
 import { createAnswerCapture, type AnswerCapture } from '../cache/answer-capture.js';
-import { CACHE_STATUS_HEADER } from '../cache/cache-directive.js';
-import type { CachedAnswer } from '../cache/cached-answer.js';
+import { CACHE_SIMILARITY_HEADER, CACHE_STATUS_HEADER } from '../cache/cache-directive.js';
+import type { CacheHit } from '../cache/semantic-cache.js';
 import { replayCachedAnswer } from '../cache/replay-cached-answer.js';
 import { cacheHitResponse } from '../cache/cache-hit-response.js';
 import type { TargetPauses } from '../resilience/target-pauses.js';
@@ -385,8 +385,9 @@ export class RouterProcessor implements StreamProcessor {
       request: context.request,
       key: admitted?.key,
       headers: this.#requestHeaders,
+      credential: this.#credential,
     });
-    const proceed = (hit: CachedAnswer | undefined): ProcessingResponse => {
+    const proceed = (hit: CacheHit | undefined): ProcessingResponse => {
       // The stream may have ended while governance (or a shared cache store) was asked: the admission is then released, and nothing goes on.
       if (asked && !this.#lifecycle.admitted(admitted)) return continueRequestBody();
       if (this.#closed) return continueRequestBody();
@@ -405,7 +406,7 @@ export class RouterProcessor implements StreamProcessor {
    * provider, so the admission is released (nothing spent, no tokens counted; the request
    * still counted for the requests-per-minute limit when it was admitted).
    */
-  #answerFromCache(cache: ResponseCache, context: RequestContext, hit: CachedAnswer): ProcessingResponse {
+  #answerFromCache(cache: ResponseCache, context: RequestContext, hit: CacheHit): ProcessingResponse {
     const admission = this.#lifecycle.admission;
     this.#lifecycle.refused();
     const replay = replayCachedAnswer(hit.completion, {
@@ -425,7 +426,8 @@ export class RouterProcessor implements StreamProcessor {
       ...(admission?.headers ?? {}),
       ...requestIdHeaders(context.id),
       'content-type': replay.contentType,
-      [CACHE_STATUS_HEADER]: 'hit',
+      [CACHE_STATUS_HEADER]: hit.similarity === undefined ? 'hit' : 'semantic-hit',
+      ...(hit.similarity === undefined ? {} : { [CACHE_SIMILARITY_HEADER]: hit.similarity.toFixed(3) }),
       age: String(ageSeconds),
     });
     reply.dynamic_metadata = toProtoStruct({
