@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { routeSchema } from '../routing/route-schema.js';
 
 /**
  * The gateway's one configuration file. Both the sidecar's runtime view and the Envoy
@@ -36,6 +37,8 @@ export const providerSchema = z.strictObject({
   /** Azure OpenAI only: the api-version query parameter of the deployment path. Omit for Azure's v1 API. */
   api_version: z.string().min(1).optional(),
   connect_timeout: duration.default('5s'),
+  /** Drop request parameters this provider cannot honour instead of refusing the request (listed in x-gateway-dropped-params). */
+  drop_params: z.boolean().default(false),
 });
 
 export const targetSchema = z.strictObject({
@@ -101,6 +104,10 @@ export const modelSchema = z
       .default('refuse'),
     /** Exact-match response cache for this model (off when absent). */
     cache: responseCacheSchema.optional(),
+    /** Drop request parameters this model's targets cannot honour instead of refusing (overrides the provider's setting). */
+    drop_params: z.boolean().optional(),
+    /** A quality tier for routes' `cheapest` choice (`min_tier`); higher is better. Untiered models pass no floor. */
+    tier: z.number().int().optional(),
   })
   .superRefine((model, context) => {
     const single = model.provider !== undefined || model.model !== undefined;
@@ -337,6 +344,8 @@ export const configurationSchema = z.strictObject({
   models: z.record(z.string().min(1).max(128), modelSchema).refine((models) => Object.keys(models).length > 0, {
     message: 'declare at least one model',
   }),
+  /** Routes: model names whose model alias is chosen per request by rules (src/routing/). */
+  routes: z.record(z.string().min(1).max(128), routeSchema).default({}),
 }).superRefine((configuration, context) => {
   // A semantic cache embeds through one of this gateway's own models: the alias must exist.
   const check = (cache: { semantic?: { embeddings_model: string } | undefined } | false | undefined, path: PropertyKey[]) => {

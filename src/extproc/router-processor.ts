@@ -52,6 +52,13 @@ import type { Capabilities } from '../capabilities/create-capabilities.js';
 import { chooseRoute, type RouteChoice } from '../capabilities/choose-route.js';
 import { choiceInput } from '../capabilities/choice-input.js';
 import { countAfterAuthentication } from '../capabilities/count-after-authentication.js';
+import type { TargetChoiceInput } from '../capabilities/choose-targets.js';
+import type { ModelRoute } from '../config/runtime.js';
+import type { RouteDecision } from '../routing/choose-by-route.js';
+import { withDroppedParams } from '../routing/drop-unsupported-params.js';
+import type { RouteMetrics } from '../routing/route-metrics.js';
+import { routeRequest } from '../routing/route-request.js';
+import { routingHeaders } from '../routing/routing-headers.js';
 
 export interface RouterProcessorDependencies {
   /** The current runtime view; read once per request so a reload never changes a request midway. */
@@ -74,6 +81,8 @@ export interface RouterProcessorDependencies {
   pauses: TargetPauses;
   /** Each target's context window and abilities (config/capabilities.yaml and overrides). */
   capabilities: Capabilities;
+  /** Counts routes' choices; absent: not counted (tests that build a processor without metrics). */
+  routeMetrics?: RouteMetrics | undefined;
   /** The response cache; absent: no model is cached. */
   cache?: ResponseCache | undefined;
 }
@@ -291,19 +300,72 @@ export class RouterProcessor implements StreamProcessor {
     try {
       const request: unknown = endpoint.parse(body, this.#requestHeaders);
       model = endpoint.model(request);
+      const bounds = endpoint.admissionBounds(request, body.length);
+      const dropped = new Map<string, readonly string[]>();
+      const inputFor = this.#choiceInputFor(view, endpoint, request, bounds, dropped);
+      // A route (src/routing/) chooses the model first; the chosen model is then served as if the client had asked for it.
+      const decision = routeRequest({
+        view,
+        endpoint,
+        request,
+        model,
+        headers: this.#requestHeaders,
+        promptUpperBound: bounds.promptTokens,
+        choiceInput: inputFor,
+        counter: this.#authenticatedCounter(),
+        identify: () => this.#dependencies.governance.identify(this.#credential),
+        pricing: this.#dependencies.pricing,
+      });
+      if (decision === undefined) return this.#serve(endpoint, request, model, bounds, inputFor, dropped, undefined);
+      const asked = model;
+      const routed = (chosen: RouteDecision) => {
+        this.#dependencies.routeMetrics?.record(chosen);
+        return this.#serve(endpoint, request, chosen.model, bounds, inputFor, dropped, chosen);
+      };
+      if (!(decision instanceof Promise)) return routed(decision);
+      return decision.then(routed, (thrown: unknown) => this.#refuse(asGatewayError(thrown), asked));
+    } catch (thrown) {
+      return this.#refuse(asGatewayError(thrown), model);
+    }
+  }
+
+  /** The tokenizer for this request's checks: it counts only once the caller has authenticated. */
+  #authenticatedCounter() {
+    const { governance, tokenCounter } = this.#dependencies;
+    return countAfterAuthentication(() => governance.identify(this.#credential), tokenCounter);
+  }
+
+  /** chooseTargets' input for a candidate model of this request, dropping parameters where the model or provider says so. */
+  #choiceInputFor(view: RuntimeView, endpoint: AnyEndpoint, request: unknown, bounds: AdmissionBounds, dropped: Map<string, readonly string[]>) {
+    const { registry, capabilities } = this.#dependencies;
+    const counting = { registry, capabilities, tokenCounter: this.#authenticatedCounter() };
+    return (candidate: ModelRoute) =>
+      withDroppedParams(choiceInput(counting, endpoint, request, candidate, bounds.promptTokens, this.#clientFormat), view, (current, target) => endpoint.buildUpstream(registry, current, target), request, dropped);
+  }
+
+  /** Serves a request for a model (the client's, or the one its route chose): a local answer, or targets chosen, admitted and forwarded. */
+  #serve(
+    endpoint: AnyEndpoint,
+    request: unknown,
+    model: string,
+    bounds: AdmissionBounds,
+    inputFor: (route: ModelRoute) => TargetChoiceInput,
+    dropped: Map<string, readonly string[]>,
+    decision: RouteDecision | undefined,
+  ): ProcessingResponse | Promise<ProcessingResponse> {
+    const view = this.#view!;
+    try {
       const route = resolveRoute(view, model);
       const primary = route.targets.find((target) => target.provider.unavailableReason === undefined)!;
       const localAnswer = endpoint.localAnswer?.(request, primary);
-      const bounds = endpoint.admissionBounds(request, body.length);
       if (localAnswer === undefined) {
         // Every target is checked and translated now: what none can serve is refused with a 400 before
         // anything is sent, and Envoy is handed only the levels of the chain that can serve it.
-        const { registry, capabilities, governance, tokenCounter } = this.#dependencies;
-        const counting = { registry, capabilities, tokenCounter: countAfterAuthentication(() => governance.identify(this.#credential), tokenCounter) };
-        const chosen = chooseRoute(view, route, (candidate) => choiceInput(counting, endpoint, request, candidate, bounds.promptTokens, this.#clientFormat));
-        if (!(chosen instanceof Promise)) return this.#admitChosen(chosen, endpoint, request, bounds, model);
+        const chosen = chooseRoute(view, route, inputFor);
+        const extras = { routeDecision: decision, droppedParams: dropped };
+        if (!(chosen instanceof Promise)) return this.#admitChosen(chosen, endpoint, request, bounds, model, extras);
         return chosen.then(
-          (resolved) => this.#admitChosen(resolved, endpoint, request, bounds, model!),
+          (resolved) => this.#admitChosen(resolved, endpoint, request, bounds, model, extras),
           (thrown: unknown) => this.#refuse(asGatewayError(thrown), model),
         );
       }
@@ -320,7 +382,14 @@ export class RouterProcessor implements StreamProcessor {
   }
 
   /** Admits a request whose targets are chosen (or refuses it, when none can serve it), then forwards it. */
-  #admitChosen(chosen: RouteChoice, endpoint: AnyEndpoint, request: unknown, bounds: AdmissionBounds, model: string): ProcessingResponse | Promise<ProcessingResponse> {
+  #admitChosen(
+    chosen: RouteChoice,
+    endpoint: AnyEndpoint,
+    request: unknown,
+    bounds: AdmissionBounds,
+    model: string,
+    extras: Pick<RequestContext, 'routeDecision' | 'droppedParams'>,
+  ): ProcessingResponse | Promise<ProcessingResponse> {
     // The stream ended while the prompt was counted: nothing is admitted (a reservation would be left held), nothing goes on.
     if (this.#closed) return continueRequestBody();
     try {
@@ -340,6 +409,7 @@ export class RouterProcessor implements StreamProcessor {
         attempts: [],
         prepared: choice.prepared,
         skipped: choice.skipped,
+        ...extras,
       };
       if (admission === undefined) return this.#forwardUnlessCached(context, undefined, false);
       this.#lifecycle.admitting();
@@ -505,6 +575,7 @@ export class RouterProcessor implements StreamProcessor {
     const upstreamRequestId = headers[REQUEST_ID_HEADER];
     if (upstreamRequestId !== undefined && upstreamRequestId !== context.id) set[UPSTREAM_REQUEST_ID_HEADER] = upstreamRequestId;
     Object.assign(set, requestIdHeaders(context.id));
+    Object.assign(set, routingHeaders(context.routeDecision, context.droppedParams, lastAttempt(context)?.target));
     if (this.#cachePlan !== undefined) set[CACHE_STATUS_HEADER] = this.#cachePlan.status;
     // Only a successful answer is ever stored.
     if (this.#status !== 200) this.#capture = undefined;
