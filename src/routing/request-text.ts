@@ -11,7 +11,9 @@ export interface RequestText {
 }
 
 export function requestText(request: unknown): RequestText {
-  const fields = (request ?? {}) as { messages?: unknown; system?: unknown };
+  let fields = (request ?? {}) as { messages?: unknown; system?: unknown; request?: unknown };
+  // The Messages endpoint's parsed call holds the Anthropic request under `request` (beside its version headers).
+  if (fields.messages === undefined && typeof fields.request === 'object' && fields.request !== null) fields = fields.request as typeof fields;
   const messages = Array.isArray(fields.messages) ? (fields.messages as Array<{ role?: unknown; content?: unknown }>) : [];
   const system: string[] = fields.system !== undefined ? [textOf(fields.system)] : [];
   let lastUser = '';

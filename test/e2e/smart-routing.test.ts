@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { startGateway, waitFor, type GatewayHarness } from '../support/gateway-harness.js';
+import { startMockAnthropicUpstream, type MockAnthropicUpstream } from '../support/mock-anthropic-upstream.js';
+import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
+
+/**
+ * Routes through the real Envoy: a route's rules choose the model per request (the text, a
+ * header), `cheapest` picks the cheapest model that can serve the request, and drop_params
+ * leaves out what a provider cannot honour. The mocks show which model each request reached.
+ */
+const PROVIDER_KEY = 'sk-provider-routing';
+const ANTHROPIC_KEY = 'sk-ant-provider-routing';
+const EVERYTHING = { context_window: 200_000, max_output_tokens: 8192, tools: true, vision: true, json_schema: true, reasoning: true };
+const TOOL = { type: 'function' as const, function: { name: 'lookup', parameters: { type: 'object', properties: {} } } };
+const CODE_PROMPT = 'Why does this fail?\n```python\ndef total(xs):\n    return sum(x for x in xs\n```';
+
+describe('smart routing', () => {
+  let upstream: MockOpenAIUpstream;
+  let anthropicUpstream: MockAnthropicUpstream;
+  let gateway: GatewayHarness;
+  let client: OpenAI;
+
+  before(async () => {
+    upstream = await startMockOpenAIUpstream({ expectedKey: PROVIDER_KEY });
+    anthropicUpstream = await startMockAnthropicUpstream({ expectedKey: ANTHROPIC_KEY });
+    gateway = await startGateway({
+      providers: {
+        mock: { kind: 'openai', base_url: `http://127.0.0.1:${upstream.port}/v1`, credential: { env: 'MOCK_KEY' } },
+        anthropic: { kind: 'anthropic', base_url: `http://127.0.0.1:${anthropicUpstream.port}/v1`, credential: { env: 'ANTHROPIC_KEY' } },
+      },
+      models: {
+        'code-model': { provider: 'mock', model: 'code-model' },
+        'chat-model': { provider: 'mock', model: 'chat-model' },
+        nano: { provider: 'mock', model: 'nano-model' },
+        mini: { provider: 'mock', model: 'mini-model' },
+        big: { provider: 'mock', model: 'big-model' },
+        'claude-drop': { provider: 'anthropic', model: 'claude-haiku-4-5', drop_params: true },
+        'claude-strict': { provider: 'anthropic', model: 'claude-haiku-4-5' },
+      },
+      routes: {
+        auto: {
+          rules: [
+            { name: 'code', when: { last_user_message: { regex: '```|\\bdef\\s+\\w+\\(' } }, model: 'code-model' },
+            { name: 'low-priority', when: { headers: { 'x-priority': 'low' } }, cheapest: ['big', 'mini', 'nano'] },
+          ],
+          default: 'chat-model',
+        },
+      },
+      capabilities: {
+        'mock/code-model': EVERYTHING,
+        'mock/chat-model': EVERYTHING,
+        'mock/nano-model': { ...EVERYTHING, tools: false },
+        'mock/mini-model': EVERYTHING,
+        'mock/big-model': EVERYTHING,
+      },
+      prices: {
+        'mock/nano-model': { input: 0.05, output: 0.4 },
+        'mock/mini-model': { input: 0.15, output: 0.6 },
+        'mock/big-model': { input: 2.5, output: 10 },
+      },
+      environment: { MOCK_KEY: PROVIDER_KEY, ANTHROPIC_KEY },
+    });
+    client = new OpenAI({ apiKey: 'unused', baseURL: gateway.baseURL, maxRetries: 0 });
+  });
+
+  after(async () => {
+    await gateway?.stop();
+    await upstream?.close();
+    await anthropicUpstream?.close();
+  });
+
+  /** The models the OpenAI mock received since `from`. */
+  const modelsSince = (from: number) => upstream.requests.slice(from).map((request) => request.json?.model);
+
+  test('a code-looking prompt goes to the code model, a plain one to the default; headers, log and metric explain it', async () => {
+    const sent = upstream.requests.length;
+    const code = await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: CODE_PROMPT }] }).withResponse();
+    assert.equal(code.response.headers.get('x-gateway-route'), 'auto');
+    assert.equal(code.response.headers.get('x-gateway-route-rule'), 'code');
+    assert.equal(code.response.headers.get('x-gateway-model'), 'code-model');
+    const plain = await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'Suggest a name for a cat.' }] }).withResponse();
+    assert.equal(plain.response.headers.get('x-gateway-route-rule'), 'default');
+    assert.equal(plain.response.headers.get('x-gateway-model'), 'chat-model');
+    assert.deepEqual(modelsSince(sent), ['code-model', 'chat-model'], 'each mock request names the chosen model');
+
+    const id = code.response.headers.get('x-request-id');
+    await waitFor('the request log line', () => gateway.sidecarLogLines().some((line) => line.event === 'request' && line.request_id === id));
+    const line = gateway.sidecarLogLines().find((entry) => entry.event === 'request' && entry.request_id === id)!;
+    assert.equal(line.route, 'auto');
+    assert.equal(line.route_rule, 'code');
+    assert.equal(line.model, 'code-model');
+    const metrics = await gateway.sidecarMetrics();
+    assert.match(metrics, /llm_gateway_route_choices_total\{route="auto",rule="code",gen_ai_request_model="code-model"\} [1-9]/);
+    assert.match(metrics, /llm_gateway_route_choices_total\{route="auto",rule="default",gen_ai_request_model="chat-model"\} [1-9]/);
+  });
+
+  test('a header rule: x-priority low picks the cheapest model, and the cheapest with tools when tools are asked for', async () => {
+    const sent = upstream.requests.length;
+    const low = { headers: { 'x-priority': 'low' } };
+    const cheap = await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'Summarise: the sky is blue.' }] }, low).withResponse();
+    assert.equal(cheap.response.headers.get('x-gateway-route-rule'), 'low-priority');
+    assert.equal(cheap.response.headers.get('x-gateway-model'), 'nano');
+    // nano is cheaper but takes no tools: mini, the next cheapest, serves it.
+    const tools = await client.chat.completions.create({ model: 'auto', tools: [TOOL], messages: [{ role: 'user', content: 'Look up the weather.' }] }, low).withResponse();
+    assert.equal(tools.response.headers.get('x-gateway-model'), 'mini');
+    assert.deepEqual(modelsSince(sent), ['nano-model', 'mini-model']);
+    assert.ok(Array.isArray(upstream.requests.at(-1)!.json?.tools), 'with its tools');
+  });
+
+  test('an Anthropic Messages client is routed by the same rules', async () => {
+    const sent = upstream.requests.length;
+    const anthropic = new Anthropic({ baseURL: `http://127.0.0.1:${gateway.listenerPort}`, apiKey: 'unused', maxRetries: 0 });
+    const { response } = await anthropic.messages.create({ model: 'auto', max_tokens: 100, messages: [{ role: 'user', content: CODE_PROMPT }] }).withResponse();
+    assert.equal(response.headers.get('x-gateway-model'), 'code-model');
+    assert.deepEqual(modelsSince(sent), ['code-model']);
+  });
+
+  test('drop_params: a parameter Anthropic cannot honour is dropped and listed; without drop_params it is refused', async () => {
+    const sent = anthropicUpstream.requests.length;
+    const dropped = await client.chat.completions.create({ model: 'claude-drop', logprobs: true, store: true, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    assert.equal(dropped.response.headers.get('x-gateway-dropped-params'), 'store, logprobs');
+    const received = anthropicUpstream.requests.slice(sent);
+    assert.equal(received.length, 1);
+    assert.equal(received[0]!.body?.logprobs, undefined);
+    assert.equal(received[0]!.body?.store, undefined);
+    const id = dropped.response.headers.get('x-request-id');
+    await waitFor('the request log line', () => gateway.sidecarLogLines().some((line) => line.event === 'request' && line.request_id === id));
+    const line = gateway.sidecarLogLines().find((entry) => entry.event === 'request' && entry.request_id === id)!;
+    assert.deepEqual(line.dropped_params, ['store', 'logprobs']);
+
+    const error = await client.chat.completions.create({ model: 'claude-strict', logprobs: true, messages: [{ role: 'user', content: 'hi' }] }).then(
+      () => assert.fail('expected a refusal'),
+      (thrown: unknown) => thrown,
+    );
+    assert.ok(error instanceof OpenAI.BadRequestError, String(error));
+    assert.equal(error.code, 'unsupported_parameter');
+    assert.equal(error.param, 'logprobs');
+    assert.equal(anthropicUpstream.requests.length, sent + 1, 'the refused request was not sent');
+  });
+});
