@@ -396,7 +396,7 @@ export class RouterProcessor implements StreamProcessor {
       const { route, choice } = chosen;
       if (choice.refusal !== undefined) return this.#refuse(choice.refusal, model);
       if (chosen.upgradedFrom !== undefined) this.#dependencies.logger.info({ request_id: this.#requestId, model: chosen.upgradedFrom, upgraded_to: route.alias }, 'request too long for its model: upgraded by its context policy');
-      const admission = this.#dependencies.governance.admit({ credential: this.#credential, route, bounds });
+      const admission = this.#dependencies.governance.admit({ credential: this.#credential, route, bounds, askedRoute: extras.routeDecision?.route });
       const context: RequestContext = {
         id: this.#requestId,
         traceId: this.#traceId,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { hashKeySecret } from '../../src/governance/key-secret.js';
 import { startGateway, waitFor, type GatewayHarness } from '../support/gateway-harness.js';
 import { startMockAnthropicUpstream, type MockAnthropicUpstream } from '../support/mock-anthropic-upstream.js';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
@@ -15,6 +16,9 @@ const PROVIDER_KEY = 'sk-provider-routing';
 const ANTHROPIC_KEY = 'sk-ant-provider-routing';
 const EVERYTHING = { context_window: 200_000, max_output_tokens: 8192, tools: true, vision: true, json_schema: true, reasoning: true };
 const TOOL = { type: 'function' as const, function: { name: 'lookup', parameters: { type: 'object', properties: {} } } };
+const ANY_MODEL_SECRET = 'sk-gw-any-model-0123456789abcdef';
+const ROUTE_ONLY_SECRET = 'sk-gw-route-only-0123456789abcdef';
+const NANO_ONLY_SECRET = 'sk-gw-nano-only-0123456789abcdef';
 const CODE_PROMPT = 'Why does this fail?\n```python\ndef total(xs):\n    return sum(x for x in xs\n```';
 
 describe('smart routing', () => {
@@ -45,6 +49,7 @@ describe('smart routing', () => {
           rules: [
             { name: 'code', when: { last_user_message: { regex: '```|\\bdef\\s+\\w+\\(' } }, model: 'code-model' },
             { name: 'low-priority', when: { headers: { 'x-priority': 'low' } }, cheapest: ['big', 'mini', 'nano'] },
+            { name: 'search-team', when: { key: { metadata: { team: 'search' } } }, model: 'mini' },
           ],
           default: 'chat-model',
         },
@@ -61,9 +66,15 @@ describe('smart routing', () => {
         'mock/mini-model': { input: 0.15, output: 0.6 },
         'mock/big-model': { input: 2.5, output: 10 },
       },
+      // Declaring keys makes every request need one: this one may use every model.
+      keys: [
+        { alias: 'any-model', hash: hashKeySecret(ANY_MODEL_SECRET) },
+        { alias: 'route-only', hash: hashKeySecret(ROUTE_ONLY_SECRET), models: ['auto'], metadata: { team: 'search' } },
+        { alias: 'nano-only', hash: hashKeySecret(NANO_ONLY_SECRET), models: ['nano'] },
+      ],
       environment: { MOCK_KEY: PROVIDER_KEY, ANTHROPIC_KEY },
     });
-    client = new OpenAI({ apiKey: 'unused', baseURL: gateway.baseURL, maxRetries: 0 });
+    client = new OpenAI({ apiKey: ANY_MODEL_SECRET, baseURL: gateway.baseURL, maxRetries: 0 });
   });
 
   after(async () => {
@@ -112,7 +123,7 @@ describe('smart routing', () => {
 
   test('an Anthropic Messages client is routed by the same rules', async () => {
     const sent = upstream.requests.length;
-    const anthropic = new Anthropic({ baseURL: `http://127.0.0.1:${gateway.listenerPort}`, apiKey: 'unused', maxRetries: 0 });
+    const anthropic = new Anthropic({ baseURL: `http://127.0.0.1:${gateway.listenerPort}`, apiKey: ANY_MODEL_SECRET, maxRetries: 0 });
     const { response } = await anthropic.messages.create({ model: 'auto', max_tokens: 100, messages: [{ role: 'user', content: CODE_PROMPT }] }).withResponse();
     assert.equal(response.headers.get('x-gateway-model'), 'code-model');
     assert.deepEqual(modelsSince(sent), ['code-model']);
@@ -139,5 +150,27 @@ describe('smart routing', () => {
     assert.equal(error.code, 'unsupported_parameter');
     assert.equal(error.param, 'logprobs');
     assert.equal(anthropicUpstream.requests.length, sent + 1, 'the refused request was not sent');
+  });
+
+  test('keys: a key allowed the route uses the model it chooses (here by key metadata); a key allowed neither is refused 403', async () => {
+    const sent = upstream.requests.length;
+    const routeOnly = new OpenAI({ apiKey: ROUTE_ONLY_SECRET, baseURL: gateway.baseURL, maxRetries: 0 });
+    const chosen = await routeOnly.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'hello' }] }).withResponse();
+    assert.equal(chosen.response.headers.get('x-gateway-route-rule'), 'search-team');
+    assert.equal(chosen.response.headers.get('x-gateway-model'), 'mini');
+    assert.deepEqual(modelsSince(sent), ['mini-model']);
+
+    const nanoOnly = new OpenAI({ apiKey: NANO_ONLY_SECRET, baseURL: gateway.baseURL, maxRetries: 0 });
+    // Low priority chooses nano, which this key may use; a plain request chooses chat-model, which it may not.
+    const allowed = await nanoOnly.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'hello' }] }, { headers: { 'x-priority': 'low' } }).withResponse();
+    assert.equal(allowed.response.headers.get('x-gateway-model'), 'nano');
+    const error = await nanoOnly.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'hello' }] }).then(
+      () => assert.fail('expected a refusal'),
+      (thrown: unknown) => thrown,
+    );
+    assert.ok(error instanceof OpenAI.PermissionDeniedError, String(error));
+    assert.equal(error.code, 'model_not_allowed');
+    assert.match((error.error as { message: string }).message, /may not use the route 'auto', nor the model 'chat-model' it chose/);
+    assert.deepEqual(modelsSince(sent), ['mini-model', 'nano-model'], 'the refused request was not sent');
   });
 });
