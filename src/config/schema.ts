@@ -97,10 +97,11 @@ export const modelSchema = z
     owned_by: z.string().optional(),
     /**
      * A request too long for every target's context window: "refuse" (400 context_length_exceeded),
-     * or { upgrade: <alias> } to serve it with that (larger-context) model instead.
+     * { upgrade: <alias> } to serve it with that (larger-context) model instead, or "truncate" to drop
+     * its oldest turns until it fits (src/routing/truncate-turns.ts).
      */
     context_policy: z
-      .union([z.literal('refuse'), z.strictObject({ upgrade: z.string().min(1) })], { error: 'expected "refuse" or { upgrade: <model alias> }' })
+      .union([z.literal('refuse'), z.literal('truncate'), z.strictObject({ upgrade: z.string().min(1) })], { error: 'expected "refuse", "truncate" or { upgrade: <model alias> }' })
       .default('refuse'),
     /** Exact-match response cache for this model (off when absent). */
     cache: responseCacheSchema.optional(),

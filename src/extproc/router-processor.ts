@@ -49,7 +49,7 @@ import { replayCachedAnswer } from '../cache/replay-cached-answer.js';
 import { cacheHitResponse } from '../cache/cache-hit-response.js';
 import type { TargetPauses } from '../resilience/target-pauses.js';
 import type { Capabilities } from '../capabilities/create-capabilities.js';
-import { chooseRoute, type RouteChoice } from '../capabilities/choose-route.js';
+import type { RouteChoice } from '../capabilities/choose-route.js';
 import { choiceInput } from '../capabilities/choice-input.js';
 import { countAfterAuthentication } from '../capabilities/count-after-authentication.js';
 import type { TargetChoiceInput } from '../capabilities/choose-targets.js';
@@ -59,6 +59,7 @@ import { withDroppedParams } from '../routing/drop-unsupported-params.js';
 import type { RouteMetrics } from '../routing/route-metrics.js';
 import { routeRequest } from '../routing/route-request.js';
 import { routingHeaders } from '../routing/routing-headers.js';
+import { chooseFitting, type FittedChoice } from '../routing/truncate-to-fit.js';
 
 export interface RouterProcessorDependencies {
   /** The current runtime view; read once per request so a reload never changes a request midway. */
@@ -302,7 +303,7 @@ export class RouterProcessor implements StreamProcessor {
       model = endpoint.model(request);
       const bounds = endpoint.admissionBounds(request, body.length);
       const dropped = new Map<string, readonly string[]>();
-      const inputFor = this.#choiceInputFor(view, endpoint, request, bounds, dropped);
+      const inputFor = (current: unknown) => this.#choiceInputFor(view, endpoint, current, bounds, dropped);
       // A route (src/routing/) chooses the model first; the chosen model is then served as if the client had asked for it.
       const decision = routeRequest({
         view,
@@ -311,7 +312,7 @@ export class RouterProcessor implements StreamProcessor {
         model,
         headers: this.#requestHeaders,
         promptUpperBound: bounds.promptTokens,
-        choiceInput: inputFor,
+        choiceInput: inputFor(request),
         counter: this.#authenticatedCounter(),
         identify: () => this.#dependencies.governance.identify(this.#credential),
         pricing: this.#dependencies.pricing,
@@ -349,7 +350,7 @@ export class RouterProcessor implements StreamProcessor {
     request: unknown,
     model: string,
     bounds: AdmissionBounds,
-    inputFor: (route: ModelRoute) => TargetChoiceInput,
+    inputFor: (request: unknown) => (route: ModelRoute) => TargetChoiceInput,
     dropped: Map<string, readonly string[]>,
     decision: RouteDecision | undefined,
   ): ProcessingResponse | Promise<ProcessingResponse> {
@@ -361,11 +362,12 @@ export class RouterProcessor implements StreamProcessor {
       if (localAnswer === undefined) {
         // Every target is checked and translated now: what none can serve is refused with a 400 before
         // anything is sent, and Envoy is handed only the levels of the chain that can serve it.
-        const chosen = chooseRoute(view, route, inputFor);
-        const extras = { routeDecision: decision, droppedParams: dropped };
-        if (!(chosen instanceof Promise)) return this.#admitChosen(chosen, endpoint, request, bounds, model, extras);
-        return chosen.then(
-          (resolved) => this.#admitChosen(resolved, endpoint, request, bounds, model, extras),
+        // context_policy truncate may serve the request with its oldest turns dropped.
+        const fitted = chooseFitting(view, route, request, inputFor);
+        const admit = (fit: FittedChoice) => this.#admitChosen(fit.chosen, endpoint, fit.request, bounds, model, { routeDecision: decision, droppedParams: dropped, droppedTurns: fit.droppedTurns });
+        if (!(fitted instanceof Promise)) return admit(fitted);
+        return fitted.then(
+          admit,
           (thrown: unknown) => this.#refuse(asGatewayError(thrown), model),
         );
       }
@@ -388,7 +390,7 @@ export class RouterProcessor implements StreamProcessor {
     request: unknown,
     bounds: AdmissionBounds,
     model: string,
-    extras: Pick<RequestContext, 'routeDecision' | 'droppedParams'>,
+    extras: Pick<RequestContext, 'routeDecision' | 'droppedParams' | 'droppedTurns'>,
   ): ProcessingResponse | Promise<ProcessingResponse> {
     // The stream ended while the prompt was counted: nothing is admitted (a reservation would be left held), nothing goes on.
     if (this.#closed) return continueRequestBody();
@@ -575,7 +577,7 @@ export class RouterProcessor implements StreamProcessor {
     const upstreamRequestId = headers[REQUEST_ID_HEADER];
     if (upstreamRequestId !== undefined && upstreamRequestId !== context.id) set[UPSTREAM_REQUEST_ID_HEADER] = upstreamRequestId;
     Object.assign(set, requestIdHeaders(context.id));
-    Object.assign(set, routingHeaders(context.routeDecision, context.droppedParams, lastAttempt(context)?.target));
+    Object.assign(set, routingHeaders(context.routeDecision, context.droppedParams, lastAttempt(context)?.target, context.droppedTurns));
     if (this.#cachePlan !== undefined) set[CACHE_STATUS_HEADER] = this.#cachePlan.status;
     // Only a successful answer is ever stored.
     if (this.#status !== 200) this.#capture = undefined;

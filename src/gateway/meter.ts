@@ -115,6 +115,7 @@ export function createMeter(dependencies: { metrics: GatewayMetrics; logger: Log
           route_rule: context.routeDecision?.rule,
           // Parameters the answering target's request left out (drop_params).
           dropped_params: attempt === undefined ? undefined : context.droppedParams?.get(attempt.target.id),
+          truncated_turns: context.droppedTurns || undefined,
           prompt_tokens: usage?.promptTokens ?? null,
           completion_tokens: usage?.completionTokens ?? null,
           total_tokens: usage?.totalTokens ?? null,

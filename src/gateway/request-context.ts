@@ -41,6 +41,8 @@ export interface RequestContext {
   readonly routeDecision?: RouteDecision | undefined;
   /** Parameters left out of each target's request (drop_params), by target id. */
   readonly droppedParams?: ReadonlyMap<string, readonly string[]>;
+  /** Turns dropped from the client's conversation to fit (context_policy truncate); `request` is the shortened one. */
+  readonly droppedTurns?: number | undefined;
 }
 
 export interface AttemptRecord {

@@ -5,14 +5,21 @@ export const ROUTE_HEADER_NAME = 'x-gateway-route';
 export const ROUTE_RULE_HEADER = 'x-gateway-route-rule';
 export const ROUTE_MODEL_HEADER = 'x-gateway-model';
 export const DROPPED_PARAMS_HEADER = 'x-gateway-dropped-params';
+export const TRUNCATED_TURNS_HEADER = 'x-gateway-truncated-turns';
 
 /**
  * The response headers that explain a request's routing: the route, the rule that chose
  * ("default" when none matched) and the model alias chosen, when the client asked for a
  * route; and the parameters left out of the request of the target that answered
- * (comma-separated, in the order they were dropped), when it dropped any.
+ * (comma-separated, in the order they were dropped), when it dropped any; and how many turns
+ * of the conversation were dropped to fit the context window (context_policy truncate).
  */
-export function routingHeaders(decision: RouteDecision | undefined, dropped: ReadonlyMap<string, readonly string[]> | undefined, answered: TargetRuntime | undefined): Record<string, string> {
+export function routingHeaders(
+  decision: RouteDecision | undefined,
+  dropped: ReadonlyMap<string, readonly string[]> | undefined,
+  answered: TargetRuntime | undefined,
+  droppedTurns = 0,
+): Record<string, string> {
   const headers: Record<string, string> = {};
   if (decision !== undefined) {
     headers[ROUTE_HEADER_NAME] = decision.route;
@@ -21,5 +28,6 @@ export function routingHeaders(decision: RouteDecision | undefined, dropped: Rea
   }
   const names = answered === undefined ? undefined : dropped?.get(answered.id);
   if (names !== undefined && names.length > 0) headers[DROPPED_PARAMS_HEADER] = names.join(', ');
+  if (droppedTurns > 0) headers[TRUNCATED_TURNS_HEADER] = String(droppedTurns);
   return headers;
 }
