@@ -43,6 +43,7 @@ describe('smart routing', () => {
         big: { provider: 'mock', model: 'big-model' },
         'claude-drop': { provider: 'anthropic', model: 'claude-haiku-4-5', drop_params: true },
         'claude-strict': { provider: 'anthropic', model: 'claude-haiku-4-5' },
+        'short-window': { provider: 'mock', model: 'short-window-model', context_policy: 'truncate' },
       },
       routes: {
         auto: {
@@ -60,6 +61,7 @@ describe('smart routing', () => {
         'mock/nano-model': { ...EVERYTHING, tools: false },
         'mock/mini-model': EVERYTHING,
         'mock/big-model': EVERYTHING,
+        'mock/short-window-model': { ...EVERYTHING, context_window: 2000, max_output_tokens: 500 },
       },
       prices: {
         'mock/nano-model': { input: 0.05, output: 0.4 },
@@ -172,5 +174,33 @@ describe('smart routing', () => {
     assert.equal(error.code, 'model_not_allowed');
     assert.match((error.error as { message: string }).message, /may not use the route 'auto', nor the model 'chat-model' it chose/);
     assert.deepEqual(modelsSince(sent), ['mini-model', 'nano-model'], 'the refused request was not sent');
+  });
+
+  test('context_policy truncate: the oldest turns go, the system prompt, the last turn and a tool call with its result stay', async () => {
+    const sent = upstream.requests.length;
+    const filler = (label: string) => `${label}: ${'word '.repeat(300)}`;
+    const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [{ role: 'system', content: 'You are a careful assistant.' }];
+    for (let turn = 0; turn < 4; turn += 1) messages.push({ role: 'user', content: filler(`question ${turn}`) }, { role: 'assistant', content: filler(`answer ${turn}`) });
+    messages.push(
+      { role: 'user', content: 'What is the weather?' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_weather', type: 'function', function: { name: 'lookup', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'call_weather', content: 'sunny' },
+      { role: 'assistant', content: 'It is sunny.' },
+      { role: 'user', content: 'And tomorrow?' },
+    );
+    const { response } = await client.chat.completions.create({ model: 'short-window', max_tokens: 100, tools: [TOOL], messages }).withResponse();
+    const received = upstream.requests.slice(sent);
+    assert.equal(received.length, 1);
+    const forwarded = received[0]!.json?.messages as Array<{ role: string; content: unknown; tool_call_id?: string }>;
+    const dropped = Number(response.headers.get('x-gateway-truncated-turns'));
+    assert.ok(dropped > 0, 'some turns were dropped');
+    assert.equal(forwarded.length, messages.length - dropped, 'the header counts the turns the provider did not get');
+    assert.equal(dropped % 2, 0, 'whole exchanges (a question and its answer) were dropped');
+    assert.deepEqual(forwarded[0], { role: 'system', content: 'You are a careful assistant.' });
+    assert.deepEqual(forwarded.at(-1), { role: 'user', content: 'And tomorrow?' });
+    const toolAt = forwarded.findIndex((message) => message.role === 'tool');
+    assert.equal(forwarded[toolAt]!.tool_call_id, 'call_weather');
+    assert.equal(forwarded[toolAt - 1]!.role, 'assistant', 'the tool result follows its call');
+    assert.ok(!forwarded.some((message) => message.content === filler('question 0')), 'the oldest question went');
   });
 });
