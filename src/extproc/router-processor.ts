@@ -147,6 +147,8 @@ export class RouterProcessor implements StreamProcessor {
   #cachePlan: CachePlan | undefined;
   /** Reads the answer back for the cache; only for requests whose answer will be stored. */
   #capture: AnswerCapture | undefined;
+  /** The route's choice, when the client asked for a route: a refusal of the chosen model says what was chosen too. */
+  #routeDecision: RouteDecision | undefined;
 
   constructor(dependencies: RouterProcessorDependencies) {
     this.#dependencies = dependencies;
@@ -320,6 +322,7 @@ export class RouterProcessor implements StreamProcessor {
       if (decision === undefined) return this.#serve(endpoint, request, model, bounds, inputFor, dropped, undefined);
       const asked = model;
       const routed = (chosen: RouteDecision) => {
+        this.#routeDecision = chosen;
         this.#dependencies.routeMetrics?.record(chosen);
         return this.#serve(endpoint, request, chosen.model, bounds, inputFor, dropped, chosen);
       };
@@ -799,7 +802,7 @@ export class RouterProcessor implements StreamProcessor {
     const keyAlias = error.keyAlias ?? this.#lifecycle.admission?.key.alias ?? this.#modelsKeyAlias;
     this.#lifecycle.refused();
     this.#dependencies.meter.refuse(error, { requestId: this.#requestId, method: this.#method, path: this.#path, model, keyAlias });
-    const reply = errorImmediateResponse(error, this.#clientFormat, requestIdHeaders(this.#requestId));
+    const reply = errorImmediateResponse(error, this.#clientFormat, { ...requestIdHeaders(this.#requestId), ...routingHeaders(this.#routeDecision, undefined, undefined) });
     // The access log names the refusal too. The model is the client's input: only a configured alias is written.
     const alias = model !== undefined && this.#view?.models.has(model) ? model : null;
     reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { path: this.#clientPath, model: alias, error: error.code, key_alias: keyAlias ?? null } });

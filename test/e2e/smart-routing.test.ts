@@ -172,6 +172,7 @@ describe('smart routing', () => {
     );
     assert.ok(error instanceof OpenAI.PermissionDeniedError, String(error));
     assert.equal(error.code, 'model_not_allowed');
+    assert.equal(error.headers.get('x-gateway-model'), 'chat-model', 'the refusal says what the route chose');
     assert.match((error.error as { message: string }).message, /may not use the route 'auto', nor the model 'chat-model' it chose/);
     assert.deepEqual(modelsSince(sent), ['mini-model', 'nano-model'], 'the refused request was not sent');
   });
