@@ -204,4 +204,30 @@ describe('smart routing', () => {
     assert.equal(forwarded[toolAt - 1]!.role, 'assistant', 'the tool result follows its call');
     assert.ok(!forwarded.some((message) => message.content === filler('question 0')), 'the oldest question went');
   });
+
+  test('context_policy truncate for an Anthropic Messages client: whole exchanges go, the tool_use stays with its tool_result', async () => {
+    const sent = upstream.requests.length;
+    const filler = (label: string) => `${label}: ${'word '.repeat(300)}`;
+    const messages: Anthropic.MessageParam[] = [];
+    for (let turn = 0; turn < 4; turn += 1) messages.push({ role: 'user', content: filler(`question ${turn}`) }, { role: 'assistant', content: filler(`answer ${turn}`) });
+    messages.push(
+      { role: 'user', content: 'What is the weather?' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_weather', name: 'lookup', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_weather', content: 'sunny' }] },
+      { role: 'assistant', content: 'It is sunny.' },
+      { role: 'user', content: 'And tomorrow?' },
+    );
+    const anthropic = new Anthropic({ baseURL: `http://127.0.0.1:${gateway.listenerPort}`, apiKey: ANY_MODEL_SECRET, maxRetries: 0 });
+    const tools = [{ name: 'lookup', input_schema: { type: 'object' as const, properties: {} } }];
+    const { response } = await anthropic.messages.create({ model: 'short-window', max_tokens: 100, system: 'You are a careful assistant.', tools, messages }).withResponse();
+    const dropped = Number(response.headers.get('x-gateway-truncated-turns'));
+    assert.ok(dropped > 0 && dropped % 2 === 0, `whole exchanges were dropped (${dropped} turns)`);
+    const forwarded = upstream.requests.slice(sent)[0]!.json?.messages as Array<{ role: string; content: unknown; tool_call_id?: string; tool_calls?: Array<{ id: string }> }>;
+    assert.deepEqual(forwarded[0], { role: 'system', content: 'You are a careful assistant.' });
+    assert.deepEqual(forwarded.at(-1), { role: 'user', content: 'And tomorrow?' });
+    const toolAt = forwarded.findIndex((message) => message.role === 'tool');
+    assert.equal(forwarded[toolAt]!.tool_call_id, 'toolu_weather');
+    assert.equal(forwarded[toolAt - 1]!.tool_calls?.[0]?.id, 'toolu_weather', 'the tool result follows its call');
+    assert.ok(!JSON.stringify(forwarded).includes('question 0:'), 'the oldest question went');
+  });
 });
