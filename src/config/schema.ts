@@ -356,7 +356,7 @@ export const configurationSchema = z.strictObject({
     }
   };
   for (const [alias, model] of Object.entries(configuration.models)) check(model.cache, ['models', alias]);
-  configuration.keys.forEach((key, index) => check(key.cache, ['keys', index]));
+  for (const [index, key] of configuration.keys.entries()) check(key.cache, ['keys', index]);
 });
 
 export type Configuration = z.infer<typeof configurationSchema>;

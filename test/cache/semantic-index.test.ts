@@ -4,7 +4,8 @@ import { SemanticIndex } from '../../src/cache/semantic-index.js';
 import type { CachedAnswer } from '../../src/cache/cached-answer.js';
 
 const answer = (text: string): CachedAnswer => ({ completion: { choices: [{ index: 0, content: [{ type: 'text', text }], finishReason: 'stop' }] }, storedAt: 0 });
-const textOf = (found: { answer: CachedAnswer } | undefined) => (found?.answer.completion.choices[0]!.content[0] as { text: string } | undefined)?.text;
+const textOf = (found: { answer: CachedAnswer } | undefined) =>
+  found === undefined ? undefined : (found.answer.completion.choices[0]!.content[0] as { text: string } | undefined)?.text;
 const unit = (...values: number[]) => {
   const length = Math.hypot(...values);
   return Float32Array.from(values.map((value) => value / length));
