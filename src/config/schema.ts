@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { guardrailName, guardrailReferences, guardrailSchema, unknownGuardrailReferences } from './guardrail-schema.js';
 
 /**
  * The gateway's one configuration file. Both the sidecar's runtime view and the Envoy
@@ -85,6 +86,8 @@ export const modelSchema = z
       .default('refuse'),
     /** Exact-match response cache for this model (off when absent). */
     cache: responseCacheSchema.optional(),
+    /** Guardrails (names under `guardrails`) every request for this model runs. */
+    guardrails: guardrailReferences,
   })
   .superRefine((model, context) => {
     const single = model.provider !== undefined || model.model !== undefined;
@@ -169,6 +172,8 @@ export const keySchema = z.strictObject({
   metadata: z.record(z.string(), z.string()).optional(),
   /** Response cache settings for this key, over the model's; `false` keeps this key out of the cache. */
   cache: z.union([z.literal(false), responseCacheSchema]).optional(),
+  /** Guardrails (names under `guardrails`) every request with this key runs, after its model's. */
+  guardrails: guardrailReferences,
 });
 
 export const governanceSchema = z.strictObject({
@@ -235,7 +240,8 @@ export const capabilityOverrideSchema = z.strictObject({
   reasoning: z.boolean().optional(),
 });
 
-export const configurationSchema = z.strictObject({
+export const configurationSchema = z
+  .strictObject({
   listener: z
     .strictObject({
       address: z.string().default('127.0.0.1'),
@@ -321,7 +327,12 @@ export const configurationSchema = z.strictObject({
   models: z.record(z.string().min(1).max(128), modelSchema).refine((models) => Object.keys(models).length > 0, {
     message: 'declare at least one model',
   }),
-});
+  /** Named guardrails (PII, prompt injection, output deny lists) that models and keys attach by name. */
+  guardrails: z.record(guardrailName, guardrailSchema).default({}),
+  })
+  .superRefine((configuration, context) => {
+    for (const issue of unknownGuardrailReferences(configuration)) context.addIssue({ code: 'custom', ...issue });
+  });
 
 export type Configuration = z.infer<typeof configurationSchema>;
 export type ProviderConfiguration = z.infer<typeof providerSchema>;
