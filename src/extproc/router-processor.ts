@@ -52,6 +52,8 @@ import type { Capabilities } from '../capabilities/create-capabilities.js';
 import { chooseRoute, type RouteChoice } from '../capabilities/choose-route.js';
 import { choiceInput } from '../capabilities/choice-input.js';
 import { countAfterAuthentication } from '../capabilities/count-after-authentication.js';
+import type { GuardrailRuntime } from '../guardrails/guardrail-runtime.js';
+import type { RequestGuard } from '../guardrails/request-guard.js';
 
 export interface RouterProcessorDependencies {
   /** The current runtime view; read once per request so a reload never changes a request midway. */
@@ -76,6 +78,8 @@ export interface RouterProcessorDependencies {
   capabilities: Capabilities;
   /** The response cache; absent: no model is cached. */
   cache?: ResponseCache | undefined;
+  /** Guardrails on requests and answers; absent: none run. */
+  guardrails?: GuardrailRuntime | undefined;
 }
 
 /** Provider response headers that describe the gateway's provider account, not the client's request. */
@@ -137,6 +141,9 @@ export class RouterProcessor implements StreamProcessor {
   #cachePlan: CachePlan | undefined;
   /** Reads the answer back for the cache; only for requests whose answer will be stored. */
   #capture: AnswerCapture | undefined;
+  /** This request's guardrails (undefined: none apply), and the filter of its streamed answer. */
+  #guard: RequestGuard | undefined;
+  #answerFilter: { push(chunk: Buffer, endOfStream: boolean): Buffer } | undefined;
 
   constructor(dependencies: RouterProcessorDependencies) {
     this.#dependencies = dependencies;
@@ -292,6 +299,42 @@ export class RouterProcessor implements StreamProcessor {
       const request: unknown = endpoint.parse(body, this.#requestHeaders);
       model = endpoint.model(request);
       const route = resolveRoute(view, model);
+      const guarding = this.#guardInput(endpoint, request, route.alias);
+      if (guarding instanceof Promise) {
+        const asked = model;
+        return guarding.then(
+          (refusal) => refusal ?? this.#routeParsed(endpoint, request, body, asked, route),
+          (thrown: unknown) => this.#refuse(asGatewayError(thrown), asked),
+        );
+      }
+      return guarding ?? this.#routeParsed(endpoint, request, body, model, route);
+    } catch (thrown) {
+      return this.#refuse(asGatewayError(thrown), model);
+    }
+  }
+
+  /**
+   * Input guardrails (src/guardrails): the request is checked, and masked or redacted in place,
+   * before any target's request is built from it. A refusal when one blocks; a promise when
+   * the caller's key must be known first (a declared key attaches guardrails).
+   */
+  #guardInput(endpoint: AnyEndpoint, request: unknown, model: string): ProcessingResponse | Promise<ProcessingResponse | undefined> | undefined {
+    const runtime = this.#dependencies.guardrails;
+    if (runtime === undefined) return undefined;
+    const configuration = this.#view!.configuration;
+    const inspect = (keyAlias: string | undefined): ProcessingResponse | undefined => {
+      this.#guard = runtime.guard(configuration, model, keyAlias, { format: this.#clientFormat, requestId: this.#requestId });
+      const refusal = this.#guard?.inspect(endpoint.name, request);
+      return refusal === undefined ? undefined : this.#refuse(refusal, model);
+    };
+    const caller = runtime.policies(configuration).byKey ? this.#dependencies.governance.identify(this.#credential) : undefined;
+    return caller === undefined ? inspect(undefined) : caller.then((key) => inspect(key?.alias));
+  }
+
+  /** A parsed, guarded request: its targets chosen and checked, then admitted (or answered locally). */
+  #routeParsed(endpoint: AnyEndpoint, request: unknown, body: Buffer, model: string, route: ReturnType<typeof resolveRoute>): ProcessingResponse | Promise<ProcessingResponse> {
+    const view = this.#view!;
+    try {
       const primary = route.targets.find((target) => target.provider.unavailableReason === undefined)!;
       const localAnswer = endpoint.localAnswer?.(request, primary);
       const bounds = endpoint.admissionBounds(request, body.length);
@@ -303,7 +346,7 @@ export class RouterProcessor implements StreamProcessor {
         const chosen = chooseRoute(view, route, (candidate) => choiceInput(counting, endpoint, request, candidate, bounds.promptTokens, this.#clientFormat));
         if (!(chosen instanceof Promise)) return this.#admitChosen(chosen, endpoint, request, bounds, model);
         return chosen.then(
-          (resolved) => this.#admitChosen(resolved, endpoint, request, bounds, model!),
+          (resolved) => this.#admitChosen(resolved, endpoint, request, bounds, model),
           (thrown: unknown) => this.#refuse(asGatewayError(thrown), model),
         );
       }
@@ -377,7 +420,8 @@ export class RouterProcessor implements StreamProcessor {
    * cache will keep it.
    */
   #forwardUnlessCached(context: RequestContext, admitted: Admission | undefined, asked: boolean): ProcessingResponse | Promise<ProcessingResponse> {
-    const cache = this.#dependencies.cache;
+    // A masked request's answer holds this caller's values once restored: never stored nor served from the cache.
+    const cache = this.#guard?.masked ? undefined : this.#dependencies.cache;
     const plan = cache?.plan({
       configuration: this.#view!.configuration,
       endpoint: context.endpoint.name,
@@ -386,6 +430,7 @@ export class RouterProcessor implements StreamProcessor {
       key: admitted?.key,
       headers: this.#requestHeaders,
     });
+    if (this.#guard !== undefined && admitted !== undefined) this.#guard.keyAlias = admitted.key.alias;
     const proceed = (hit: CachedAnswer | undefined): ProcessingResponse => {
       // The stream may have ended while governance (or a shared cache store) was asked: the admission is then released, and nothing goes on.
       if (asked && !this.#lifecycle.admitted(admitted)) return continueRequestBody();
@@ -530,6 +575,7 @@ export class RouterProcessor implements StreamProcessor {
     }
     if (this.#status === 200 && eventStream && this.#handling?.createStreamTranslator) {
       this.#translator = this.#handling.createStreamTranslator(this.#translation);
+      if (this.#guard?.watchesAnswer) this.#answerFilter = this.#guard.streamFilter();
       if (this.#encoding !== undefined) this.#decompressor = new StreamDecompressor(this.#encoding);
       // Chunks are rewritten one by one, so the upstream's length no longer holds.
       else if (headers['content-length'] !== undefined) remove.push('content-length');
@@ -574,6 +620,7 @@ export class RouterProcessor implements StreamProcessor {
       const tail = translator.end();
       if (tail.length > 0) out = out.length > 0 ? Buffer.concat([out, tail]) : tail;
     }
+    if (this.#answerFilter !== undefined) out = this.#answerFilter.push(out, endOfStream);
     if (out.length > 0) {
       if (this.#firstByteAt === undefined) this.#firstByteAt = this.#dependencies.now();
       this.#deliveredEvents += countEvents(out);
@@ -654,12 +701,14 @@ export class RouterProcessor implements StreamProcessor {
 
   /** Meters a translated whole answer and hands it on (a provider's error, after every attempt, names them). */
   #deliverTranslated(translated: TranslatedResponse, body: Buffer, plainBody: (extra?: Record<string, string>) => ProcessingResponse): ProcessingResponse {
+    // Output guardrails see the answer in the client's format: placeholders restored, deny lists applied.
+    const guarded = this.#status === 200 && this.#guard?.watchesAnswer ? this.#guard.rewriteBody(translated.body ?? body) : undefined;
     this.#usage = translated.usage;
     this.#servedModel = translated.model;
     this.#firstByteAt = this.#dependencies.now();
     // A stream that ended while the prompt was counted is settled as cut short.
     this.#finish(this.#status, this.#lifecycle.state === 'cancelled');
-    let out = translated.body;
+    let out = guarded ?? translated.body;
     const context = this.#context;
     // Envoy retries these (retry_on); reaching the client means every attempt was used up.
     if (context !== undefined && context.attempts.length > 0 && (this.#status >= 500 || this.#status === 429)) {
@@ -703,6 +752,7 @@ export class RouterProcessor implements StreamProcessor {
         cost_usd: costUsd ?? null,
         key_alias: admission?.key.alias ?? null,
         ...(cutShort ? { outcome: 'cut_short' } : {}),
+        ...(this.#guard?.cutBy !== undefined ? { guardrail: this.#guard.cutBy } : {}),
       },
     });
     this.#dependencies.meter.record({
@@ -727,7 +777,8 @@ export class RouterProcessor implements StreamProcessor {
     const reply = errorImmediateResponse(error, this.#clientFormat, requestIdHeaders(this.#requestId));
     // The access log names the refusal too. The model is the client's input: only a configured alias is written.
     const alias = model !== undefined && this.#view?.models.has(model) ? model : null;
-    reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { path: this.#clientPath, model: alias, error: error.code, key_alias: keyAlias ?? null } });
+    const guardrail = error.code === 'guardrail_blocked' ? { guardrail: this.#guard?.blockedBy ?? null } : {};
+    reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { path: this.#clientPath, model: alias, error: error.code, key_alias: keyAlias ?? null, ...guardrail } });
     return reply;
   }
 }
