@@ -37,6 +37,8 @@ export interface HarnessOptions {
   capabilities?: Record<string, unknown>;
   /** The top-level cache section (the response cache's store). */
   cache?: Record<string, unknown>;
+  /** The top-level guardrails section (named guardrails that models and keys attach). */
+  guardrails?: Record<string, unknown>;
   /**
    * Keep every line the sidecar and Envoy print (default), or only the last 64 KiB, for
    * long benchmark runs: a log growing by hundreds of MB costs the benchmark process CPU
@@ -108,6 +110,7 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
     ...(options.prices ? { prices: options.prices } : {}),
     ...(options.capabilities ? { capabilities: options.capabilities } : {}),
     ...(options.cache ? { cache: options.cache } : {}),
+    ...(options.guardrails ? { guardrails: options.guardrails } : {}),
     providers: options.providers,
     models: options.models,
   };
