@@ -11,7 +11,7 @@ const guardrails = createGuardrailPolicies({
   guardrails: {
     pii: { type: 'pii', action: 'mask', detectors: ['email', 'phone', 'card', 'iban', 'ssn', 'ip', 'secret'], phone_region: 'US' },
     injection: { type: 'prompt_injection', action: 'block' },
-    deny: { type: 'deny_list', action: 'block', words: ['launch codes', 'forbidden', 'secret plan', 'classified'], patterns: ['secret-\\d{3}'], window: 256 },
+    deny: { type: 'deny_list', action: 'block', words: ['launch codes', 'forbidden', 'secret plan', 'classified'], patterns: ['secret-\\d{3}'], window: 256, hold_back: 0 },
   },
   models: { m: { guardrails: ['pii', 'injection', 'deny'] } },
   keys: [],

@@ -48,6 +48,11 @@ export const denyListGuardrailSchema = z.strictObject({
   action: z.enum(['block', 'log']),
   /** Characters of a stream's answer kept for matches that span chunks: the longest match that is found whole. */
   window: z.number().int().min(8).max(65536).default(256),
+  /**
+   * Characters of a stream's answer held back until the next chunk is checked: at least the
+   * longest match less one, and no match is ever partly delivered. 0: each chunk goes on at once.
+   */
+  hold_back: z.number().int().min(0).max(4096).default(0),
 });
 
 export const guardrailSchema = z.discriminatedUnion('type', [piiGuardrailSchema, injectionGuardrailSchema, denyListGuardrailSchema], {

@@ -21,25 +21,42 @@ export class AnswerTextChecker {
   readonly #restorer: StreamRestorer | undefined;
   readonly #denyLists: readonly DenyList[];
   readonly #window: number;
+  readonly #holdBack: number;
   #recent = '';
+  /** Checked text not delivered yet (the hold-back). */
+  #pending = '';
   readonly #logged = new Set<string>();
 
   constructor(vault: PlaceholderVault | undefined, denyLists: readonly DenyList[]) {
     this.#restorer = vault !== undefined && vault.size > 0 ? new StreamRestorer(vault) : undefined;
     this.#denyLists = denyLists;
-    this.#window = Math.max(0, ...denyLists.map((list) => list.window));
+    this.#holdBack = Math.max(0, ...denyLists.map((list) => list.holdBack));
+    this.#window = Math.max(this.#holdBack, ...denyLists.map((list) => list.window));
   }
 
   /** The text to deliver for `piece`, and a violation found in it (with the text before it). */
   push(piece: string): { text: string; violations: OutputViolation[] } {
     const text = this.#restorer === undefined ? piece : this.#restorer.push(piece);
-    return { text, violations: this.#check(text) };
+    return this.#deliver(text, false);
   }
 
   /** What is still held back, checked. */
   end(): { text: string; violations: OutputViolation[] } {
-    const text = this.#restorer?.end() ?? '';
-    return { text, violations: this.#check(text) };
+    return this.#deliver(this.#restorer?.end() ?? '', true);
+  }
+
+  /** Checks `text`; delivers what the hold-back lets go (nothing more once a block is found). */
+  #deliver(text: string, last: boolean): { text: string; violations: OutputViolation[] } {
+    const violations = this.#check(text);
+    if (this.#holdBack === 0) return { text, violations };
+    const pending = this.#pending + text;
+    if (violations.some((violation) => violation.action === 'block')) {
+      this.#pending = '';
+      return { text: '', violations };
+    }
+    const cut = last ? pending.length : Math.max(0, pending.length - this.#holdBack);
+    this.#pending = pending.slice(cut);
+    return { text: pending.slice(0, cut), violations };
   }
 
   #check(text: string): OutputViolation[] {

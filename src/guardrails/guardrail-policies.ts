@@ -8,7 +8,7 @@ import { piiScanner } from './pii-scanner.js';
 export type Guardrail =
   | { readonly kind: 'pii'; readonly name: string; readonly action: 'block' | 'mask' | 'redact' | 'log'; readonly scan: (text: string) => Finding[] }
   | { readonly kind: 'prompt_injection'; readonly name: string; readonly action: 'block' | 'log'; readonly scan: (text: string) => Finding[] }
-  | { readonly kind: 'deny_list'; readonly name: string; readonly action: 'block' | 'log'; readonly scan: (text: string) => Finding[]; readonly window: number };
+  | { readonly kind: 'deny_list'; readonly name: string; readonly action: 'block' | 'log'; readonly scan: (text: string) => Finding[]; readonly window: number; readonly holdBack: number };
 
 /** What the guardrail configuration needs of the whole configuration. */
 export interface GuardrailSources {
@@ -32,7 +32,7 @@ function compile(name: string, configuration: GuardrailConfiguration): Guardrail
     case 'prompt_injection':
       return { kind: 'prompt_injection', name, action: configuration.action, scan: detectInjection };
     case 'deny_list':
-      return { kind: 'deny_list', name, action: configuration.action, scan: denyMatcher(configuration), window: configuration.window };
+      return { kind: 'deny_list', name, action: configuration.action, scan: denyMatcher(configuration), window: configuration.window, holdBack: configuration.hold_back };
   }
 }
 

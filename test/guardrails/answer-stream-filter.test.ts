@@ -7,7 +7,7 @@ import { PlaceholderVault } from '../../src/guardrails/placeholder-vault.js';
 import { rewriteAnswerBody } from '../../src/guardrails/rewrite-answer-body.js';
 
 const denyLists = createGuardrailPolicies({
-  guardrails: { words: { type: 'deny_list', action: 'block', words: ['forbidden phrase'], patterns: ['secret-\\d{3}'], window: 64 } },
+  guardrails: { words: { type: 'deny_list', action: 'block', words: ['forbidden phrase'], patterns: ['secret-\\d{3}'], window: 64, hold_back: 0 } },
   models: { m: { guardrails: ['words'] } },
   keys: [],
 }).forRequest('m', undefined) as Extract<Guardrail, { kind: 'deny_list' }>[];
@@ -68,6 +68,22 @@ describe('output guardrails on streams', () => {
       assert.ok(read.done);
       assert.deepEqual(violations, [{ guardrail: 'words', detector: 'word', action: 'block' }]);
     }
+  });
+
+  test('OpenAI with a hold-back: no part of a match spanning chunks is ever delivered', () => {
+    const held = createGuardrailPolicies({
+      guardrails: { words: { type: 'deny_list', action: 'block', words: ['forbidden phrase'], patterns: [], window: 64, hold_back: 15 } },
+      models: { m: { guardrails: ['words'] } },
+      keys: [],
+    }).forRequest('m', undefined) as Extract<Guardrail, { kind: 'deny_list' }>[];
+    const wire = Buffer.from(openaiStream(['All fine. The forb', 'idden phrase is ', 'here']));
+    for (let at = 0; at <= wire.length; at += 5) {
+      const read = readOpenai(run(filter('openai', held).filter, wire, at));
+      assert.equal(read.text, 'All', 'the last 15 characters were held back');
+      assert.deepEqual(read.finish, ['content_filter']);
+    }
+    const clean = Buffer.from(openaiStream(['Nothing ', 'wrong with <EMAIL_1>', ' here']));
+    assert.equal(readOpenai(run(filter('openai', held).filter, clean, 40)).text, 'Nothing wrong with jane@example.com here', 'the held text comes with the finish chunk');
   });
 
   test('Anthropic: placeholders restored and a pattern match ends with stop_reason refusal', () => {
