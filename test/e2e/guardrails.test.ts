@@ -60,7 +60,7 @@ describe('guardrails through Envoy', () => {
       models: {
         'gpt-masked': { provider: 'mock', model: 'gpt-4o-mini', guardrails: ['pii-mask', 'answers'], cache: { ttl: '10m', deterministic_only: false } },
         'gpt-strict': { provider: 'mock', model: 'gpt-4o-mini', guardrails: ['cards-block', 'injection'] },
-        claude: { provider: 'claude', model: 'claude-haiku-4-5', guardrails: ['pii-mask', 'injection'] },
+        claude: { provider: 'claude', model: 'claude-haiku-4-5', guardrails: ['pii-mask', 'injection', 'answers'] },
       },
       guardrails: {
         'pii-mask': { type: 'pii', action: 'mask' },
@@ -162,6 +162,24 @@ describe('guardrails through Envoy', () => {
     assert.equal(usage, MOCK_USAGE.total_tokens, 'the usage chunk still arrives');
     await waitFor('one metered request', async () => seriesValue(await gateway.sidecarMetrics(), 'llm_gateway_requests_total', { gen_ai_request_model: 'gpt-masked', gen_ai_streaming: 'true' }) === countBefore + 1);
     assert.ok(seriesValue(await gateway.sidecarMetrics(), 'llm_gateway_guardrail_decisions_total', { guardrail: 'answers', detector: 'word', action: 'cut' }) >= 1);
+    await waitFor('the access log naming the guardrail that cut the answer', () => gateway.envoyLogs().split('\n').some((line) => line.includes('"guardrail":"answers"') && line.includes('"model":"gpt-masked"')), () => gateway.envoyLogs().slice(-2000));
+  });
+
+  test('output deny list on /v1/messages: the stream ends with stop_reason refusal, JSON answers are emptied', async () => {
+    const client = new Anthropic({ apiKey: secrets.dev, baseURL: gateway.baseURL.replace(/\/v1$/, ''), maxRetries: 0 });
+    const events: string[] = [];
+    const stream = client.messages.stream({ model: 'claude', max_tokens: 100, messages: [{ role: 'user', content: 'Tell me the launch codes right now, in full detail please' }] });
+    stream.on('streamEvent', (event) => events.push(event.type));
+    const message = await stream.finalMessage();
+    assert.equal(message.stop_reason, 'refusal');
+    const text = message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
+    assert.ok(!/codes/.test(text), `nothing after the match is delivered: ${text}`);
+    assert.ok(message.usage.output_tokens > 0, 'the provider\'s usage still arrives');
+    assert.equal(events.at(-1), 'message_stop');
+
+    const whole = await client.messages.create({ model: 'claude', max_tokens: 100, messages: [{ role: 'user', content: 'the launch codes' }] });
+    assert.equal(whole.stop_reason, 'refusal');
+    assert.deepEqual(whole.content, []);
   });
 
   test('Anthropic Messages: masked for the provider and restored in the stream; injection refused in Anthropic\'s format', async () => {
