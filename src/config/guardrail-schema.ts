@@ -55,8 +55,27 @@ export const denyListGuardrailSchema = z.strictObject({
   hold_back: z.number().int().min(0).max(4096).default(0),
 });
 
-export const guardrailSchema = z.discriminatedUnion('type', [piiGuardrailSchema, injectionGuardrailSchema, denyListGuardrailSchema], {
-  error: 'expected a guardrail with type "pii", "prompt_injection" or "deny_list"',
+/**
+ * An external analyser over HTTP that finds what rules cannot (names, addresses), with the
+ * request and answer of Presidio's analyzer REST API (POST /analyze {text, language,
+ * entities?, score_threshold?} -> [{entity_type, start, end, score}]).
+ */
+export const analyzerGuardrailSchema = z.strictObject({
+  type: z.literal('analyzer'),
+  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+  action: z.enum(['block', 'mask', 'redact', 'log']),
+  /** Entity types to ask for (Presidio's names, e.g. PERSON, LOCATION); absent: all the analyser knows. */
+  entities: z.array(z.string().regex(/^[A-Z][A-Z0-9_]{0,39}$/, 'expected an entity type such as PERSON')).min(1).optional(),
+  language: z.string().min(2).default('en'),
+  score_threshold: z.number().min(0).max(1).default(0.5),
+  /** How long one call may take before on_error applies. */
+  timeout: z.string().regex(/^\d+(\.\d+)?(ms|s)$/, 'expected a duration such as "300ms" or "2s"').default('500ms'),
+  /** open: an unanswered call lets the request through unchecked (and says so); closed: the request is refused with a 503. */
+  on_error: z.enum(['open', 'closed']),
+});
+
+export const guardrailSchema = z.discriminatedUnion('type', [piiGuardrailSchema, injectionGuardrailSchema, denyListGuardrailSchema, analyzerGuardrailSchema], {
+  error: 'expected a guardrail with type "pii", "prompt_injection", "deny_list" or "analyzer"',
 });
 
 export const guardrailName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected lower-case letters, digits, "_" or "-" (it is a metric label)');
@@ -67,6 +86,7 @@ export const guardrailReferences = z.array(guardrailName).optional();
 export type GuardrailConfiguration = z.infer<typeof guardrailSchema>;
 export type PiiGuardrailConfiguration = z.infer<typeof piiGuardrailSchema>;
 export type DenyListGuardrailConfiguration = z.infer<typeof denyListGuardrailSchema>;
+export type AnalyzerGuardrailConfiguration = z.infer<typeof analyzerGuardrailSchema>;
 
 /** Each attached name that no guardrail has, as a path and a message (for the configuration's own check). */
 export function unknownGuardrailReferences(configuration: {

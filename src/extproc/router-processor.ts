@@ -322,9 +322,10 @@ export class RouterProcessor implements StreamProcessor {
     const runtime = this.#dependencies.guardrails;
     if (runtime === undefined) return undefined;
     const configuration = this.#view!.configuration;
-    const inspect = (keyAlias: string | undefined): ProcessingResponse | undefined => {
+    const inspect = (keyAlias: string | undefined): ProcessingResponse | Promise<ProcessingResponse | undefined> | undefined => {
       this.#guard = runtime.guard(configuration, model, keyAlias, { format: this.#clientFormat, requestId: this.#requestId });
       const refusal = this.#guard?.inspect(endpoint.name, request);
+      if (refusal instanceof Promise) return refusal.then((found) => (found === undefined ? undefined : this.#refuse(found, model)));
       return refusal === undefined ? undefined : this.#refuse(refusal, model);
     };
     const caller = runtime.policies(configuration).byKey ? this.#dependencies.governance.identify(this.#credential) : undefined;

@@ -2,8 +2,8 @@
 export interface GuardrailDecision {
   readonly guardrail: string;
   readonly detector: string;
-  /** What was done: blocked, masked, redacted, logged (a finding let through) or cut (an answer ended). */
-  readonly action: 'blocked' | 'masked' | 'redacted' | 'logged' | 'cut';
+  /** What was done: blocked, masked, redacted, logged (a finding let through), cut (an answer ended) or unavailable (a fail-open analyser did not answer). */
+  readonly action: 'blocked' | 'masked' | 'redacted' | 'logged' | 'cut' | 'unavailable';
   /** input: the request; output: the answer. */
   readonly stage: 'input' | 'output';
   /** How many values the guardrail found. */

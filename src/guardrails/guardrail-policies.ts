@@ -1,6 +1,7 @@
 import type { GuardrailConfiguration } from '../config/guardrail-schema.js';
 import type { Finding } from './detection.js';
 import { denyMatcher } from './deny-matcher.js';
+import { externalAnalyzer, type AnalyzeText } from './external-analyzer.js';
 import { detectInjection } from './injection-detector.js';
 import { piiScanner } from './pii-scanner.js';
 
@@ -8,6 +9,7 @@ import { piiScanner } from './pii-scanner.js';
 export type Guardrail =
   | { readonly kind: 'pii'; readonly name: string; readonly action: 'block' | 'mask' | 'redact' | 'log'; readonly scan: (text: string) => Finding[] }
   | { readonly kind: 'prompt_injection'; readonly name: string; readonly action: 'block' | 'log'; readonly scan: (text: string) => Finding[] }
+  | { readonly kind: 'analyzer'; readonly name: string; readonly action: 'block' | 'mask' | 'redact' | 'log'; readonly analyze: AnalyzeText; readonly onError: 'open' | 'closed' }
   | { readonly kind: 'deny_list'; readonly name: string; readonly action: 'block' | 'log'; readonly scan: (text: string) => Finding[]; readonly window: number; readonly holdBack: number };
 
 /** What the guardrail configuration needs of the whole configuration. */
@@ -31,6 +33,8 @@ function compile(name: string, configuration: GuardrailConfiguration): Guardrail
       return { kind: 'pii', name, action: configuration.action, scan: piiScanner(configuration.detectors, configuration.phone_region) };
     case 'prompt_injection':
       return { kind: 'prompt_injection', name, action: configuration.action, scan: detectInjection };
+    case 'analyzer':
+      return { kind: 'analyzer', name, action: configuration.action, analyze: externalAnalyzer(configuration), onError: configuration.on_error };
     case 'deny_list':
       return { kind: 'deny_list', name, action: configuration.action, scan: denyMatcher(configuration), window: configuration.window, holdBack: configuration.hold_back };
   }

@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors.js';
 import type { GuardrailDecision } from './guardrail-observer.js';
+import { resolveOverlaps, type Finding } from './detection.js';
 import type { Guardrail } from './guardrail-policies.js';
 import type { PlaceholderVault } from './placeholder-vault.js';
 import type { TextGroup } from './request-texts.js';
@@ -9,6 +10,14 @@ import { joinedText, rewriteGroup, type Replacement } from './rewrite-group.js';
 export interface InputOutcome {
   decisions: GuardrailDecision[];
   refusal?: GatewayError;
+}
+
+/** Each analyser guardrail's findings per group (by index), on the texts as received; undefined: the call failed. */
+export type AnalyzerResults = ReadonlyMap<string, readonly Finding[][] | undefined>;
+
+/** The refusal when a fail-closed analyser could not be asked. */
+export function guardrailUnavailable(guardrail: string): GatewayError {
+  return new GatewayError({ status: 503, code: 'guardrail_unavailable', message: `Guardrail '${guardrail}' could not check the request (its analyser did not answer in time); retry later.` });
 }
 
 /** The refusal of a blocked request: names the guardrail and detector, never what matched. */
@@ -27,15 +36,23 @@ export function guardrailBlocked(guardrail: string, detector: string, stage: 'in
  * Masking and redaction rewrite the texts in place (the request is then built from them);
  * masked values go into `vault`. The first guardrail that blocks ends the run.
  */
-export function inspectInput(guardrails: readonly Guardrail[], groups: readonly TextGroup[], vault: PlaceholderVault): InputOutcome {
+export function inspectInput(guardrails: readonly Guardrail[], groups: readonly TextGroup[], vault: PlaceholderVault, analyzed: AnalyzerResults = new Map()): InputOutcome {
   const decisions: GuardrailDecision[] = [];
-  for (const guardrail of guardrails) {
+  // Analysers' offsets are in the texts as received: they run before any rule rewrites them.
+  const ordered = [...guardrails.filter((guardrail) => guardrail.kind === 'analyzer'), ...guardrails.filter((guardrail) => guardrail.kind !== 'analyzer')];
+  for (const guardrail of ordered) {
     if (guardrail.kind === 'deny_list') continue;
+    const results = guardrail.kind === 'analyzer' ? analyzed.get(guardrail.name) : undefined;
+    if (guardrail.kind === 'analyzer' && results === undefined) {
+      decisions.push({ guardrail: guardrail.name, detector: 'analyzer', action: guardrail.onError === 'closed' ? 'blocked' : 'unavailable', stage: 'input', count: 0 });
+      if (guardrail.onError === 'closed') return { decisions, refusal: guardrailUnavailable(guardrail.name) };
+      continue;
+    }
     const counts = new Map<string, number>();
-    for (const group of groups) {
+    for (const [index, group] of groups.entries()) {
       if (guardrail.kind === 'prompt_injection' && group.role !== 'user' && group.role !== 'tool') continue;
       const text = joinedText(group);
-      const findings = guardrail.scan(text);
+      const findings = guardrail.kind === 'analyzer' ? resolveOverlaps(results![index] ?? [], []) : guardrail.scan(text);
       if (findings.length === 0) continue;
       if (guardrail.action === 'block') {
         decisions.push({ guardrail: guardrail.name, detector: findings[0]!.detector, action: 'blocked', stage: 'input', count: findings.length });

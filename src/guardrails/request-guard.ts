@@ -4,7 +4,9 @@ import { AnswerStreamFilter } from './answer-stream-filter.js';
 import { AnswerTextChecker, type OutputViolation } from './answer-text-checker.js';
 import type { GuardrailObserver } from './guardrail-observer.js';
 import type { Guardrail } from './guardrail-policies.js';
-import { inspectInput } from './inspect-input.js';
+import { inspectInput, type AnalyzerResults } from './inspect-input.js';
+import type { Finding } from './detection.js';
+import { joinedText } from './rewrite-group.js';
 import { PlaceholderVault } from './placeholder-vault.js';
 import { chatRequestTexts, messagesRequestTexts, type TextGroup } from './request-texts.js';
 import { rewriteAnswerBody } from './rewrite-answer-body.js';
@@ -68,11 +70,25 @@ export class RequestGuard {
    * Checks (and masks or redacts, in place) the parsed request. Returns the refusal when a
    * guardrail blocks it (a 400 `guardrail_blocked` naming the guardrail and detector).
    */
-  inspect(endpoint: EndpointName, request: unknown): GatewayError | undefined {
+  inspect(endpoint: EndpointName, request: unknown): GatewayError | undefined | Promise<GatewayError | undefined> {
     const groups = requestTexts(endpoint, request);
     if (groups === undefined) return undefined;
+    const analyzers = this.#guardrails.filter((guardrail) => guardrail.kind === 'analyzer');
     const started = this.#now();
-    const outcome = inspectInput(this.#guardrails, groups, this.#vault);
+    if (analyzers.length === 0) return this.#inspectGroups(groups, new Map(), started);
+    // Every analyser reads every text at once; a failed or late call is undefined (its on_error decides).
+    return Promise.all(
+      analyzers.map((analyzer) =>
+        Promise.all(groups.map((group) => analyzer.analyze(joinedText(group)))).then(
+          (findings): [string, Finding[][] | undefined] => [analyzer.name, findings],
+          (): [string, Finding[][] | undefined] => [analyzer.name, undefined],
+        ),
+      ),
+    ).then((results) => this.#inspectGroups(groups, new Map(results), started));
+  }
+
+  #inspectGroups(groups: TextGroup[], analyzed: AnalyzerResults, started: number): GatewayError | undefined {
+    const outcome = inspectInput(this.#guardrails, groups, this.#vault, analyzed);
     this.#observer.timed('input', (this.#now() - started) / 1000);
     for (const decision of outcome.decisions) this.#observer.decided(decision, { requestId: this.#requestId, keyAlias: this.#keyAlias });
     if (outcome.refusal !== undefined) this.#blockedBy = outcome.decisions.at(-1)?.guardrail;
