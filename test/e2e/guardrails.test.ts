@@ -8,6 +8,7 @@ import { startGateway, waitFor, type GatewayHarness } from '../support/gateway-h
 import { completion, MOCK_USAGE, sendJson, startMockOpenAIUpstream, streamEvents, type MockOpenAIUpstream, type RecordedRequest } from '../support/mock-openai-upstream.js';
 import { startMockAnthropicUpstream, type MockAnthropicUpstream } from '../support/mock-anthropic-upstream.js';
 import { seriesValue } from '../support/prometheus-text.js';
+import { startMockAnalyzer, type MockAnalyzer } from '../support/mock-presidio-analyzer.js';
 
 /**
  * Guardrails through the real Envoy with the official SDKs: masked values never reach the
@@ -47,11 +48,13 @@ describe('guardrails through Envoy', () => {
   let upstream: MockOpenAIUpstream;
   let anthropic: MockAnthropicUpstream;
   let gateway: GatewayHarness;
+  let analyzer: MockAnalyzer;
   const openai = (secret = secrets.dev) => new OpenAI({ apiKey: secret, baseURL: gateway.baseURL, maxRetries: 0 });
 
   before(async () => {
     upstream = await startMockOpenAIUpstream({ expectedKey: OPENAI_KEY });
     anthropic = await startMockAnthropicUpstream({ expectedKey: ANTHROPIC_KEY });
+    analyzer = await startMockAnalyzer();
     gateway = await startGateway({
       providers: {
         mock: { kind: 'openai', base_url: `http://127.0.0.1:${upstream.port}/v1`, credential: { env: 'OPENAI_KEY' } },
@@ -60,12 +63,14 @@ describe('guardrails through Envoy', () => {
       models: {
         'gpt-masked': { provider: 'mock', model: 'gpt-4o-mini', guardrails: ['pii-mask', 'answers'], cache: { ttl: '10m', deterministic_only: false } },
         'gpt-strict': { provider: 'mock', model: 'gpt-4o-mini', guardrails: ['cards-block', 'injection'] },
+        'gpt-names': { provider: 'mock', model: 'gpt-4o-mini', guardrails: ['names'] },
         claude: { provider: 'claude', model: 'claude-haiku-4-5', guardrails: ['pii-mask', 'injection', 'answers'] },
       },
       guardrails: {
         'pii-mask': { type: 'pii', action: 'mask' },
         'cards-block': { type: 'pii', action: 'block', detectors: ['card', 'iban'] },
         injection: { type: 'prompt_injection', action: 'block' },
+        names: { type: 'analyzer', url: analyzer.url, action: 'mask', entities: ['PERSON', 'LOCATION'], timeout: '2s', on_error: 'closed' },
         answers: { type: 'deny_list', action: 'block', words: ['launch codes'] },
       },
       environment: { OPENAI_KEY, ANTHROPIC_KEY },
@@ -80,6 +85,7 @@ describe('guardrails through Envoy', () => {
     await gateway?.stop();
     await upstream?.close();
     await anthropic?.close();
+    await analyzer?.close();
   });
 
   beforeEach(() => upstream.resetScript());
@@ -117,6 +123,15 @@ describe('guardrails through Envoy', () => {
     assert.ok(!upstream.requests.at(-1)!.body.includes(EMAIL));
     await read();
     assert.equal(upstream.requests.length, before + 2, 'a masked request is never served from the cache');
+  });
+
+  test('external analyser: names it finds are masked for the provider and restored for the client', async () => {
+    upstream.respondWith(echo);
+    const prompt = 'Write to John Smith in Springfield';
+    const answer = await openai().chat.completions.create({ model: 'gpt-names', messages: [{ role: 'user', content: prompt }] });
+    assert.equal(lastUserText(upstream.requests.at(-1)!), 'Write to <PERSON_1> in <LOCATION_1>');
+    assert.equal(answer.choices[0]!.message.content, `You said: ${prompt}`);
+    assert.equal(analyzer.requests.at(-1)!.text, prompt);
   });
 
   test('block: a card number is refused with 400 guardrail_blocked and nothing reaches the provider', async () => {
