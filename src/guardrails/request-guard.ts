@@ -8,14 +8,16 @@ import { inspectInput, type AnalyzerResults } from './inspect-input.js';
 import type { Finding } from './detection.js';
 import { joinedText } from './rewrite-group.js';
 import { PlaceholderVault } from './placeholder-vault.js';
-import { chatRequestTexts, messagesRequestTexts, type TextGroup } from './request-texts.js';
+import { chatRequestTexts, embeddingsRequestTexts, messagesRequestTexts, type TextGroup } from './request-texts.js';
 import { rewriteAnswerBody } from './rewrite-answer-body.js';
 
-/** The texts of a request of an endpoint guardrails apply to; undefined for the others (embeddings, count_tokens). */
+/** The texts of a request of an endpoint guardrails apply to; undefined for the others (/v1/models). */
 function requestTexts(endpoint: EndpointName, request: unknown): TextGroup[] | undefined {
   if (endpoint === 'chat.completions') return chatRequestTexts(request as { messages: unknown[] });
   // The messages endpoint's parsed call wraps the request with its headers' values.
-  if (endpoint === 'messages') return messagesRequestTexts((request as { request: { system?: unknown; messages: unknown[] } }).request);
+  // count_tokens sends the same texts to the provider (Anthropic counts them), so they are checked and masked alike.
+  if (endpoint === 'messages' || endpoint === 'messages.count_tokens') return messagesRequestTexts((request as { request: { system?: unknown; messages: unknown[] } }).request);
+  if (endpoint === 'embeddings') return embeddingsRequestTexts(request as { input: unknown });
   return undefined;
 }
 

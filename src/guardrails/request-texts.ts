@@ -99,3 +99,15 @@ export function messagesRequestTexts(request: { system?: unknown; messages: unkn
   }
   return groups.filter((group) => group.slots.length > 0);
 }
+
+/**
+ * The texts of an embeddings request: `input` as a string or each string of an array (token
+ * arrays carry no text). Masking changes what is embedded; `block`, `redact` or `log` are the
+ * usual choices here.
+ */
+export function embeddingsRequestTexts(request: { input: unknown }): TextGroup[] {
+  if (typeof request.input === 'string') return [{ role: 'user', slots: [slot(request as Json, 'input')] }];
+  if (!Array.isArray(request.input)) return [];
+  const input = request.input;
+  return input.flatMap((item, index) => (typeof item === 'string' ? [{ role: 'user' as const, slots: [slot(input, index)] }] : []));
+}

@@ -4,6 +4,7 @@ import { createGuardrailPolicies } from '../../src/guardrails/guardrail-policies
 import { inspectInput } from '../../src/guardrails/inspect-input.js';
 import { PlaceholderVault, StreamRestorer } from '../../src/guardrails/placeholder-vault.js';
 import { chatRequestTexts, messagesRequestTexts } from '../../src/guardrails/request-texts.js';
+import { RequestGuard } from '../../src/guardrails/request-guard.js';
 
 const policies = (action: 'mask' | 'redact' | 'block' | 'log') =>
   createGuardrailPolicies({
@@ -51,6 +52,17 @@ describe('masking', () => {
     assert.equal(request.system[0]!.text, 'Agent for [REDACTED_SSN]');
     assert.deepEqual((request.messages[0]!.content[0] as any).input, { ip: '[REDACTED_IP]', nested: ['[REDACTED_SECRET]'] });
     assert.equal((request.messages[1]!.content[0] as any).content[0].text, 'IBAN [REDACTED_IBAN]');
+  });
+
+  test('count_tokens and embeddings requests are checked too: their texts reach the provider', () => {
+    const observer = { decided() {}, timed() {} };
+    const guard = () => new RequestGuard(policies('redact'), 'openai', { requestId: 'r', keyAlias: undefined, observer, now: () => 0 });
+    const count = { request: { model: 'c', messages: [{ role: 'user', content: 'mail a@example.com' }] }, anthropicVersion: '2023-06-01' };
+    assert.equal(guard().inspect('messages.count_tokens', count), undefined);
+    assert.equal(count.request.messages[0]!.content, 'mail [REDACTED_EMAIL]');
+    const embeddings = { model: 'e', input: ['call +1 415 253 2671', [1, 2, 3]] };
+    guard().inspect('embeddings', embeddings);
+    assert.deepEqual(embeddings.input, ['call [REDACTED_PHONE]', [1, 2, 3]]);
   });
 
   test('block refuses naming guardrail and detector, never the value; log leaves the text', () => {
