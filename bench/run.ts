@@ -96,8 +96,14 @@ export interface Noise {
 
 /** The Envoy -> sidecar gRPC connection during a measured run (from Envoy's stats). */
 export interface SidecarConnection {
-  /** Connections to the sidecar torn down with an error (Envoy: upstream_cx_protocol_error). */
+  /**
+   * Connections the sidecar closed with GOAWAY (Envoy: upstream_cx_close_notify), failing the
+   * streams in flight. Envoy's own move to a fresh connection every 900 streams is not a loss
+   * (connectionsRotated).
+   */
   connectionsLost: number;
+  /** Connections Envoy retired after max_requests_per_connection streams (upstream_cx_max_requests). */
+  connectionsRotated: number;
   /** New connections opened to the sidecar. */
   connectionsOpened: number;
   /** ext_proc streams that failed (each fails its request closed: 500/503). */
@@ -258,7 +264,8 @@ interface Counters {
 }
 
 const SIDECAR_STATS = {
-  connectionsLost: /^cluster\.gateway_sidecar\.upstream_cx_protocol_error$/,
+  connectionsLost: /^cluster\.gateway_sidecar\.upstream_cx_close_notify$/,
+  connectionsRotated: /^cluster\.gateway_sidecar\.upstream_cx_max_requests$/,
   connectionsOpened: /^cluster\.gateway_sidecar\.upstream_cx_total$/,
   streamsFailed: /\.ext_proc\.streams_failed$/,
   streamsReset: /^cluster\.gateway_sidecar\.upstream_rq_tx_reset$/,
@@ -268,6 +275,7 @@ function sidecarConnectionCounters(stats: Map<string, number>): SidecarConnectio
   const sum = (pattern: RegExp) => [...stats.entries()].filter(([name]) => pattern.test(name)).reduce((total, [, value]) => total + value, 0);
   return {
     connectionsLost: sum(SIDECAR_STATS.connectionsLost),
+    connectionsRotated: sum(SIDECAR_STATS.connectionsRotated),
     connectionsOpened: sum(SIDECAR_STATS.connectionsOpened),
     streamsFailed: sum(SIDECAR_STATS.streamsFailed),
     streamsReset: sum(SIDECAR_STATS.streamsReset),
@@ -326,7 +334,7 @@ function emptyTotals(): Totals {
     systemTotal: 0,
     systemBusy: 0,
     steal: 0,
-    connection: { connectionsLost: 0, connectionsOpened: 0, streamsFailed: 0, streamsReset: 0 },
+    connection: { connectionsLost: 0, connectionsRotated: 0, connectionsOpened: 0, streamsFailed: 0, streamsReset: 0 },
     gc: { minorCount: 0, minorMs: 0, majorCount: 0, majorMs: 0 },
   };
 }

@@ -36,6 +36,7 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createGuardrailObserver } from './guardrails/guardrail-metrics.js';
 import { createGuardrailRuntime } from './guardrails/guardrail-runtime.js';
+import { createRouteMetrics } from './routing/route-metrics.js';
 import { createResponseCache } from './cache/create-response-cache.js';
 import { prepareJsonSchemaChecks } from './providers/openai/find-json-schema-problem.js';
 import { createProviderRegistry } from './providers/registry.js';
@@ -86,6 +87,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   const store = new RequestStore<RequestContext>({ ttlMs: 60 * 60 * 1000, maxEntries: 100_000, now: () => performance.now() });
   const metrics = createMetrics({ requestStateEntries: () => store.size });
   const meter = createMeter({ metrics, logger });
+  const routeMetrics = createRouteMetrics(metrics.registry);
   const createdStore = createGovernanceStore(configuration, options.environment, Date.now());
   // Wrapped only when debug lines are on: at info the request path calls the store directly.
   const governanceStore = logger.isLevelEnabled('debug') ? logGovernanceStoreCalls(createdStore, logger) : createdStore;
@@ -151,7 +153,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     createProcessor: (phase) =>
       phase === 'attempt'
         ? new AttemptProcessor({ store, registry, now, clock: Date.now, pauses, backOff, onPause, logger })
-        : new RouterProcessor({ view: () => view, store, registry, endpoints, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses, capabilities, cache: responseCache?.cache, guardrails }),
+        : new RouterProcessor({ view: () => view, store, registry, endpoints, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses, capabilities, routeMetrics, cache: responseCache?.cache, guardrails }),
   });
   let healthy = true;
   metrics.openAccess.set(access.open ? 1 : 0);
@@ -192,7 +194,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     // rough count, if the worker is gone) and settles against an open store.
     await tokenCounter.close();
     await pauses.close?.();
-    await responseCache?.store.close?.();
+    await responseCache?.close();
     await new Promise((resolve) => setImmediate(resolve));
     await governanceStore.close();
     logger.flush();

@@ -11,6 +11,9 @@ export type CacheDirective = 'use' | 'refresh' | 'bypass';
 /** The request (and response) header that says what the cache did, and lets a client bypass it. */
 export const CACHE_STATUS_HEADER = 'x-gateway-cache';
 
+/** The response header of a semantic hit: the cosine similarity of the request's last turn to the stored one, 3 decimals. */
+export const CACHE_SIMILARITY_HEADER = 'x-gateway-cache-similarity';
+
 /** Reads Cache-Control and x-gateway-cache from the client's request headers (lower-case names). */
 export function cacheDirectiveOf(headers: Readonly<Record<string, string>>): CacheDirective {
   if ((headers[CACHE_STATUS_HEADER] ?? '').trim().toLowerCase() === 'bypass') return 'bypass';

@@ -3,10 +3,12 @@ import type { ResponseCacheStore } from './response-cache-store.js';
 
 /** What the response cache reports to Prometheus. */
 export interface CacheMetrics {
-  /** Lookups per model alias and result: hit, miss (looked up or refreshed, then asked the provider), bypass (the cache was not used). */
+  /** Lookups per model alias and result: hit, semantic-hit, miss (looked up or refreshed, then asked the provider), bypass (the cache was not used). */
   readonly lookups: Counter<'gen_ai_request_model' | 'result'>;
   /** Seconds from the request's cache key to the store's answer. */
   readonly lookupDuration: Histogram<'gen_ai_request_model'>;
+  /** Seconds of the semantic stage after an exact miss: the embedding call through the gateway and the index search. */
+  readonly semanticLookupDuration: Histogram<'gen_ai_request_model'>;
   /** USD a hit did not spend: the stored answer's usage priced for the model's first available target. */
   readonly savedUsd: Counter<'gen_ai_request_model'>;
   /** Tokens a hit did not use, by gen_ai.token.type (input, output). */
@@ -38,7 +40,7 @@ export function createCacheMetrics(registry: Registry, store: ResponseCacheStore
   return {
     lookups: new Counter({
       name: 'llm_gateway_cache_lookups_total',
-      help: 'Response cache lookups on cache-enabled models, by model asked and result (hit, miss, bypass).',
+      help: 'Response cache lookups on cache-enabled models, by model asked and result (hit, semantic-hit, miss, bypass).',
       labelNames: ['gen_ai_request_model', 'result'],
       registers: [registry],
     }),
@@ -47,6 +49,13 @@ export function createCacheMetrics(registry: Registry, store: ResponseCacheStore
       help: 'Time to compute the cache key and ask the store, per model asked.',
       labelNames: ['gen_ai_request_model'],
       buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
+      registers: [registry],
+    }),
+    semanticLookupDuration: new Histogram({
+      name: 'llm_gateway_cache_semantic_lookup_duration_seconds',
+      help: 'Time of the semantic cache stage after an exact miss (embedding through the gateway, then the index search), per model asked.',
+      labelNames: ['gen_ai_request_model'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
     savedUsd: new Counter({

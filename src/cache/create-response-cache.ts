@@ -1,4 +1,4 @@
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import { durationMilliseconds } from '../config/duration.js';
 import type { Configuration } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
@@ -7,16 +7,23 @@ import { MemoryResponseCacheStore } from './memory-response-cache-store.js';
 import { RedisResponseCacheStore } from './redis-response-cache-store.js';
 import type { ResponseCacheStore } from './response-cache-store.js';
 import { ResponseCache } from './response-cache.js';
+import { localAddress } from '../config/local-address.js';
+import { createGatewayEmbedder, type Embedder } from './gateway-embedder.js';
+import { SemanticCache } from './semantic-cache.js';
+import { SemanticIndex } from './semantic-index.js';
+import { RedisSemanticSync, type SharedSemanticEntry } from './redis-semantic-sync.js';
 
 /**
  * The response cache for a configuration and its store, or undefined when no model and no
  * key opts in (then the request path has no cache stage and no cache metrics exist).
- * The Redis URL is cache.redis.url, else REDIS_URL.
+ * The Redis URL is cache.redis.url, else REDIS_URL. When a model or key sets `cache.semantic`,
+ * the semantic stage embeds through the gateway's own listener (`embed` replaces that call in tests),
+ * and with the redis store its index is kept in step with the other replicas' (RedisSemanticSync).
  */
 export function createResponseCache(
   configuration: Configuration,
-  dependencies: { registry: Registry; logger: Logger; clock: () => number; now: () => number; environment: Readonly<Record<string, string | undefined>> },
-): { cache: ResponseCache; store: ResponseCacheStore } | undefined {
+  dependencies: { registry: Registry; logger: Logger; clock: () => number; now: () => number; environment: Readonly<Record<string, string | undefined>>; embed?: Embedder },
+): { cache: ResponseCache; store: ResponseCacheStore; close: () => Promise<void> } | undefined {
   const wanted = Object.values(configuration.models).some((model) => model.cache !== undefined) || configuration.keys.some((key) => key.cache !== undefined && key.cache !== false);
   if (!wanted) return undefined;
   const settings = configuration.cache;
@@ -29,6 +36,58 @@ export function createResponseCache(
           maxEntryBytes: settings.max_entry_bytes,
         })
       : new MemoryResponseCacheStore(settings.max_bytes);
-  const cache = new ResponseCache({ store, metrics: createCacheMetrics(dependencies.registry, store), logger: dependencies.logger, clock: dependencies.clock, now: dependencies.now });
-  return { cache, store };
+  const metrics = createCacheMetrics(dependencies.registry, store);
+  const semanticSettings = [...Object.values(configuration.models).map((model) => model.cache), ...configuration.keys.map((key) => key.cache)].flatMap((cache) => (cache ? (cache.semantic ?? []) : []));
+  const maxEntries = Math.max(...semanticSettings.map((entry) => entry.max_entries));
+  const index = semanticSettings.length === 0 ? undefined : new SemanticIndex({ maxEntries });
+  // With the shared store, every replica's index follows the others' through a Redis stream.
+  const sync =
+    index === undefined || settings.store !== 'redis'
+      ? undefined
+      : new RedisSemanticSync({
+          url: settings.redis.url ?? dependencies.environment.REDIS_URL ?? 'redis://127.0.0.1:6379',
+          keyPrefix: settings.redis.key_prefix,
+          commandTimeoutMs: durationMilliseconds(settings.redis.command_timeout),
+          maxEntries,
+          clock: dependencies.clock,
+          onEntry: (entry) => index.add(entry.partition, entry.vector, entry.answer, entry.expiresAt - dependencies.clock()),
+          onError: (operation, error) => {
+            metrics.storeErrors.inc({ operation: `semantic_${operation}` });
+            dependencies.logger.warn({ error: error instanceof Error ? error.message : String(error) }, `semantic cache: Redis ${operation} failed; replicas may not share new entries until it is back`);
+          },
+        });
+  sync?.start();
+  if (index !== undefined) {
+    new Gauge({
+      name: 'llm_gateway_cache_semantic_entries',
+      help: "Answers held by this replica's semantic cache index (its own and those other replicas shared).",
+      registers: [dependencies.registry],
+      collect() {
+        this.set(index.size);
+      },
+    });
+  }
+  const semantic =
+    index === undefined
+      ? undefined
+      : new SemanticCache({
+          index,
+          clock: dependencies.clock,
+          ...(sync === undefined ? {} : { share: (entry: SharedSemanticEntry) => sync.publish(entry) }),
+          embed:
+            dependencies.embed ??
+            createGatewayEmbedder({
+              baseUrl: `http://${localAddress(configuration.listener.address)}:${configuration.listener.port}`,
+              onFailure: (reason) => {
+                metrics.storeErrors.inc({ operation: 'embed' });
+                dependencies.logger.warn({ reason }, 'semantic cache: no embedding; the request goes on as a miss');
+              },
+            }),
+        });
+  const cache = new ResponseCache({ store, metrics, logger: dependencies.logger, clock: dependencies.clock, now: dependencies.now, semantic });
+  const close = async () => {
+    await sync?.close();
+    await store.close?.();
+  };
+  return { cache, store, close };
 }

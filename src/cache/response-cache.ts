@@ -10,6 +10,7 @@ import { cacheDirectiveOf, isDeterministic, type CacheDirective } from './cache-
 import type { CacheMetrics } from './cache-metrics.js';
 import type { CachedAnswer } from './cached-answer.js';
 import type { ResponseCacheStore } from './response-cache-store.js';
+import type { CacheHit, SemanticCache, SemanticPlan } from './semantic-cache.js';
 
 /** Endpoints whose answers the cache can read back and replay (it needs a reader of the client's format). */
 const CACHED_ENDPOINTS: ReadonlySet<EndpointName> = new Set(['chat.completions', 'messages']);
@@ -22,6 +23,8 @@ export interface ResponseCacheDependencies {
   clock: () => number;
   /** Monotonic milliseconds (performance.now), for lookup latency. */
   now: () => number;
+  /** The semantic stage, for models and keys with `cache.semantic`; absent: none has it. */
+  semantic?: SemanticCache | undefined;
 }
 
 /** One request's dealings with the cache, decided before it is forwarded. */
@@ -37,6 +40,8 @@ export interface CachePlan {
   readonly writes: boolean;
   /** x-gateway-cache on an answer that is not a hit. */
   readonly status: 'miss' | 'bypass';
+  /** The semantic lookup behind the exact one; undefined when off or not allowed for this request. */
+  readonly semantic?: SemanticPlan | undefined;
 }
 
 /** What a request asks of the cache: read from the request after it was admitted. */
@@ -51,6 +56,8 @@ export interface CacheRequest {
   key: VirtualKey | undefined;
   /** The client's request headers (lower-case names). */
   headers: Readonly<Record<string, string>>;
+  /** The client's credential: the semantic stage's embedding call is made (and charged) with it. */
+  credential?: string | undefined;
 }
 
 /**
@@ -59,8 +66,9 @@ export interface CacheRequest {
  * forwarded; `fill` keeps a complete, successful answer. A store that fails counts as a
  * miss that stores nothing, never as an error for the client.
  *
- * A semantic cache would be a second stage behind the same plan (the same scope, endpoint
- * and model, a nearest-neighbour lookup instead of the hash) and the same fill.
+ * The semantic cache (SemanticCache) is a second stage behind the same plan: on an exact
+ * miss, a nearest-neighbour lookup within the same scope, endpoint, model and parameters;
+ * the fill stores the answer for both.
  */
 export class ResponseCache {
   readonly #dependencies: ResponseCacheDependencies;
@@ -88,24 +96,56 @@ export class ResponseCache {
     }
     const scope = settings.scope === 'global' ? 'global' : input.key === undefined ? 'anonymous' : `key:${input.key.id}`;
     const key = cacheKey({ scope, endpoint: input.endpoint, model: input.model, request: subject.body, headers: subject.headers });
-    return { model: input.model, key, ttlMs, directive, reads: directive === 'use', writes: true, status: 'miss' };
+    const semantic =
+      settings.semantic === undefined || this.#dependencies.semantic === undefined
+        ? undefined
+        : this.#dependencies.semantic.plan({
+            settings: settings.semantic,
+            scope,
+            endpoint: input.endpoint,
+            format: input.endpoint === 'messages' ? 'anthropic' : 'openai',
+            model: input.model,
+            body: subject.body,
+            headers: subject.headers,
+            credential: input.credential,
+          });
+    return { model: input.model, key, ttlMs, directive, reads: directive === 'use', writes: true, status: 'miss', semantic };
   }
 
   /**
    * The stored answer for a reading plan, or undefined (a miss, a refresh, or a store that
    * failed). Synchronous for the embedded store, a promise (that never rejects) for a shared
-   * one. Counts the lookup and its latency.
+   * one or when the semantic stage runs (its embedding call). Counts the lookup and its latency.
    */
-  lookup(plan: CachePlan): CachedAnswer | undefined | Promise<CachedAnswer | undefined> {
+  lookup(plan: CachePlan): CacheHit | undefined | Promise<CacheHit | undefined> {
+    const semantic = plan.semantic;
+    const { semantic: stage, metrics } = this.#dependencies;
+    if (semantic === undefined || stage === undefined) return this.#lookupExact(plan, true);
+    const exact = this.#lookupExact(plan, false);
+    const started = this.#dependencies.now();
+    const next = (answer: CacheHit | undefined): CacheHit | undefined | Promise<CacheHit | undefined> => {
+      // On an exact hit nothing is embedded; otherwise the embedding is also what a refreshed answer is stored under.
+      if (answer !== undefined) return answer;
+      return stage.lookup(semantic, plan.reads).then((hit) => {
+        if (plan.reads) metrics.semanticLookupDuration.observe({ gen_ai_request_model: plan.model }, (this.#dependencies.now() - started) / 1000);
+        metrics.lookups.inc({ gen_ai_request_model: plan.model, result: hit === undefined ? 'miss' : 'semantic-hit' });
+        return hit;
+      });
+    };
+    return exact instanceof Promise ? exact.then(next) : next(exact);
+  }
+
+  /** The exact-match lookup: counts a hit, and a miss when `countMiss` (else the semantic stage counts the lookup's result). */
+  #lookupExact(plan: CachePlan, countMiss: boolean): CachedAnswer | undefined | Promise<CachedAnswer | undefined> {
     const { metrics, now } = this.#dependencies;
     if (!plan.reads || plan.key === undefined) {
-      metrics.lookups.inc({ gen_ai_request_model: plan.model, result: 'miss' });
+      if (countMiss) metrics.lookups.inc({ gen_ai_request_model: plan.model, result: 'miss' });
       return undefined;
     }
     const started = now();
     const done = (answer: CachedAnswer | undefined): CachedAnswer | undefined => {
       metrics.lookupDuration.observe({ gen_ai_request_model: plan.model }, (now() - started) / 1000);
-      metrics.lookups.inc({ gen_ai_request_model: plan.model, result: answer === undefined ? 'miss' : 'hit' });
+      if (answer !== undefined || countMiss) metrics.lookups.inc({ gen_ai_request_model: plan.model, result: answer === undefined ? 'miss' : 'hit' });
       return answer;
     };
     const failed = (error: unknown): CachedAnswer | undefined => {
@@ -128,8 +168,10 @@ export class ResponseCache {
       this.#dependencies.metrics.storeErrors.inc({ operation: 'set' });
       this.#dependencies.logger.warn({ error: messageOf(error) }, 'response cache store failed on set; the answer was not stored');
     };
+    const answer = { completion, storedAt: this.#dependencies.clock() };
+    if (plan.semantic !== undefined) this.#dependencies.semantic?.fill(plan.semantic, answer, plan.ttlMs);
     try {
-      const stored = this.#dependencies.store.set(plan.key, { completion, storedAt: this.#dependencies.clock() }, plan.ttlMs);
+      const stored = this.#dependencies.store.set(plan.key, answer, plan.ttlMs);
       if (stored instanceof Promise) stored.then(() => this.#dependencies.metrics.stores.inc({ gen_ai_request_model: plan.model }), failed);
       else this.#dependencies.metrics.stores.inc({ gen_ai_request_model: plan.model });
     } catch (error) {

@@ -7,6 +7,7 @@ import { StartupError } from '../startup/startup-error.js';
 import { interpolateEnvironment } from './interpolate.js';
 import type { Environment } from './runtime.js';
 import { configurationSchema, type Configuration } from './schema.js';
+import { routeProblems } from '../routing/route-schema.js';
 
 /** Where the gateway looks for its configuration when GATEWAY_CONFIG is not set. */
 export const DEFAULT_CONFIG_PATH = 'config/gateway.yaml';
@@ -65,7 +66,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 /** Checks zod cannot express field by field: references between sections. */
 function crossReferenceProblems(configuration: Configuration): string[] {
-  const problems: string[] = [];
+  const problems: string[] = routeProblems(configuration.routes, configuration.models);
   for (const [alias, model] of Object.entries(configuration.models)) {
     if (model.provider !== undefined && configuration.providers[model.provider] === undefined) {
       problems.push(`models.${alias}.provider: no provider named "${model.provider}" is declared under providers`);

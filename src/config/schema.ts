@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { guardrailName, guardrailReferences, guardrailSchema, unknownGuardrailReferences } from './guardrail-schema.js';
+import { routeSchema } from '../routing/route-schema.js';
 
 /**
  * The gateway's one configuration file. Both the sidecar's runtime view and the Envoy
@@ -37,6 +38,8 @@ export const providerSchema = z.strictObject({
   /** Azure OpenAI only: the api-version query parameter of the deployment path. Omit for Azure's v1 API. */
   api_version: z.string().min(1).optional(),
   connect_timeout: duration.default('5s'),
+  /** Drop request parameters this provider cannot honour instead of refusing the request (listed in x-gateway-dropped-params). */
+  drop_params: z.boolean().default(false),
 });
 
 export const targetSchema = z.strictObject({
@@ -66,6 +69,22 @@ export const responseCacheSchema = z.strictObject({
   scope: z.enum(['key', 'global']).default('key'),
   /** Only requests whose answer is reproducible (temperature 0, or a seed) are cached unless this is false. */
   deterministic_only: z.boolean().default(true),
+  /**
+   * The semantic cache (off when absent): a request whose last user turn is near enough to a
+   * stored one (same scope, model, parameters and preceding conversation) gets its answer.
+   */
+  semantic: z
+    .strictObject({
+      /** The alias of one of this gateway's models that serves /v1/embeddings; called through Envoy. */
+      embeddings_model: z.string().min(1),
+      /** Cosine similarity at or above which a stored answer is served (0..1). */
+      threshold: z.number().gt(0).max(1).default(0.92),
+      /** An embedding slower than this is a miss; below Envoy's 5s ext_proc message timeout. */
+      timeout: duration.default('1s'),
+      /** Entries the in-process index keeps, over all partitions (least recently used evicted). */
+      max_entries: z.number().int().positive().default(10_000),
+    })
+    .optional(),
 });
 
 export const modelSchema = z
@@ -79,15 +98,20 @@ export const modelSchema = z
     owned_by: z.string().optional(),
     /**
      * A request too long for every target's context window: "refuse" (400 context_length_exceeded),
-     * or { upgrade: <alias> } to serve it with that (larger-context) model instead.
+     * { upgrade: <alias> } to serve it with that (larger-context) model instead, or "truncate" to drop
+     * its oldest turns until it fits (src/routing/truncate-turns.ts).
      */
     context_policy: z
-      .union([z.literal('refuse'), z.strictObject({ upgrade: z.string().min(1) })], { error: 'expected "refuse" or { upgrade: <model alias> }' })
+      .union([z.literal('refuse'), z.literal('truncate'), z.strictObject({ upgrade: z.string().min(1) })], { error: 'expected "refuse", "truncate" or { upgrade: <model alias> }' })
       .default('refuse'),
     /** Exact-match response cache for this model (off when absent). */
     cache: responseCacheSchema.optional(),
     /** Guardrails (names under `guardrails`) every request for this model runs. */
     guardrails: guardrailReferences,
+    /** Drop request parameters this model's targets cannot honour instead of refusing (overrides the provider's setting). */
+    drop_params: z.boolean().optional(),
+    /** A quality tier for routes' `cheapest` choice (`min_tier`); higher is better. Untiered models pass no floor. */
+    tier: z.number().int().optional(),
   })
   .superRefine((model, context) => {
     const single = model.provider !== undefined || model.model !== undefined;
@@ -240,8 +264,7 @@ export const capabilityOverrideSchema = z.strictObject({
   reasoning: z.boolean().optional(),
 });
 
-export const configurationSchema = z
-  .strictObject({
+export const configurationSchema = z.strictObject({
   listener: z
     .strictObject({
       address: z.string().default('127.0.0.1'),
@@ -327,12 +350,22 @@ export const configurationSchema = z
   models: z.record(z.string().min(1).max(128), modelSchema).refine((models) => Object.keys(models).length > 0, {
     message: 'declare at least one model',
   }),
-  /** Named guardrails (PII, prompt injection, output deny lists) that models and keys attach by name. */
+  /** Routes: model names whose model alias is chosen per request by rules (src/routing/). */
+  routes: z.record(z.string().min(1).max(128), routeSchema).default({}),
+  /** Named guardrails (PII, prompt injection, output deny lists, analysers) that models and keys attach by name. */
   guardrails: z.record(guardrailName, guardrailSchema).default({}),
-  })
-  .superRefine((configuration, context) => {
-    for (const issue of unknownGuardrailReferences(configuration)) context.addIssue({ code: 'custom', ...issue });
-  });
+}).superRefine((configuration, context) => {
+  for (const issue of unknownGuardrailReferences(configuration)) context.addIssue({ code: 'custom', ...issue });
+  // A semantic cache embeds through one of this gateway's own models: the alias must exist.
+  const check = (cache: { semantic?: { embeddings_model: string } | undefined } | false | undefined, path: PropertyKey[]) => {
+    const alias = cache === false ? undefined : cache?.semantic?.embeddings_model;
+    if (alias !== undefined && configuration.models[alias] === undefined) {
+      context.addIssue({ code: 'custom', path: [...path, 'cache', 'semantic', 'embeddings_model'], message: `no model '${alias}' in models` });
+    }
+  };
+  for (const [alias, model] of Object.entries(configuration.models)) check(model.cache, ['models', alias]);
+  configuration.keys.forEach((key, index) => check(key.cache, ['keys', index]));
+});
 
 export type Configuration = z.infer<typeof configurationSchema>;
 export type ProviderConfiguration = z.infer<typeof providerSchema>;
@@ -343,3 +376,4 @@ export type KeyConfiguration = z.infer<typeof keySchema>;
 export type PriceOverride = z.infer<typeof priceOverrideSchema>;
 export type CapabilityOverride = z.infer<typeof capabilityOverrideSchema>;
 export type ResponseCacheConfiguration = z.infer<typeof responseCacheSchema>;
+export type SemanticCacheConfiguration = NonNullable<ResponseCacheConfiguration['semantic']>;

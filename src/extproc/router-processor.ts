@@ -43,15 +43,23 @@ import { IMMEDIATE_HEALTH_CHECK_FAIL_HEADER, TARGETS_PAUSED_HEADER } from './att
 import { retryAfterSeconds, routePausedFor } from '../resilience/route-pause.js';
 import type { ResponseCache, CachePlan } from '../cache/response-cache.js';
 import { createAnswerCapture, type AnswerCapture } from '../cache/answer-capture.js';
-import { CACHE_STATUS_HEADER } from '../cache/cache-directive.js';
-import type { CachedAnswer } from '../cache/cached-answer.js';
+import { CACHE_SIMILARITY_HEADER, CACHE_STATUS_HEADER } from '../cache/cache-directive.js';
+import type { CacheHit } from '../cache/semantic-cache.js';
 import { replayCachedAnswer } from '../cache/replay-cached-answer.js';
 import { cacheHitResponse } from '../cache/cache-hit-response.js';
 import type { TargetPauses } from '../resilience/target-pauses.js';
 import type { Capabilities } from '../capabilities/create-capabilities.js';
-import { chooseRoute, type RouteChoice } from '../capabilities/choose-route.js';
+import type { RouteChoice } from '../capabilities/choose-route.js';
 import { choiceInput } from '../capabilities/choice-input.js';
 import { countAfterAuthentication } from '../capabilities/count-after-authentication.js';
+import type { TargetChoiceInput } from '../capabilities/choose-targets.js';
+import type { ModelRoute } from '../config/runtime.js';
+import type { RouteDecision } from '../routing/choose-by-route.js';
+import { withDroppedParams } from '../routing/drop-unsupported-params.js';
+import type { RouteMetrics } from '../routing/route-metrics.js';
+import { routeRequest } from '../routing/route-request.js';
+import { routingHeaders } from '../routing/routing-headers.js';
+import { chooseFitting, type FittedChoice } from '../routing/truncate-to-fit.js';
 import type { GuardrailRuntime } from '../guardrails/guardrail-runtime.js';
 import type { RequestGuard } from '../guardrails/request-guard.js';
 
@@ -76,6 +84,8 @@ export interface RouterProcessorDependencies {
   pauses: TargetPauses;
   /** Each target's context window and abilities (config/capabilities.yaml and overrides). */
   capabilities: Capabilities;
+  /** Counts routes' choices; absent: not counted (tests that build a processor without metrics). */
+  routeMetrics?: RouteMetrics | undefined;
   /** The response cache; absent: no model is cached. */
   cache?: ResponseCache | undefined;
   /** Guardrails on requests and answers; absent: none run. */
@@ -141,6 +151,8 @@ export class RouterProcessor implements StreamProcessor {
   #cachePlan: CachePlan | undefined;
   /** Reads the answer back for the cache; only for requests whose answer will be stored. */
   #capture: AnswerCapture | undefined;
+  /** The route's choice, when the client asked for a route: a refusal of the chosen model says what was chosen too. */
+  #routeDecision: RouteDecision | undefined;
   /** This request's guardrails (undefined: none apply), and the filter of its streamed answer. */
   #guard: RequestGuard | undefined;
   #answerFilter: { push(chunk: Buffer, endOfStream: boolean): Buffer } | undefined;
@@ -298,25 +310,70 @@ export class RouterProcessor implements StreamProcessor {
     try {
       const request: unknown = endpoint.parse(body, this.#requestHeaders);
       model = endpoint.model(request);
-      const route = resolveRoute(view, model);
-      const guarding = this.#guardInput(endpoint, request, route.alias);
-      if (guarding instanceof Promise) {
-        const asked = model;
-        return guarding.then(
-          (refusal) => refusal ?? this.#routeParsed(endpoint, request, body, asked, route),
-          (thrown: unknown) => this.#refuse(asGatewayError(thrown), asked),
-        );
-      }
-      return guarding ?? this.#routeParsed(endpoint, request, body, model, route);
+      const bounds = endpoint.admissionBounds(request, body.length);
+      const dropped = new Map<string, readonly string[]>();
+      const inputFor = (current: unknown) => this.#choiceInputFor(view, endpoint, current, bounds, dropped);
+      // A route (src/routing/) chooses the model first; the chosen model is then served as if the client had asked for it.
+      const decision = routeRequest({
+        view,
+        endpoint,
+        request,
+        model,
+        headers: this.#requestHeaders,
+        promptUpperBound: bounds.promptTokens,
+        choiceInput: inputFor(request),
+        counter: this.#authenticatedCounter(),
+        identify: () => this.#dependencies.governance.identify(this.#credential),
+        pricing: this.#dependencies.pricing,
+      });
+      if (decision === undefined) return this.#serve(endpoint, request, model, bounds, inputFor, dropped, undefined);
+      const asked = model;
+      const routed = (chosen: RouteDecision) => {
+        this.#routeDecision = chosen;
+        this.#dependencies.routeMetrics?.record(chosen);
+        return this.#serve(endpoint, request, chosen.model, bounds, inputFor, dropped, chosen);
+      };
+      if (!(decision instanceof Promise)) return routed(decision);
+      return decision.then(routed, (thrown: unknown) => this.#refuse(asGatewayError(thrown), asked));
     } catch (thrown) {
       return this.#refuse(asGatewayError(thrown), model);
     }
   }
 
+  /** The tokenizer for this request's checks: it counts only once the caller has authenticated. */
+  #authenticatedCounter() {
+    const { governance, tokenCounter } = this.#dependencies;
+    return countAfterAuthentication(() => governance.identify(this.#credential), tokenCounter);
+  }
+
+  /** chooseTargets' input for a candidate model of this request, dropping parameters where the model or provider says so. */
+  #choiceInputFor(view: RuntimeView, endpoint: AnyEndpoint, request: unknown, bounds: AdmissionBounds, dropped: Map<string, readonly string[]>) {
+    const { registry, capabilities } = this.#dependencies;
+    const counting = { registry, capabilities, tokenCounter: this.#authenticatedCounter() };
+    return (candidate: ModelRoute) =>
+      withDroppedParams(choiceInput(counting, endpoint, request, candidate, bounds.promptTokens, this.#clientFormat), view, (current, target) => endpoint.buildUpstream(registry, current, target), request, dropped);
+  }
+
+  /** Serves a request for a model (the client's, or the one its route chose): guarded first, then a local answer, or targets chosen, admitted and forwarded. */
+  #serve(
+    endpoint: AnyEndpoint,
+    request: unknown,
+    model: string,
+    bounds: AdmissionBounds,
+    inputFor: (request: unknown) => (route: ModelRoute) => TargetChoiceInput,
+    dropped: Map<string, readonly string[]>,
+    decision: RouteDecision | undefined,
+  ): ProcessingResponse | Promise<ProcessingResponse> {
+    const guarding = this.#guardInput(endpoint, request, model);
+    const serve = () => this.#serveGuarded(endpoint, request, model, bounds, inputFor, dropped, decision);
+    if (guarding instanceof Promise) return guarding.then((refusal) => refusal ?? serve(), (thrown: unknown) => this.#refuse(asGatewayError(thrown), model));
+    return guarding ?? serve();
+  }
+
   /**
    * Input guardrails (src/guardrails): the request is checked, and masked or redacted in place,
    * before any target's request is built from it. A refusal when one blocks; a promise when
-   * the caller's key must be known first (a declared key attaches guardrails).
+   * the caller's key must be known first (a declared key attaches guardrails) or an analyser is asked.
    */
   #guardInput(endpoint: AnyEndpoint, request: unknown, model: string): ProcessingResponse | Promise<ProcessingResponse | undefined> | undefined {
     const runtime = this.#dependencies.guardrails;
@@ -332,22 +389,29 @@ export class RouterProcessor implements StreamProcessor {
     return caller === undefined ? inspect(undefined) : caller.then((key) => inspect(key?.alias));
   }
 
-  /** A parsed, guarded request: its targets chosen and checked, then admitted (or answered locally). */
-  #routeParsed(endpoint: AnyEndpoint, request: unknown, body: Buffer, model: string, route: ReturnType<typeof resolveRoute>): ProcessingResponse | Promise<ProcessingResponse> {
+  #serveGuarded(
+    endpoint: AnyEndpoint,
+    request: unknown,
+    model: string,
+    bounds: AdmissionBounds,
+    inputFor: (request: unknown) => (route: ModelRoute) => TargetChoiceInput,
+    dropped: Map<string, readonly string[]>,
+    decision: RouteDecision | undefined,
+  ): ProcessingResponse | Promise<ProcessingResponse> {
     const view = this.#view!;
     try {
+      const route = resolveRoute(view, model);
       const primary = route.targets.find((target) => target.provider.unavailableReason === undefined)!;
       const localAnswer = endpoint.localAnswer?.(request, primary);
-      const bounds = endpoint.admissionBounds(request, body.length);
       if (localAnswer === undefined) {
         // Every target is checked and translated now: what none can serve is refused with a 400 before
         // anything is sent, and Envoy is handed only the levels of the chain that can serve it.
-        const { registry, capabilities, governance, tokenCounter } = this.#dependencies;
-        const counting = { registry, capabilities, tokenCounter: countAfterAuthentication(() => governance.identify(this.#credential), tokenCounter) };
-        const chosen = chooseRoute(view, route, (candidate) => choiceInput(counting, endpoint, request, candidate, bounds.promptTokens, this.#clientFormat));
-        if (!(chosen instanceof Promise)) return this.#admitChosen(chosen, endpoint, request, bounds, model);
-        return chosen.then(
-          (resolved) => this.#admitChosen(resolved, endpoint, request, bounds, model),
+        // context_policy truncate may serve the request with its oldest turns dropped.
+        const fitted = chooseFitting(view, route, request, inputFor);
+        const admit = (fit: FittedChoice) => this.#admitChosen(fit.chosen, endpoint, fit.request, bounds, model, { routeDecision: decision, droppedParams: dropped, droppedTurns: fit.droppedTurns });
+        if (!(fitted instanceof Promise)) return admit(fitted);
+        return fitted.then(
+          admit,
           (thrown: unknown) => this.#refuse(asGatewayError(thrown), model),
         );
       }
@@ -364,14 +428,21 @@ export class RouterProcessor implements StreamProcessor {
   }
 
   /** Admits a request whose targets are chosen (or refuses it, when none can serve it), then forwards it. */
-  #admitChosen(chosen: RouteChoice, endpoint: AnyEndpoint, request: unknown, bounds: AdmissionBounds, model: string): ProcessingResponse | Promise<ProcessingResponse> {
+  #admitChosen(
+    chosen: RouteChoice,
+    endpoint: AnyEndpoint,
+    request: unknown,
+    bounds: AdmissionBounds,
+    model: string,
+    extras: Pick<RequestContext, 'routeDecision' | 'droppedParams' | 'droppedTurns'>,
+  ): ProcessingResponse | Promise<ProcessingResponse> {
     // The stream ended while the prompt was counted: nothing is admitted (a reservation would be left held), nothing goes on.
     if (this.#closed) return continueRequestBody();
     try {
       const { route, choice } = chosen;
       if (choice.refusal !== undefined) return this.#refuse(choice.refusal, model);
       if (chosen.upgradedFrom !== undefined) this.#dependencies.logger.info({ request_id: this.#requestId, model: chosen.upgradedFrom, upgraded_to: route.alias }, 'request too long for its model: upgraded by its context policy');
-      const admission = this.#dependencies.governance.admit({ credential: this.#credential, route, bounds });
+      const admission = this.#dependencies.governance.admit({ credential: this.#credential, route, bounds, askedRoute: extras.routeDecision?.route });
       const context: RequestContext = {
         id: this.#requestId,
         traceId: this.#traceId,
@@ -384,6 +455,7 @@ export class RouterProcessor implements StreamProcessor {
         attempts: [],
         prepared: choice.prepared,
         skipped: choice.skipped,
+        ...extras,
       };
       if (admission === undefined) return this.#forwardUnlessCached(context, undefined, false);
       this.#lifecycle.admitting();
@@ -430,9 +502,10 @@ export class RouterProcessor implements StreamProcessor {
       request: context.request,
       key: admitted?.key,
       headers: this.#requestHeaders,
+      credential: this.#credential,
     });
     if (this.#guard !== undefined && admitted !== undefined) this.#guard.keyAlias = admitted.key.alias;
-    const proceed = (hit: CachedAnswer | undefined): ProcessingResponse => {
+    const proceed = (hit: CacheHit | undefined): ProcessingResponse => {
       // The stream may have ended while governance (or a shared cache store) was asked: the admission is then released, and nothing goes on.
       if (asked && !this.#lifecycle.admitted(admitted)) return continueRequestBody();
       if (this.#closed) return continueRequestBody();
@@ -451,7 +524,7 @@ export class RouterProcessor implements StreamProcessor {
    * provider, so the admission is released (nothing spent, no tokens counted; the request
    * still counted for the requests-per-minute limit when it was admitted).
    */
-  #answerFromCache(cache: ResponseCache, context: RequestContext, hit: CachedAnswer): ProcessingResponse {
+  #answerFromCache(cache: ResponseCache, context: RequestContext, hit: CacheHit): ProcessingResponse {
     const admission = this.#lifecycle.admission;
     this.#lifecycle.refused();
     const replay = replayCachedAnswer(hit.completion, {
@@ -471,7 +544,8 @@ export class RouterProcessor implements StreamProcessor {
       ...(admission?.headers ?? {}),
       ...requestIdHeaders(context.id),
       'content-type': replay.contentType,
-      [CACHE_STATUS_HEADER]: 'hit',
+      [CACHE_STATUS_HEADER]: hit.similarity === undefined ? 'hit' : 'semantic-hit',
+      ...(hit.similarity === undefined ? {} : { [CACHE_SIMILARITY_HEADER]: hit.similarity.toFixed(3) }),
       age: String(ageSeconds),
     });
     reply.dynamic_metadata = toProtoStruct({
@@ -549,6 +623,7 @@ export class RouterProcessor implements StreamProcessor {
     const upstreamRequestId = headers[REQUEST_ID_HEADER];
     if (upstreamRequestId !== undefined && upstreamRequestId !== context.id) set[UPSTREAM_REQUEST_ID_HEADER] = upstreamRequestId;
     Object.assign(set, requestIdHeaders(context.id));
+    Object.assign(set, routingHeaders(context.routeDecision, context.droppedParams, lastAttempt(context)?.target, context.droppedTurns));
     if (this.#cachePlan !== undefined) set[CACHE_STATUS_HEADER] = this.#cachePlan.status;
     // Only a successful answer is ever stored.
     if (this.#status !== 200) this.#capture = undefined;
@@ -775,7 +850,7 @@ export class RouterProcessor implements StreamProcessor {
     const keyAlias = error.keyAlias ?? this.#lifecycle.admission?.key.alias ?? this.#modelsKeyAlias;
     this.#lifecycle.refused();
     this.#dependencies.meter.refuse(error, { requestId: this.#requestId, method: this.#method, path: this.#path, model, keyAlias });
-    const reply = errorImmediateResponse(error, this.#clientFormat, requestIdHeaders(this.#requestId));
+    const reply = errorImmediateResponse(error, this.#clientFormat, { ...requestIdHeaders(this.#requestId), ...routingHeaders(this.#routeDecision, undefined, undefined) });
     // The access log names the refusal too. The model is the client's input: only a configured alias is written.
     const alias = model !== undefined && this.#view?.models.has(model) ? model : null;
     const guardrail = error.code === 'guardrail_blocked' ? { guardrail: this.#guard?.blockedBy ?? null } : {};

@@ -111,6 +111,11 @@ export function createMeter(dependencies: { metrics: GatewayMetrics; logger: Log
           attempts: context.attempts.map((record) => `${record.target.provider.name}/${record.target.model}`),
           // Targets of the chain that could not serve this request, never tried (capabilities, parameters, context window).
           skipped: context.skipped?.size ? [...context.skipped.values()].map(({ target, reason }) => `${target.provider.name}/${target.model}: ${reason.code}`) : undefined,
+          route: context.routeDecision?.route,
+          route_rule: context.routeDecision?.rule,
+          // Parameters the answering target's request left out (drop_params).
+          dropped_params: attempt === undefined ? undefined : context.droppedParams?.get(attempt.target.id),
+          truncated_turns: context.droppedTurns || undefined,
           prompt_tokens: usage?.promptTokens ?? null,
           completion_tokens: usage?.completionTokens ?? null,
           total_tokens: usage?.totalTokens ?? null,

@@ -2,6 +2,7 @@ import type { ModelRoute, TargetRuntime } from '../config/runtime.js';
 import type { AnyEndpoint } from '../endpoints/endpoint.js';
 import type { SkippedTarget } from '../capabilities/choose-targets.js';
 import type { UpstreamRequest } from '../providers/provider-adapter.js';
+import type { RouteDecision } from '../routing/choose-by-route.js';
 
 /**
  * Everything the gateway knows about one client request. The router-level processor
@@ -36,6 +37,12 @@ export interface RequestContext {
    * chain) can be one of these; the attempt processor then refuses to write its request.
    */
   readonly skipped?: ReadonlyMap<string, SkippedTarget>;
+  /** The route's choice, when the client asked for a route (src/routing/); `route` is then the chosen model's. */
+  readonly routeDecision?: RouteDecision | undefined;
+  /** Parameters left out of each target's request (drop_params), by target id. */
+  readonly droppedParams?: ReadonlyMap<string, readonly string[]>;
+  /** Turns dropped from the client's conversation to fit (context_policy truncate); `request` is the shortened one. */
+  readonly droppedTurns?: number | undefined;
 }
 
 export interface AttemptRecord {

@@ -16,6 +16,13 @@ export interface AdmissionInput {
   route: ModelRoute;
   /** The most prompt and output the request may use (from its endpoint), for the budget reservation. */
   bounds: AdmissionBounds;
+  /**
+   * The route the client asked for, when a route chose `route` (src/routing/): a key allowed the
+   * route may use whatever model it chooses (the operator vouches for a route's models by writing
+   * it); a key allowed the chosen model may use it whichever way it was asked for. Prices and
+   * budgets are always the chosen model's.
+   */
+  askedRoute?: string | undefined;
 }
 
 /** A request let through: who it is, what it holds against the budget, and the headers to send back. */
@@ -98,7 +105,7 @@ export class Governance {
     const now = clock();
     const key = await this.#authenticate(input.credential, now);
     if (key === undefined) return undefined;
-    if (!modelAllowed(key.models, input.route.alias)) {
+    if (!modelAllowed(key.models, input.route.alias) && (input.askedRoute === undefined || !modelAllowed(key.models, input.askedRoute))) {
       throw new GatewayError({
         status: 403,
         code: 'model_not_allowed',
@@ -106,7 +113,10 @@ export class Governance {
         param: 'model',
         retryable: false,
         keyAlias: key.alias,
-        message: `The API key '${key.alias}' may not use the model '${input.route.alias}'. It may use: ${key.models.join(', ')}.`,
+        message:
+          input.askedRoute === undefined
+            ? `The API key '${key.alias}' may not use the model '${input.route.alias}'. It may use: ${key.models.join(', ')}.`
+            : `The API key '${key.alias}' may not use the route '${input.askedRoute}', nor the model '${input.route.alias}' it chose. It may use: ${key.models.join(', ')}.`,
       });
     }
     const reservationUsd = key.limits.budget ? this.#reservation(key, input) : 0;

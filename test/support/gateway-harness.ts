@@ -39,6 +39,8 @@ export interface HarnessOptions {
   cache?: Record<string, unknown>;
   /** The top-level guardrails section (named guardrails that models and keys attach). */
   guardrails?: Record<string, unknown>;
+  /** Routes: model names whose model is chosen per request by rules (src/routing/). */
+  routes?: Record<string, unknown>;
   /**
    * Keep every line the sidecar and Envoy print (default), or only the last 64 KiB, for
    * long benchmark runs: a log growing by hundreds of MB costs the benchmark process CPU
@@ -111,6 +113,7 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
     ...(options.capabilities ? { capabilities: options.capabilities } : {}),
     ...(options.cache ? { cache: options.cache } : {}),
     ...(options.guardrails ? { guardrails: options.guardrails } : {}),
+    ...(options.routes ? { routes: options.routes } : {}),
     providers: options.providers,
     models: options.models,
   };

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 
 /**
@@ -141,6 +141,23 @@ export function mockEmbedding(input: string | readonly number[], size = MOCK_EMB
   return Array.from({ length: size }, (_, index) => Math.fround(Math.sin(seed + index) / 2));
 }
 
+/** The size of the mock's bag-of-words embeddings (models named "bow-..."). */
+export const BAG_OF_WORDS_SIZE = 256;
+
+/**
+ * A bag-of-words vector, for models whose name starts with "bow-": each lower-cased word
+ * (letters and digits) counts once in the bucket its sha256 picks, then the vector is scaled
+ * to length 1. Texts that share most words are near in cosine similarity, texts that share
+ * few are far: a deterministic stand-in for a sentence-embedding model in the semantic cache's
+ * tests (it knows no synonyms, so the paraphrases it matches share words).
+ */
+export function bagOfWordsEmbedding(text: string): number[] {
+  const vector = new Array<number>(BAG_OF_WORDS_SIZE).fill(0);
+  for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) vector[createHash('sha256').update(word).digest().readUInt32BE(0) % BAG_OF_WORDS_SIZE]! += 1;
+  const length = Math.hypot(...vector) || 1;
+  return vector.map((value) => value / length);
+}
+
 /** Prompt tokens the mock bills an input: a token per word, or the ids given. */
 export function mockEmbeddingTokens(input: string | readonly number[]): number {
   return typeof input === 'string' ? input.split(/\s+/).filter((word) => word !== '').length : input.length;
@@ -174,7 +191,7 @@ function answerEmbeddings(body: Record<string, unknown>, response: ServerRespons
     {
       object: 'list',
       data: inputs.map((item, index) => {
-        const vector = mockEmbedding(item, size);
+        const vector = /^bow-/.test(model) && typeof item === 'string' && dimensions === undefined ? bagOfWordsEmbedding(item) : mockEmbedding(item, size);
         return { object: 'embedding', index, embedding: encoding === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector };
       }),
       model,

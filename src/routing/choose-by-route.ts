@@ -1,0 +1,52 @@
+import type { Configuration } from '../config/schema.js';
+import { chooseCheapest, type CheapestInput } from './choose-cheapest.js';
+import { matchRule, type RequestFacts } from './match-rule.js';
+import type { RouteConfiguration, RouteRule } from './route-schema.js';
+
+/** Which model a route chose for a request, and by which rule ("default" when none matched). */
+export interface RouteDecision {
+  readonly route: string;
+  readonly rule: string;
+  readonly model: string;
+  /** For a `cheapest` rule: the chosen model's estimated cost bound in USD (undefined: unpriced, or not a cost choice). */
+  readonly estimatedCostUsd?: number | undefined;
+}
+
+/** What a cost choice needs beyond the rule: see CheapestInput. */
+export type CostChoice = Pick<CheapestInput, 'serves' | 'cost'>;
+
+/**
+ * The model a route sends this request to: the first rule (in order) whose conditions all
+ * hold (matchRule) chooses, either its `model` or the cheapest of its `cheapest` candidates
+ * that can serve the request (chooseCheapest). When no candidate of a `cheapest` rule can
+ * serve it, the rule does not match and the next one is tried; when no rule matches, the
+ * route's `default`. Returns undefined when `name` is not a route (it is a model, or
+ * unknown). Synchronous unless a token range or a context window check needs the tokenizer.
+ */
+export function chooseByRoute(configuration: Configuration, name: string, facts: RequestFacts, costs: CostChoice): RouteDecision | undefined | Promise<RouteDecision> {
+  if (!Object.hasOwn(configuration.routes, name)) return undefined;
+  const route = configuration.routes[name]!;
+  return tryRules(configuration, name, route, 0, facts, costs);
+}
+
+function tryRules(configuration: Configuration, name: string, route: RouteConfiguration, from: number, facts: RequestFacts, costs: CostChoice): RouteDecision | Promise<RouteDecision> {
+  for (let index = from; index < route.rules.length; index += 1) {
+    const rule = route.rules[index]!;
+    const matched = matchRule(rule.when, facts);
+    if (matched instanceof Promise) {
+      return matched.then((holds) => (holds ? decide(configuration, name, route, index, facts, costs) : tryRules(configuration, name, route, index + 1, facts, costs)));
+    }
+    if (matched) return decide(configuration, name, route, index, facts, costs);
+  }
+  return { route: name, rule: 'default', model: route.default };
+}
+
+/** The matched rule's model; a `cheapest` rule that finds no candidate able to serve falls through to the next rule. */
+function decide(configuration: Configuration, name: string, route: RouteConfiguration, index: number, facts: RequestFacts, costs: CostChoice): RouteDecision | Promise<RouteDecision> {
+  const rule: RouteRule = route.rules[index]!;
+  if (rule.model !== undefined) return { route: name, rule: rule.name, model: rule.model };
+  const chosen = chooseCheapest({ candidates: rule.cheapest!, minTier: rule.min_tier, tierOf: (alias) => configuration.models[alias]?.tier, ...costs });
+  const next = (choice: Awaited<typeof chosen>) =>
+    choice.alias === undefined ? tryRules(configuration, name, route, index + 1, facts, costs) : { route: name, rule: rule.name, model: choice.alias, estimatedCostUsd: choice.costUsd };
+  return chosen instanceof Promise ? chosen.then(next) : next(chosen);
+}
