@@ -34,6 +34,8 @@ import { logGovernanceStoreCalls } from './observability/log-governance-store-ca
 import { readLogSettings, type LogSettings } from './observability/log-settings.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
+import { createGuardrailObserver } from './guardrails/guardrail-metrics.js';
+import { createGuardrailRuntime } from './guardrails/guardrail-runtime.js';
 import { createRouteMetrics } from './routing/route-metrics.js';
 import { createResponseCache } from './cache/create-response-cache.js';
 import { prepareJsonSchemaChecks } from './providers/openai/find-json-schema-problem.js';
@@ -142,6 +144,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   const onPause = (model: string, target: { provider: { name: string }; model: string }) =>
     metrics.targetPauses.inc({ gen_ai_request_model: model, target: `${target.provider.name}/${target.model}` });
   const endpoints = createEndpointRegistry();
+  const guardrails = createGuardrailRuntime(createGuardrailObserver(metrics.registry, logger), now);
   const responseCache = createResponseCache(configuration, { registry: metrics.registry, logger, clock: Date.now, now, environment: options.environment });
   const server = new ExtProcServer({
     logger,
@@ -150,7 +153,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     createProcessor: (phase) =>
       phase === 'attempt'
         ? new AttemptProcessor({ store, registry, now, clock: Date.now, pauses, backOff, onPause, logger })
-        : new RouterProcessor({ view: () => view, store, registry, endpoints, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses, capabilities, routeMetrics, cache: responseCache?.cache }),
+        : new RouterProcessor({ view: () => view, store, registry, endpoints, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses, capabilities, routeMetrics, cache: responseCache?.cache, guardrails }),
   });
   let healthy = true;
   metrics.openAccess.set(access.open ? 1 : 0);

@@ -150,6 +150,7 @@ export function httpConnectionManager(view: RuntimeView): Record<string, unknown
                 cost_usd: `%DYNAMIC_METADATA(${METADATA_NAMESPACE}:cost_usd)%`,
                 key_alias: `%DYNAMIC_METADATA(${METADATA_NAMESPACE}:key_alias)%`,
                 error: `%DYNAMIC_METADATA(${METADATA_NAMESPACE}:error)%`,
+                guardrail: `%DYNAMIC_METADATA(${METADATA_NAMESPACE}:guardrail)%`,
                 traceparent: '%REQ(TRACEPARENT)%',
               },
             },

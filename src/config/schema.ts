@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { guardrailName, guardrailReferences, guardrailSchema, unknownGuardrailReferences } from './guardrail-schema.js';
 import { routeSchema } from '../routing/route-schema.js';
 
 /**
@@ -105,6 +106,8 @@ export const modelSchema = z
       .default('refuse'),
     /** Exact-match response cache for this model (off when absent). */
     cache: responseCacheSchema.optional(),
+    /** Guardrails (names under `guardrails`) every request for this model runs. */
+    guardrails: guardrailReferences,
     /** Drop request parameters this model's targets cannot honour instead of refusing (overrides the provider's setting). */
     drop_params: z.boolean().optional(),
     /** A quality tier for routes' `cheapest` choice (`min_tier`); higher is better. Untiered models pass no floor. */
@@ -193,6 +196,8 @@ export const keySchema = z.strictObject({
   metadata: z.record(z.string(), z.string()).optional(),
   /** Response cache settings for this key, over the model's; `false` keeps this key out of the cache. */
   cache: z.union([z.literal(false), responseCacheSchema]).optional(),
+  /** Guardrails (names under `guardrails`) every request with this key runs, after its model's. */
+  guardrails: guardrailReferences,
 });
 
 export const governanceSchema = z.strictObject({
@@ -347,7 +352,10 @@ export const configurationSchema = z.strictObject({
   }),
   /** Routes: model names whose model alias is chosen per request by rules (src/routing/). */
   routes: z.record(z.string().min(1).max(128), routeSchema).default({}),
+  /** Named guardrails (PII, prompt injection, output deny lists, analysers) that models and keys attach by name. */
+  guardrails: z.record(guardrailName, guardrailSchema).default({}),
 }).superRefine((configuration, context) => {
+  for (const issue of unknownGuardrailReferences(configuration)) context.addIssue({ code: 'custom', ...issue });
   // A semantic cache embeds through one of this gateway's own models: the alias must exist.
   const check = (cache: { semantic?: { embeddings_model: string } | undefined } | false | undefined, path: PropertyKey[]) => {
     const alias = cache === false ? undefined : cache?.semantic?.embeddings_model;

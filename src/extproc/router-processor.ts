@@ -60,6 +60,8 @@ import type { RouteMetrics } from '../routing/route-metrics.js';
 import { routeRequest } from '../routing/route-request.js';
 import { routingHeaders } from '../routing/routing-headers.js';
 import { chooseFitting, type FittedChoice } from '../routing/truncate-to-fit.js';
+import type { GuardrailRuntime } from '../guardrails/guardrail-runtime.js';
+import type { RequestGuard } from '../guardrails/request-guard.js';
 
 export interface RouterProcessorDependencies {
   /** The current runtime view; read once per request so a reload never changes a request midway. */
@@ -86,6 +88,8 @@ export interface RouterProcessorDependencies {
   routeMetrics?: RouteMetrics | undefined;
   /** The response cache; absent: no model is cached. */
   cache?: ResponseCache | undefined;
+  /** Guardrails on requests and answers; absent: none run. */
+  guardrails?: GuardrailRuntime | undefined;
 }
 
 /**
@@ -141,6 +145,9 @@ export class RouterProcessor implements StreamProcessor {
   #capture: AnswerCapture | undefined;
   /** The route's choice, when the client asked for a route: a refusal of the chosen model says what was chosen too. */
   #routeDecision: RouteDecision | undefined;
+  /** This request's guardrails (undefined: none apply), and the filter of its streamed answer. */
+  #guard: RequestGuard | undefined;
+  #answerFilter: { push(chunk: Buffer, endOfStream: boolean): Buffer } | undefined;
 
   constructor(dependencies: RouterProcessorDependencies) {
     this.#dependencies = dependencies;
@@ -339,8 +346,42 @@ export class RouterProcessor implements StreamProcessor {
       withDroppedParams(choiceInput(counting, endpoint, request, candidate, bounds.promptTokens, this.#clientFormat), view, (current, target) => endpoint.buildUpstream(registry, current, target), request, dropped);
   }
 
-  /** Serves a request for a model (the client's, or the one its route chose): a local answer, or targets chosen, admitted and forwarded. */
+  /** Serves a request for a model (the client's, or the one its route chose): guarded first, then a local answer, or targets chosen, admitted and forwarded. */
   #serve(
+    endpoint: AnyEndpoint,
+    request: unknown,
+    model: string,
+    bounds: AdmissionBounds,
+    inputFor: (request: unknown) => (route: ModelRoute) => TargetChoiceInput,
+    dropped: Map<string, readonly string[]>,
+    decision: RouteDecision | undefined,
+  ): ProcessingResponse | Promise<ProcessingResponse> {
+    const guarding = this.#guardInput(endpoint, request, model);
+    const serve = () => this.#serveGuarded(endpoint, request, model, bounds, inputFor, dropped, decision);
+    if (guarding instanceof Promise) return guarding.then((refusal) => refusal ?? serve(), (thrown: unknown) => this.#refuse(asGatewayError(thrown), model));
+    return guarding ?? serve();
+  }
+
+  /**
+   * Input guardrails (src/guardrails): the request is checked, and masked or redacted in place,
+   * before any target's request is built from it. A refusal when one blocks; a promise when
+   * the caller's key must be known first (a declared key attaches guardrails) or an analyser is asked.
+   */
+  #guardInput(endpoint: AnyEndpoint, request: unknown, model: string): ProcessingResponse | Promise<ProcessingResponse | undefined> | undefined {
+    const runtime = this.#dependencies.guardrails;
+    if (runtime === undefined) return undefined;
+    const configuration = this.#view!.configuration;
+    const inspect = (keyAlias: string | undefined): ProcessingResponse | Promise<ProcessingResponse | undefined> | undefined => {
+      this.#guard = runtime.guard(configuration, model, keyAlias, { format: this.#clientFormat, requestId: this.#requestId });
+      const refusal = this.#guard?.inspect(endpoint.name, request);
+      if (refusal instanceof Promise) return refusal.then((found) => (found === undefined ? undefined : this.#refuse(found, model)));
+      return refusal === undefined ? undefined : this.#refuse(refusal, model);
+    };
+    const caller = runtime.policies(configuration).byKey ? this.#dependencies.governance.identify(this.#credential) : undefined;
+    return caller === undefined ? inspect(undefined) : caller.then((key) => inspect(key?.alias));
+  }
+
+  #serveGuarded(
     endpoint: AnyEndpoint,
     request: unknown,
     model: string,
@@ -444,7 +485,8 @@ export class RouterProcessor implements StreamProcessor {
    * cache will keep it.
    */
   #forwardUnlessCached(context: RequestContext, admitted: Admission | undefined, asked: boolean): ProcessingResponse | Promise<ProcessingResponse> {
-    const cache = this.#dependencies.cache;
+    // A masked request's answer holds this caller's values once restored: never stored nor served from the cache.
+    const cache = this.#guard?.masked ? undefined : this.#dependencies.cache;
     const plan = cache?.plan({
       configuration: this.#view!.configuration,
       endpoint: context.endpoint.name,
@@ -454,6 +496,7 @@ export class RouterProcessor implements StreamProcessor {
       headers: this.#requestHeaders,
       credential: this.#credential,
     });
+    if (this.#guard !== undefined && admitted !== undefined) this.#guard.keyAlias = admitted.key.alias;
     const proceed = (hit: CacheHit | undefined): ProcessingResponse => {
       // The stream may have ended while governance (or a shared cache store) was asked: the admission is then released, and nothing goes on.
       if (asked && !this.#lifecycle.admitted(admitted)) return continueRequestBody();
@@ -600,6 +643,7 @@ export class RouterProcessor implements StreamProcessor {
     }
     if (this.#status === 200 && eventStream && this.#handling?.createStreamTranslator) {
       this.#translator = this.#handling.createStreamTranslator(this.#translation);
+      if (this.#guard?.watchesAnswer) this.#answerFilter = this.#guard.streamFilter();
       if (this.#encoding !== undefined) this.#decompressor = new StreamDecompressor(this.#encoding);
       // Chunks are rewritten one by one, so the upstream's length no longer holds.
       else if (headers['content-length'] !== undefined) remove.push('content-length');
@@ -644,6 +688,7 @@ export class RouterProcessor implements StreamProcessor {
       const tail = translator.end();
       if (tail.length > 0) out = out.length > 0 ? Buffer.concat([out, tail]) : tail;
     }
+    if (this.#answerFilter !== undefined) out = this.#answerFilter.push(out, endOfStream);
     if (out.length > 0) {
       if (this.#firstByteAt === undefined) this.#firstByteAt = this.#dependencies.now();
       this.#deliveredEvents += countEvents(out);
@@ -724,12 +769,14 @@ export class RouterProcessor implements StreamProcessor {
 
   /** Meters a translated whole answer and hands it on (a provider's error, after every attempt, names them). */
   #deliverTranslated(translated: TranslatedResponse, body: Buffer, plainBody: (extra?: Record<string, string>) => ProcessingResponse): ProcessingResponse {
+    // Output guardrails see the answer in the client's format: placeholders restored, deny lists applied.
+    const guarded = this.#status === 200 && this.#guard?.watchesAnswer ? this.#guard.rewriteBody(translated.body ?? body) : undefined;
     this.#usage = translated.usage;
     this.#servedModel = translated.model;
     this.#firstByteAt = this.#dependencies.now();
     // A stream that ended while the prompt was counted is settled as cut short.
     this.#finish(this.#status, this.#lifecycle.state === 'cancelled');
-    let out = translated.body;
+    let out = guarded ?? translated.body;
     const context = this.#context;
     // Envoy retries these (retry_on); reaching the client means every attempt was used up.
     if (context !== undefined && context.attempts.length > 0 && (this.#status >= 500 || this.#status === 429)) {
@@ -773,6 +820,7 @@ export class RouterProcessor implements StreamProcessor {
         cost_usd: costUsd ?? null,
         key_alias: admission?.key.alias ?? null,
         ...(cutShort ? { outcome: 'cut_short' } : {}),
+        ...(this.#guard?.cutBy !== undefined ? { guardrail: this.#guard.cutBy } : {}),
       },
     });
     this.#dependencies.meter.record({
@@ -797,7 +845,8 @@ export class RouterProcessor implements StreamProcessor {
     const reply = errorImmediateResponse(error, this.#clientFormat, { ...requestIdHeaders(this.#requestId), ...routingHeaders(this.#routeDecision, undefined, undefined) });
     // The access log names the refusal too. The model is the client's input: only a configured alias is written.
     const alias = model !== undefined && this.#view?.models.has(model) ? model : null;
-    reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { path: this.#clientPath, model: alias, error: error.code, key_alias: keyAlias ?? null } });
+    const guardrail = error.code === 'guardrail_blocked' ? { guardrail: this.#guard?.blockedBy ?? null } : {};
+    reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { path: this.#clientPath, model: alias, error: error.code, key_alias: keyAlias ?? null, ...guardrail } });
     return reply;
   }
 }

@@ -37,6 +37,8 @@ export interface HarnessOptions {
   capabilities?: Record<string, unknown>;
   /** The top-level cache section (the response cache's store). */
   cache?: Record<string, unknown>;
+  /** The top-level guardrails section (named guardrails that models and keys attach). */
+  guardrails?: Record<string, unknown>;
   /** Routes: model names whose model is chosen per request by rules (src/routing/). */
   routes?: Record<string, unknown>;
   /**
@@ -110,6 +112,7 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
     ...(options.prices ? { prices: options.prices } : {}),
     ...(options.capabilities ? { capabilities: options.capabilities } : {}),
     ...(options.cache ? { cache: options.cache } : {}),
+    ...(options.guardrails ? { guardrails: options.guardrails } : {}),
     ...(options.routes ? { routes: options.routes } : {}),
     providers: options.providers,
     models: options.models,

@@ -1,0 +1,171 @@
+import type { ClientFormat } from '../endpoints/endpoint.js';
+import type { AnswerTextChecker, OutputViolation } from './answer-text-checker.js';
+
+type Json = Record<string, unknown>;
+
+const EVENT_END = Buffer.from('\n\n');
+
+/** What the filter needs per request: a checker per choice or content block, and where violations go. */
+export interface AnswerFilterOptions {
+  newChecker: () => AnswerTextChecker;
+  /** Each deny-list match; a `block` one has just cut the answer. */
+  onViolation: (violation: OutputViolation) => void;
+}
+
+/**
+ * Applies output guardrails to a stream in the client's format, event by event (an event
+ * split across chunks is kept until it is whole): text deltas are restored and checked.
+ * A blocking match ends the answer there: OpenAI gets a chunk with `finish_reason:
+ * "content_filter"`, Anthropic a `content_block_stop` and then `stop_reason: "refusal"` in
+ * its message_delta. The provider's stream still runs to its end (so its usage is metered
+ * once, exactly); its later content is dropped, usage chunks and the stream's end pass.
+ */
+export class AnswerStreamFilter {
+  readonly #format: ClientFormat;
+  readonly #options: AnswerFilterOptions;
+  readonly #checkers = new Map<number, AnswerTextChecker>();
+  #pending: Buffer = Buffer.alloc(0);
+  #cut = false;
+
+  constructor(format: ClientFormat, options: AnswerFilterOptions) {
+    this.#format = format;
+    this.#options = options;
+  }
+
+  /** Whether a blocking match has ended the answer. */
+  get cut(): boolean {
+    return this.#cut;
+  }
+
+  /** The bytes to deliver for `chunk` (whole events only). */
+  push(chunk: Buffer, endOfStream: boolean): Buffer {
+    const data = this.#pending.length > 0 ? Buffer.concat([this.#pending, chunk]) : chunk;
+    const last = data.lastIndexOf(EVENT_END);
+    if (last === -1 && !endOfStream) {
+      this.#pending = data;
+      return Buffer.alloc(0);
+    }
+    const whole = endOfStream ? data : data.subarray(0, last + 2);
+    this.#pending = endOfStream ? Buffer.alloc(0) : Buffer.from(data.subarray(last + 2));
+    const events = whole.toString('utf8').split(/\n\n/);
+    let out = '';
+    for (const event of events) if (event.trim().length > 0) out += this.#format === 'openai' ? this.#openai(event) : this.#anthropic(event);
+    return Buffer.from(out);
+  }
+
+  #checker(index: number): AnswerTextChecker {
+    let checker = this.#checkers.get(index);
+    if (checker === undefined) {
+      checker = this.#options.newChecker();
+      this.#checkers.set(index, checker);
+    }
+    return checker;
+  }
+
+  /** Restored text and whether a blocking match cut it (reported to the options). */
+  #check(result: { text: string; violations: OutputViolation[] }): { text: string; blocked: boolean } {
+    let blocked = false;
+    for (const violation of result.violations) {
+      this.#options.onViolation(violation);
+      if (violation.action === 'block') blocked = true;
+    }
+    return { text: result.text, blocked };
+  }
+
+  #openai(event: string): string {
+    const payload = dataOf(event);
+    if (payload === undefined || payload === '[DONE]') return `${event}\n\n`;
+    const chunk = parse(payload);
+    if (chunk === undefined || !Array.isArray(chunk.choices) || chunk.choices.length === 0) return `${event}\n\n`;
+    if (this.#cut) return '';
+    let blocked = false;
+    for (const choice of chunk.choices as Json[]) {
+      const index = typeof choice.index === 'number' ? choice.index : 0;
+      const delta = (choice.delta ?? {}) as Json;
+      const checker = this.#checker(index);
+      let text = '';
+      let cut = false;
+      if (typeof delta.content === 'string') {
+        const pushed = this.#check(checker.push(delta.content));
+        text = pushed.text;
+        cut = pushed.blocked;
+      }
+      if (!cut && choice.finish_reason != null) {
+        const tail = this.#check(checker.end());
+        text += tail.text;
+        cut = tail.blocked;
+      }
+      if (cut) {
+        blocked = true;
+        choice.delta = {};
+        choice.finish_reason = 'content_filter';
+      } else if (typeof delta.content === 'string' || text.length > 0) {
+        delta.content = text;
+        choice.delta = delta;
+      }
+    }
+    if (blocked) this.#cut = true;
+    return `data: ${JSON.stringify(chunk)}\n\n`;
+  }
+
+  #anthropic(event: string): string {
+    const payload = dataOf(event);
+    const message = payload === undefined ? undefined : parse(payload);
+    if (message === undefined) return this.#cut ? '' : `${event}\n\n`;
+    const index = typeof message.index === 'number' ? message.index : 0;
+    switch (message.type) {
+      case 'content_block_start':
+        return this.#cut ? '' : `${event}\n\n`;
+      case 'content_block_delta': {
+        if (this.#cut) return '';
+        const delta = message.delta as Json | undefined;
+        if (delta?.type !== 'text_delta' || typeof delta.text !== 'string') return `${event}\n\n`;
+        const pushed = this.#check(this.#checker(index).push(delta.text));
+        if (pushed.blocked) return this.#cutAnthropic(index);
+        if (pushed.text.length === 0) return '';
+        delta.text = pushed.text;
+        return anthropicEvent('content_block_delta', message);
+      }
+      case 'content_block_stop': {
+        if (this.#cut) return '';
+        const checker = this.#checkers.get(index);
+        if (checker === undefined) return `${event}\n\n`;
+        const tail = this.#check(checker.end());
+        if (tail.blocked) return this.#cutAnthropic(index);
+        const held = tail.text.length > 0 ? anthropicEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: tail.text } }) : '';
+        return `${held}${event}\n\n`;
+      }
+      case 'message_delta':
+        if (!this.#cut) return `${event}\n\n`;
+        message.delta = { ...((message.delta as Json | undefined) ?? {}), stop_reason: 'refusal', stop_sequence: null };
+        return anthropicEvent('message_delta', message);
+      default:
+        return `${event}\n\n`;
+    }
+  }
+
+  #cutAnthropic(index: number): string {
+    this.#cut = true;
+    return anthropicEvent('content_block_stop', { type: 'content_block_stop', index });
+  }
+}
+
+function anthropicEvent(type: string, data: unknown): string {
+  return `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** The data of an event (its `data:` lines joined), or undefined when it has none. */
+function dataOf(event: string): string | undefined {
+  const lines = event.split(/\r?\n/).filter((line) => line.startsWith('data:'));
+  if (lines.length === 0) return undefined;
+  return lines.map((line) => line.slice(line.startsWith('data: ') ? 6 : 5)).join('\n');
+}
+
+function parse(payload: string): Json | undefined {
+  try {
+    const value: unknown = JSON.parse(payload);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
+  } catch {
+    return undefined;
+  }
+}
