@@ -8,6 +8,7 @@ import { TARGET_HEALTH_PATH } from './config/envoy-contract.js';
 import { availableModels, buildRuntimeView, type Environment, type RuntimeView } from './config/runtime.js';
 import { AttemptProcessor } from './extproc/attempt-processor.js';
 import { RouterProcessor } from './extproc/router-processor.js';
+import { createRequestPipeline } from './pipeline/create-request-pipeline.js';
 import { createEndpointRegistry } from './endpoints/create-endpoint-registry.js';
 import { ExtProcServer } from './extproc/server.js';
 import { createMeter } from './gateway/meter.js';
@@ -146,6 +147,8 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   const endpoints = createEndpointRegistry();
   const guardrails = createGuardrailRuntime(createGuardrailObserver(metrics.registry, logger), now);
   const responseCache = createResponseCache(configuration, { registry: metrics.registry, logger, clock: Date.now, now, environment: options.environment });
+  // The request stages and response observers, composed once for every request.
+  const pipeline = createRequestPipeline();
   const server = new ExtProcServer({
     logger,
     metrics,
@@ -153,7 +156,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     createProcessor: (phase) =>
       phase === 'attempt'
         ? new AttemptProcessor({ store, registry, now, clock: Date.now, pauses, backOff, onPause, logger })
-        : new RouterProcessor({ view: () => view, store, registry, endpoints, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses, capabilities, routeMetrics, cache: responseCache?.cache, guardrails }),
+        : new RouterProcessor({ view: () => view, store, registry, endpoints, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses, capabilities, routeMetrics, cache: responseCache?.cache, guardrails, pipeline }),
   });
   let healthy = true;
   metrics.openAccess.set(access.open ? 1 : 0);

@@ -46,7 +46,7 @@ export interface RefusedRequest {
 export interface Meter {
   /** A request was handed to a provider (for the active-requests gauge). */
   start(model: string): void;
-  /** Records a finished request. The router processor calls it exactly once per request that reached a provider. */
+  /** Records a finished request. The meter-and-settle observer (src/pipeline/observers) calls it exactly once per request that reached a provider. */
   record(outcome: RequestOutcome): void;
   /** Records a request the gateway refused itself; `requestId` is Envoy's x-request-id, as in every log line. */
   refuse(error: GatewayError, request: RefusedRequest): void;
