@@ -3,7 +3,7 @@ import { ATTEMPT_COUNT_HEADER, METADATA_NAMESPACE, REQUEST_ID_METADATA_KEY, ROUT
 import { isHiddenFromClient } from '../config/header-policy.js';
 import { toProtoStruct } from './proto-struct.js';
 import { asGatewayError, GatewayError } from '../errors.js';
-import { listModels, modelObject } from '../gateway/list-models.js';
+import { listModels, retrieveModel } from '../gateway/list-models.js';
 import { describeExhaustedAttempts } from '../gateway/describe-exhausted-attempts.js';
 import { estimateCutShortUsage } from '../gateway/estimate-usage.js';
 import type { Meter } from '../gateway/meter.js';
@@ -20,7 +20,7 @@ import { isForwarded, type RoutedEndpoint } from '../endpoints/create-endpoint-r
 import { TOKEN_COUNT_ESTIMATE, TOKEN_COUNT_ESTIMATE_HEADER } from '../endpoints/count-tokens-endpoint.js';
 import { lastAttempt, type RequestContext } from '../gateway/request-context.js';
 import type { RequestStore } from '../gateway/request-store.js';
-import { modelNotFound, resolveRoute } from '../gateway/resolve-route.js';
+import { resolveRoute } from '../gateway/resolve-route.js';
 import type { Logger } from '../observability/logger.js';
 import type { StreamTranslator, TranslatedResponse, TranslationContext } from '../providers/provider-adapter.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -57,7 +57,7 @@ import type { ModelRoute } from '../config/runtime.js';
 import type { RouteDecision } from '../routing/choose-by-route.js';
 import { withDroppedParams } from '../routing/drop-unsupported-params.js';
 import type { RouteMetrics } from '../routing/route-metrics.js';
-import { routeRequest } from '../routing/route-request.js';
+import { routeRequest, type LatencyScores } from '../routing/route-request.js';
 import { routingHeaders } from '../routing/routing-headers.js';
 import { chooseFitting, type FittedChoice } from '../routing/truncate-to-fit.js';
 import type { GuardrailRuntime } from '../guardrails/guardrail-runtime.js';
@@ -86,6 +86,8 @@ export interface RouterProcessorDependencies {
   capabilities: Capabilities;
   /** Counts routes' choices; absent: not counted (tests that build a processor without metrics). */
   routeMetrics?: RouteMetrics | undefined;
+  /** Live latency measurements for routes' `fastest` rules; absent: none (such a rule takes its first candidate that can serve). */
+  latency?: LatencyScores | undefined;
   /** The response cache; absent: no model is cached. */
   cache?: ResponseCache | undefined;
   /** Guardrails on requests and answers; absent: none run. */
@@ -282,10 +284,7 @@ export class RouterProcessor implements StreamProcessor {
         reply = jsonImmediateResponse(200, listModels(view, created, allowed), requestIdHeaders(this.#requestId));
       } else {
         const id = decodeURIComponent(this.#path.replace(/\/+$/, '').slice('/v1/models/'.length));
-        // A model the key may not use is as absent for it as one that does not exist.
-        if (!allowed(id)) throw modelNotFound(id);
-        const route = resolveRoute(view, id);
-        reply = jsonImmediateResponse(200, modelObject(route.alias, route.demo ? `${route.ownedBy} (demo)` : route.ownedBy, created), requestIdHeaders(this.#requestId));
+        reply = jsonImmediateResponse(200, retrieveModel(view, id, created, allowed), requestIdHeaders(this.#requestId));
       }
       reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { path: this.#clientPath, key_alias: key?.alias ?? null } });
       return reply;
@@ -317,6 +316,7 @@ export class RouterProcessor implements StreamProcessor {
         counter: this.#authenticatedCounter(),
         identify: () => this.#dependencies.governance.identify(this.#credential),
         pricing: this.#dependencies.pricing,
+        latency: this.#dependencies.latency,
       });
       if (decision === undefined) return this.#serve(endpoint, request, model, bounds, inputFor, dropped, undefined);
       const asked = model;
