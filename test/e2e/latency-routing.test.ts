@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { startGateway, type GatewayHarness } from '../support/gateway-harness.js';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
@@ -105,5 +106,16 @@ describe('latency-aware routing (fastest rules)', () => {
       assert.match(metrics, new RegExp(`llm_gateway_target_error_rate_ewma\\{target="${model}#0",[^}]*\\} 0`));
     }
     assert.match(metrics, /llm_gateway_route_choices_total\{route="quick",rule="fastest",gen_ai_request_model="model-b"\} [1-9]/);
+  });
+
+  test('an Anthropic Messages client is routed by the same fastest rule, and told why', async () => {
+    const sent = steady.requests.length + changing.requests.length;
+    const anthropic = new Anthropic({ baseURL: `http://127.0.0.1:${gateway.listenerPort}`, apiKey: 'unused', maxRetries: 0 });
+    const { data, response } = await anthropic.messages.create({ model: 'quick', max_tokens: 50, messages: [{ role: 'user', content: 'Say hello.' }] }).withResponse();
+    assert.equal(data.content[0]?.type, 'text');
+    assert.equal(response.headers.get('x-gateway-route-rule'), 'fastest');
+    assert.match(response.headers.get('x-gateway-model') ?? '', /^model-[ab]$/);
+    assert.match(response.headers.get('x-gateway-route-reason') ?? '', /^(fastest|explore); latency_ms=\d/);
+    assert.equal(steady.requests.length + changing.requests.length, sent + 1);
   });
 });
