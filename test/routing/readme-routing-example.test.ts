@@ -33,8 +33,9 @@ describe("the README's Routing examples", () => {
     const [, fastest] = yamlBlocksOf('## Routing');
     const configuration = parseConfiguration(PROVIDERS + fastest, {});
     const route = configuration.routes.fast!;
-    assert.deepEqual(route.rules[0]!.fastest, ['gpt-fast', 'claude-fast', 'gemini-fast']);
+    assert.deepEqual(route.rules[0]!.fastest, ['gpt-fast', 'claude-fast', 'gemini-fast', 'nano']);
     assert.equal(route.rules[0]!.min_tier, 2);
+    assert.deepEqual(route.rules[1]!.fastest, ['nano', 'gpt-fast', 'gemini-fast']);
     assert.deepEqual(route.latency, { explore: 0.05, tolerance: 0.2, tolerance_ms: 20, error_penalty_ms: 2000 });
   });
 
