@@ -38,6 +38,9 @@ import { createMetrics } from './observability/metrics.js';
 import { createGuardrailObserver } from './guardrails/guardrail-metrics.js';
 import { createGuardrailRuntime } from './guardrails/guardrail-runtime.js';
 import { createRouteMetrics } from './routing/route-metrics.js';
+import { LatencyTracker } from './routing/latency-tracker.js';
+import { registerLatencyMetrics } from './routing/latency-metrics.js';
+import { observingLatency } from './routing/observe-latency.js';
 import { createResponseCache } from './cache/create-response-cache.js';
 import { prepareJsonSchemaChecks } from './providers/openai/find-json-schema-problem.js';
 import { createProviderRegistry } from './providers/registry.js';
@@ -87,7 +90,10 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   // Long generations can stream for many minutes; entries normally go when the request ends.
   const store = new RequestStore<RequestContext>({ ttlMs: 60 * 60 * 1000, maxEntries: 100_000, now: () => performance.now() });
   const metrics = createMetrics({ requestStateEntries: () => store.size });
-  const meter = createMeter({ metrics, logger });
+  // Every finished request's attempts feed the moving averages that routes' `fastest` rules read.
+  const latency = new LatencyTracker({ now: () => performance.now(), random: Math.random });
+  registerLatencyMetrics(metrics.registry, latency);
+  const meter = observingLatency(createMeter({ metrics, logger }), latency);
   const routeMetrics = createRouteMetrics(metrics.registry);
   const createdStore = createGovernanceStore(configuration, options.environment, Date.now());
   // Wrapped only when debug lines are on: at info the request path calls the store directly.
@@ -156,7 +162,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     createProcessor: (phase) =>
       phase === 'attempt'
         ? new AttemptProcessor({ store, registry, now, clock: Date.now, pauses, backOff, onPause, logger })
-        : new RouterProcessor({ view: () => view, store, registry, endpoints, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses, capabilities, routeMetrics, cache: responseCache?.cache, guardrails, pipeline }),
+        : new RouterProcessor({ view: () => view, store, registry, endpoints, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses, capabilities, routeMetrics, latency, cache: responseCache?.cache, guardrails, pipeline }),
   });
   let healthy = true;
   metrics.openAccess.set(access.open ? 1 : 0);

@@ -2,6 +2,7 @@ import type { GatewayError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Usage } from '../providers/usage.js';
+import { routeReason } from '../routing/routing-headers.js';
 import { lastAttempt, type RequestContext } from './request-context.js';
 
 /** How a request that reached a provider ended. */
@@ -113,6 +114,7 @@ export function createMeter(dependencies: { metrics: GatewayMetrics; logger: Log
           skipped: context.skipped?.size ? [...context.skipped.values()].map(({ target, reason }) => `${target.provider.name}/${target.model}: ${reason.code}`) : undefined,
           route: context.routeDecision?.route,
           route_rule: context.routeDecision?.rule,
+          route_reason: context.routeDecision === undefined ? undefined : routeReason(context.routeDecision),
           // Parameters the answering target's request left out (drop_params).
           dropped_params: attempt === undefined ? undefined : context.droppedParams?.get(attempt.target.id),
           truncated_turns: context.droppedTurns || undefined,

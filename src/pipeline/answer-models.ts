@@ -4,8 +4,7 @@ import type { ProcessingResponse } from '../extproc/messages.js';
 import { toProtoStruct } from '../extproc/proto-struct.js';
 import { requestIdHeaders } from '../extproc/request-id.js';
 import { jsonImmediateResponse } from '../extproc/responses.js';
-import { listModels, modelObject } from '../gateway/list-models.js';
-import { modelNotFound, resolveRoute } from '../gateway/resolve-route.js';
+import { listModels, retrieveModel } from '../gateway/list-models.js';
 import { modelAllowed } from '../governance/model-pattern.js';
 import type { VirtualKey } from '../governance/virtual-key.js';
 import type { Exchange } from './exchange.js';
@@ -27,10 +26,7 @@ export function answerModels(exchange: Exchange, key: VirtualKey | undefined): P
       reply = jsonImmediateResponse(200, listModels(view, created, allowed), requestIdHeaders(exchange.requestId));
     } else {
       const id = decodeURIComponent(path.slice('/v1/models/'.length));
-      // A model the key may not use is as absent for it as one that does not exist.
-      if (!allowed(id)) throw modelNotFound(id);
-      const route = resolveRoute(view, id);
-      reply = jsonImmediateResponse(200, modelObject(route.alias, route.demo ? `${route.ownedBy} (demo)` : route.ownedBy, created), requestIdHeaders(exchange.requestId));
+      reply = jsonImmediateResponse(200, retrieveModel(view, id, created, allowed), requestIdHeaders(exchange.requestId));
     }
     reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { path: exchange.clientPath, key_alias: key?.alias ?? null } });
     return reply;

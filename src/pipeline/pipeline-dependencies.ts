@@ -11,6 +11,7 @@ import type { Logger } from '../observability/logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { TargetPauses } from '../resilience/target-pauses.js';
 import type { Capabilities } from '../capabilities/create-capabilities.js';
+import type { LatencyScores } from '../routing/route-request.js';
 import type { RouteMetrics } from '../routing/route-metrics.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { GuardrailRuntime } from '../guardrails/guardrail-runtime.js';
@@ -44,6 +45,8 @@ export interface PipelineDependencies {
   capabilities: Capabilities;
   /** Counts routes' choices; absent: not counted (tests that build a processor without metrics). */
   routeMetrics?: RouteMetrics | undefined;
+  /** Live latency measurements for routes' `fastest` rules; absent: none (such a rule takes its first candidate that can serve). */
+  latency?: LatencyScores | undefined;
   /** The response cache; absent: no model is cached. */
   cache?: ResponseCache | undefined;
   /** Guardrails on requests and answers; absent: none run. */

@@ -43,7 +43,12 @@ export interface MockOpenAIUpstream {
 export const MOCK_USAGE = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18, prompt_tokens_details: { cached_tokens: 3, audio_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 2, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } };
 export const MOCK_REPLY_WORDS = ['Hello', ' from', ' the', ' mock', ' upstream', '.'];
 
-export async function startMockOpenAIUpstream(options: { expectedKey?: string } = {}): Promise<MockOpenAIUpstream> {
+/**
+ * `delayMs`, when given, is asked on each request: the milliseconds to wait before answering
+ * (before the status line, so a stream's first token is late by that much). A test may change
+ * what it returns during the run.
+ */
+export async function startMockOpenAIUpstream(options: { expectedKey?: string; delayMs?: () => number } = {}): Promise<MockOpenAIUpstream> {
   const requests: RecordedRequest[] = [];
   const scripted: Responder[] = [];
   const server: Server = createServer((incoming, response) => {
@@ -60,7 +65,10 @@ export async function startMockOpenAIUpstream(options: { expectedKey?: string } 
       const recorded: RecordedRequest = { method: incoming.method ?? '', path: incoming.url ?? '', headers: incoming.headers, body, json, receivedAt: Date.now() };
       requests.push(recorded);
       const responder = scripted.shift() ?? defaultResponder(options.expectedKey);
-      Promise.resolve(responder(recorded, response)).catch(() => response.destroy());
+      const answer = () => Promise.resolve(responder(recorded, response)).catch(() => response.destroy());
+      const delay = options.delayMs?.() ?? 0;
+      if (delay > 0) setTimeout(answer, delay);
+      else void answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -23,6 +23,7 @@ export const chooseRoute: RequestStage = {
       counter: authenticatedCounter(exchange),
       identify: () => dependencies.governance.identify(exchange.credential),
       pricing: dependencies.pricing,
+      latency: dependencies.latency,
     });
     if (decision === undefined) return undefined;
     const routed = (chosen: RouteDecision) => {
