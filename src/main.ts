@@ -9,7 +9,7 @@ import { availableModels, buildRuntimeView, type Environment, type RuntimeView }
 import { AttemptProcessor } from './extproc/attempt-processor.js';
 import { RouterProcessor } from './extproc/router-processor.js';
 import { createRequestPipeline } from './pipeline/create-request-pipeline.js';
-import { createEndpointRegistry } from './endpoints/create-endpoint-registry.js';
+import { createEndpointRegistry, forwardedEndpointsByName } from './endpoints/create-endpoint-registry.js';
 import { ExtProcServer } from './extproc/server.js';
 import { createMeter } from './gateway/meter.js';
 import type { RequestContext } from './gateway/request-context.js';
@@ -151,6 +151,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   const onPause = (model: string, target: { provider: { name: string }; model: string }) =>
     metrics.targetPauses.inc({ gen_ai_request_model: model, target: `${target.provider.name}/${target.model}` });
   const endpoints = createEndpointRegistry();
+  const forwardedEndpoints = forwardedEndpointsByName();
   const guardrails = createGuardrailRuntime(createGuardrailObserver(metrics.registry, logger), now);
   const responseCache = createResponseCache(configuration, { registry: metrics.registry, logger, clock: Date.now, now, environment: options.environment });
   // The request stages and response observers, composed once for every request.
@@ -161,7 +162,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     maxMessageBytes: configuration.listener.max_request_bytes,
     createProcessor: (phase) =>
       phase === 'attempt'
-        ? new AttemptProcessor({ store, registry, now, clock: Date.now, pauses, backOff, onPause, logger })
+        ? new AttemptProcessor({ view: () => view, endpoints: forwardedEndpoints, registry, clock: Date.now, pauses, backOff, onPause, logger })
         : new RouterProcessor({ view: () => view, store, registry, endpoints, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses, capabilities, routeMetrics, latency, cache: responseCache?.cache, guardrails, pipeline }),
   });
   let healthy = true;

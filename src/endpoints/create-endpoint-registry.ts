@@ -18,3 +18,8 @@ export function isForwarded(endpoint: RoutedEndpoint): endpoint is AnyEndpoint {
 export function createEndpointRegistry(): EndpointRegistry<RoutedEndpoint> {
   return new EndpointRegistry<RoutedEndpoint>([chatCompletionsEndpoint, modelsEndpoint, messagesEndpoint, countTokensEndpoint, embeddingsEndpoint]);
 }
+
+/** The endpoints forwarded to providers, by name: the attempt processor finds a request's endpoint by the name in its brief. */
+export function forwardedEndpointsByName(): ReadonlyMap<string, AnyEndpoint> {
+  return new Map([chatCompletionsEndpoint, messagesEndpoint, countTokensEndpoint, embeddingsEndpoint].map((endpoint): [string, AnyEndpoint] => [endpoint.name, endpoint]));
+}
