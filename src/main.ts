@@ -48,6 +48,11 @@ import { explainListenFailure } from './startup/explain-listen-failure.js';
 import { reportStartupFailure } from './startup/report-startup-failure.js';
 import { StartupError } from './startup/startup-error.js';
 import { tuneGarbageCollector } from './tune-garbage-collector.js';
+import type { Configuration } from './config/schema.js';
+import { createIpcGovernanceStore, storeErrorOf } from './workers/ipc-governance-store.js';
+import { runSidecarWorkers, WORKER_INDEX_VARIABLE } from './workers/run-sidecar-workers.js';
+import { PrimaryChannel } from './workers/worker-channel.js';
+import { AggregatorRegistry } from 'prom-client';
 
 /**
  * The composition root: configuration, dependencies, the gRPC and admin servers, signals.
@@ -68,13 +73,18 @@ export interface StartOptions {
   priceTablePath?: string;
   /** The capability table; defaults to config/capabilities.yaml in the package. */
   capabilityTablePath?: string;
+  /** Set in a sidecar worker (sidecar.workers > 1): its index, and the channel to the primary process. */
+  worker?: { index: number; channel: PrimaryChannel };
 }
 
 export async function startGateway(options: StartOptions): Promise<GatewayHandle> {
   tuneGarbageCollector();
   // Compiled now, not on the first request with a tool: compiling blocks the event loop.
   prepareJsonSchemaChecks();
-  const logger = options.logger ?? createLogger({ level: options.environment.LOG_LEVEL ?? 'info' });
+  const { worker } = options;
+  const baseLogger = options.logger ?? createLogger({ level: options.environment.LOG_LEVEL ?? 'info' });
+  // Every line of a worker says which one wrote it.
+  const logger = worker === undefined ? baseLogger : baseLogger.child({ worker: worker.index });
   routeGrpcLogs(logger);
   // Everything that can refuse the configuration runs before anything is opened, so a refusal leaves nothing behind.
   const configuration = loadConfigurationFile(options.configPath, options.environment);
@@ -95,7 +105,9 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   registerLatencyMetrics(metrics.registry, latency);
   const meter = observingLatency(createMeter({ metrics, logger }), latency);
   const routeMetrics = createRouteMetrics(metrics.registry);
-  const createdStore = createGovernanceStore(configuration, options.environment, Date.now());
+  // A worker reaches the primary's SQLite or memory store over IPC (one process per SQLite file); Redis directly.
+  const createdStore =
+    worker !== undefined && configuration.governance.store !== 'redis' ? createIpcGovernanceStore(worker.channel) : createGovernanceStore(configuration, options.environment, Date.now());
   // Wrapped only when debug lines are on: at info the request path calls the store directly.
   const governanceStore = logger.isLevelEnabled('debug') ? logGovernanceStoreCalls(createdStore, logger) : createdStore;
   const pricing = createPricing(priceTable, configuration, view);
@@ -167,8 +179,15 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   });
   let healthy = true;
   metrics.openAccess.set(access.open ? 1 : 0);
+  // A worker's /metrics is every worker's, aggregated by the primary (which asks each over IPC).
+  if (worker !== undefined) {
+    AggregatorRegistry.setRegistries([metrics.registry]);
+    // Constructing one is what makes prom-client answer the primary's requests for this worker's metrics.
+    new AggregatorRegistry();
+  }
   const admin = createAdminServer({
     registry: metrics.registry,
+    metricsText: worker === undefined ? undefined : () => worker.channel.call('metrics', []) as Promise<string>,
     adminApi: createAdminApi({
       adminKeyHash: adminKey === undefined ? undefined : hashKeySecret(adminKey),
       store: governanceStore,
@@ -212,11 +231,13 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
 
   const { sidecar } = configuration;
   const source = options.configPath;
+  // Worker i serves on grpc_port + i: one endpoint of Envoy's sidecar cluster each (render-envoy).
+  const grpcPortWanted = sidecar.grpc_port + (worker?.index ?? 0);
   let grpcPort: number;
   let adminPort: number;
   try {
-    grpcPort = await server.listen(`${sidecar.bind_address}:${sidecar.grpc_port}`).catch((error: unknown) => {
-      throw explainListenFailure(error, { what: "The sidecar's gRPC server (ext_proc)", address: sidecar.bind_address, port: sidecar.grpc_port, setting: 'sidecar.grpc_port', source });
+    grpcPort = await server.listen(`${sidecar.bind_address}:${grpcPortWanted}`).catch((error: unknown) => {
+      throw explainListenFailure(error, { what: "The sidecar's gRPC server (ext_proc)", address: sidecar.bind_address, port: grpcPortWanted, setting: worker === undefined ? 'sidecar.grpc_port' : `sidecar.grpc_port + ${worker.index} (worker ${worker.index})`, source });
     });
     adminPort = await listenHttp(admin, sidecar.admin_bind_address, sidecar.admin_port).catch((error: unknown) => {
       throw explainListenFailure(error, { what: "The sidecar's admin server (/healthz, /metrics)", address: sidecar.admin_bind_address, port: sidecar.admin_port, setting: 'sidecar.admin_port', source });
@@ -304,15 +325,39 @@ export async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger(settings);
+  const configPath = environment.GATEWAY_CONFIG ?? DEFAULT_CONFIG_PATH;
+  const graceMs = Number(environment.GATEWAY_SHUTDOWN_GRACE_MS ?? 25_000);
+  const workerIndex = environment[WORKER_INDEX_VARIABLE];
+  if (workerIndex === undefined) {
+    let configuration: Configuration;
+    try {
+      configuration = loadConfigurationFile(configPath, environment);
+    } catch (error) {
+      reportStartupFailure(error, settings.format === 'json' ? logger : undefined);
+      process.exit(1);
+    }
+    if (configuration.sidecar.workers > 1) {
+      // This process forks the workers and serves none of Envoy's streams itself.
+      try {
+        await runSidecarWorkers({ configuration, environment, logger, graceMs });
+      } catch (error) {
+        reportStartupFailure(error, settings.format === 'json' ? logger : undefined);
+        process.exit(1);
+      }
+      return;
+    }
+  }
+  const worker = workerIndex === undefined ? undefined : { index: Number(workerIndex), channel: new PrimaryChannel(process, storeErrorOf) };
   let handle: GatewayHandle;
   try {
-    handle = await startGateway({ configPath: environment.GATEWAY_CONFIG ?? DEFAULT_CONFIG_PATH, environment, logger });
+    handle = await startGateway({ configPath, environment, logger, worker });
   } catch (error) {
     // A person reading pretty logs reads the stderr text; the fatal line is for log pipelines.
     reportStartupFailure(error, settings.format === 'json' ? logger : undefined);
     process.exit(1);
   }
-  const graceMs = Number(environment.GATEWAY_SHUTDOWN_GRACE_MS ?? 25_000);
+  // The primary counts its workers ready before it says the sidecar is.
+  process.send?.({ ready: true });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { parseConfiguration } from '../../src/config/load.js';
 import { buildEnvoyBootstrap, renderEnvoyBootstrap } from '../../src/config/render-envoy.js';
 import { buildRuntimeView } from '../../src/config/runtime.js';
-import { freePort } from './free-port.js';
+import { freePort, freePortRange } from './free-port.js';
 
 /** The package root, from dist/test/support. */
 export const PACKAGE_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
@@ -56,6 +56,16 @@ export interface HarnessOptions {
    * never has (a cluster the sidecar routes to that Envoy does not know, as after a stale render).
    */
   editBootstrap?: (bootstrap: Record<string, unknown>) => void;
+  /**
+   * sidecar.workers: sidecar worker processes behind Envoy's sidecar cluster. Defaults to the
+   * TEST_SIDECAR_WORKERS environment variable, else 1, so the whole suite can run with 2.
+   */
+  sidecarWorkers?: number;
+}
+
+/** The sidecar workers a test's gateway runs with: its own choice, else TEST_SIDECAR_WORKERS, else 1. */
+export function sidecarWorkersFor(options: Pick<HarnessOptions, 'sidecarWorkers'>): number {
+  return options.sidecarWorkers ?? (Number(process.env.TEST_SIDECAR_WORKERS ?? 1) || 1);
 }
 
 export interface GatewayHarness {
@@ -92,7 +102,8 @@ export interface GatewayHarness {
  * configuration, exactly as `make run` does.
  */
 export async function startGateway(options: HarnessOptions): Promise<GatewayHarness> {
-  const [listenerPort, grpcPort, sidecarAdminPort, envoyAdminPort, envoyMetricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const workers = sidecarWorkersFor(options);
+  const [listenerPort, grpcPort, sidecarAdminPort, envoyAdminPort, envoyMetricsPort] = await Promise.all([freePort(), freePortRange(workers), freePort(), freePort(), freePort()]);
   const directory = mkdtempSync(join(tmpdir(), 'llm-gateway-test-'));
   const configuration = {
     listener: { address: '127.0.0.1', port: listenerPort, ...(options.maxRequestBytes ? { max_request_bytes: options.maxRequestBytes } : {}) },
@@ -102,6 +113,7 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
       ...(options.sidecarAdminBindAddress ? { admin_bind_address: options.sidecarAdminBindAddress } : {}),
       grpc_port: grpcPort,
       admin_port: sidecarAdminPort,
+      ...(workers > 1 ? { workers } : {}),
     },
     envoy: { admin_port: envoyAdminPort, metrics_port: envoyMetricsPort },
     ...(options.resilience ? { resilience: options.resilience } : {}),
