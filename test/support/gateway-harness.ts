@@ -147,6 +147,7 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
   const envoyLog = new ProcessOutput(options.retainLogs ?? true, secrets);
   let sidecar: ChildProcess | undefined;
   const startSidecar = async () => {
+    const readyBefore = countOf(sidecarLog.text, WORKERS_READY);
     sidecar = spawn(process.execPath, [join(PACKAGE_ROOT, 'dist/src/main.js')], {
       env: { PATH: process.env.PATH ?? '', GATEWAY_CONFIG: configPath, LOG_LEVEL: 'debug', ...options.environment },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -154,6 +155,8 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
     sidecar.stdout!.on('data', (chunk: Buffer) => sidecarLog.append(chunk));
     sidecar.stderr!.on('data', (chunk: Buffer) => sidecarLog.append(chunk));
     await waitFor(`sidecar on :${sidecarAdminPort}`, async () => (await fetch(`http://127.0.0.1:${sidecarAdminPort}/healthz`)).ok, () => sidecarLog.text);
+    // With workers, the admin port answers once one worker listens; Envoy's streams need every one.
+    if (workers > 1) await waitFor(`${workers} sidecar workers`, () => countOf(sidecarLog.text, WORKERS_READY) > readyBefore, () => sidecarLog.text);
   };
   const killSidecar = async (signal: NodeJS.Signals = 'SIGKILL') => {
     const child = sidecar;
@@ -230,6 +233,15 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
       envoyLog.assertNoSecret();
     },
   };
+}
+
+/** The primary's line once every sidecar worker is ready (src/workers/run-sidecar-workers.ts). */
+const WORKERS_READY = '"msg":"sidecar workers ready"';
+
+function countOf(text: string, needle: string): number {
+  let count = 0;
+  for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) count += 1;
+  return count;
 }
 
 /** A child process's output: all of it, or the tail, with every chunk checked for secrets as it arrives. */
