@@ -36,7 +36,7 @@ describe('bench mock embeddings', () => {
     const floats = await client.embeddings.create({ model: 'text-embedding-3-small', input: texts[0]!, encoding_format: 'float', dimensions: 256 });
     assert.equal(floats.data[0]!.embedding.length, 256);
     const expected = embed(texts[0]!, 256);
-    floats.data[0]!.embedding.forEach((value, index) => assert.ok(Math.abs(value - expected[index]!) < 1e-7));
+    for (const [index, value] of floats.data[0]!.embedding.entries()) assert.ok(Math.abs(value - expected[index]!) < 1e-7);
     assert.equal(mock.stats().embeddings, 2);
   });
 
