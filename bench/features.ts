@@ -29,7 +29,7 @@ export interface FeatureSettings {
 }
 
 export const FEATURE_MODES: Record<'full' | 'smoke', FeatureSettings> = {
-  full: { rounds: 2, globalWarmupSeconds: 1, warmupSeconds: 0.5, seconds: 2 },
+  full: { rounds: 2, globalWarmupSeconds: 0.5, warmupSeconds: 0.5, seconds: 2 },
   smoke: { rounds: 1, globalWarmupSeconds: 0.2, warmupSeconds: 0.1, seconds: 0.4 },
 };
 
@@ -481,7 +481,7 @@ export function featureFigures(comparisons: ComparisonResult[], inProcess: InPro
       { group: 'cache', name: 'the embedding call alone through the gateway, p50 / p99', measured: `${ms(embeddingLatency?.p50)} / ${ms(embeddingLatency?.p99)}` },
       {
         group: 'cache',
-        name: 'semantic hit excluding the embedding call, p50 / p99 (semantic hit minus the embedding call)',
+        name: 'semantic hit excluding the embedding call, p50 / p99 (semantic hit minus the embedding call, percentile by percentile: the p99 of a difference is not the difference of p99s, read it as a bound)',
         measured: semanticLatency && embeddingLatency ? `${ms(round(semanticLatency.p50 - embeddingLatency.p50))} / ${ms(round(semanticLatency.p99 - embeddingLatency.p99))}` : '-',
       },
       { group: 'cache', name: 'hit throughput at 32 connections: hits/s vs requests/s without cache', measured: hitsMax && uncachedMax ? `${Math.round(hitsMax.throughputRps)} vs ${Math.round(uncachedMax.throughputRps)}` : '-' },

@@ -209,6 +209,13 @@ function comparisonTable(comparison: ComparisonResult): string[] {
       `| ${variant.title} | ${rps(load.throughputRps)} | ${triple(load.latencyMs)} | ${added ? `${added.p50_ms} / ${added.p90_ms} / ${added.p99_ms}` : '-'} | ${us(variant.sidecarCpuMicros)} | ${us(variant.envoyCpuMicros)} | ${lookups} | ${load.non2xx + load.errors} |`,
     );
   }
+  const rate = comparison.rate;
+  if (rate !== undefined) {
+    for (const variant of comparison.variants) {
+      const load = variant.load as RequestRunResult;
+      if (load.throughputRps < rate * 0.95) out.push('', `**${variant.title}** did not keep up (${Math.round(load.throughputRps)} of ${rate} req/s answered): requests queued, so its latency is mostly queueing, not processing.`);
+    }
+  }
   return out;
 }
 

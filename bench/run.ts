@@ -633,7 +633,8 @@ async function warmUp(targets: Targets, mock: MockProcess, seconds: number, log:
     for (const api of Object.keys(targets[side]) as Api[]) {
       for (const mode of ['json', 'sse'] as const) {
         const target = targets[side][api]![mode];
-        const timing = { warmupSeconds: 0, seconds };
+        // Messages clients share most of the chat path's code (the same providers, writers and stages): half the time warms their own part.
+        const timing = { warmupSeconds: 0, seconds: groupOf(api) === 'messages' ? seconds / 2 : seconds };
         const job: LoadJob = mode === 'json' ? { kind: 'max', target, connections: 8, ...timing } : { kind: 'stream', target, concurrency: 8, expectedChunks: STREAM_PROFILE.chunks, ...timing };
         await mock.setProfile(mode === 'json' ? JSON_PROFILE : STREAM_PROFILE);
         requests += completed(await runInWorker(job, () => undefined));
