@@ -1,5 +1,6 @@
 import type { ClientFormat } from '../endpoints/endpoint.js';
 import type { AnswerTextChecker, OutputViolation } from './answer-text-checker.js';
+import type { StreamRestorer } from './placeholder-vault.js';
 
 type Json = Record<string, unknown>;
 
@@ -10,6 +11,8 @@ export interface AnswerFilterOptions {
   newChecker: () => AnswerTextChecker;
   /** Each deny-list match; a `block` one has just cut the answer. */
   onViolation: (violation: OutputViolation) => void;
+  /** A restorer (JSON mode) per tool call's arguments; absent: tool-call deltas pass unchanged (nothing was masked). */
+  newArgumentRestorer?: (() => StreamRestorer) | undefined;
 }
 
 /**
@@ -24,6 +27,8 @@ export class AnswerStreamFilter {
   readonly #format: ClientFormat;
   readonly #options: AnswerFilterOptions;
   readonly #checkers = new Map<number, AnswerTextChecker>();
+  /** Argument restorers by choice index, then tool call index (OpenAI), or by content block index (Anthropic, choice 0). */
+  readonly #arguments = new Map<number, Map<number, StreamRestorer>>();
   #pending: Buffer = Buffer.alloc(0);
   #cut = false;
 
@@ -62,6 +67,45 @@ export class AnswerStreamFilter {
     return checker;
   }
 
+  #argumentRestorer(choice: number, call: number): StreamRestorer | undefined {
+    const create = this.#options.newArgumentRestorer;
+    if (create === undefined) return undefined;
+    let calls = this.#arguments.get(choice);
+    if (calls === undefined) {
+      calls = new Map();
+      this.#arguments.set(choice, calls);
+    }
+    let restorer = calls.get(call);
+    if (restorer === undefined) {
+      restorer = create();
+      calls.set(call, restorer);
+    }
+    return restorer;
+  }
+
+  /** Restores the arguments of an OpenAI delta's tool calls in place. */
+  #restoreToolCalls(choice: number, calls: unknown): void {
+    if (this.#options.newArgumentRestorer === undefined || !Array.isArray(calls)) return;
+    for (const call of calls as Json[]) {
+      const fn = call.function as Json | undefined;
+      if (typeof fn?.arguments !== 'string' || fn.arguments.length === 0) continue;
+      fn.arguments = this.#argumentRestorer(choice, typeof call.index === 'number' ? call.index : 0)!.push(fn.arguments);
+    }
+  }
+
+  /** What the choice's argument restorers still hold, as tool-call deltas (OpenAI), to go out with its finish chunk. */
+  #heldToolCalls(choice: number): Json[] {
+    const calls = this.#arguments.get(choice);
+    if (calls === undefined) return [];
+    this.#arguments.delete(choice);
+    const held: Json[] = [];
+    for (const [index, restorer] of calls) {
+      const tail = restorer.end();
+      if (tail.length > 0) held.push({ index, function: { arguments: tail } });
+    }
+    return held;
+  }
+
   /** Restored text and whether a blocking match cut it (reported to the options). */
   #check(result: { text: string; violations: OutputViolation[] }): { text: string; blocked: boolean } {
     let blocked = false;
@@ -83,6 +127,7 @@ export class AnswerStreamFilter {
       const index = typeof choice.index === 'number' ? choice.index : 0;
       const delta = (choice.delta ?? {}) as Json;
       const checker = this.#checker(index);
+      if (delta.tool_calls !== undefined) this.#restoreToolCalls(index, delta.tool_calls);
       let text = '';
       let cut = false;
       if (typeof delta.content === 'string') {
@@ -99,8 +144,12 @@ export class AnswerStreamFilter {
         blocked = true;
         choice.delta = {};
         choice.finish_reason = 'content_filter';
-      } else if (typeof delta.content === 'string' || text.length > 0) {
-        delta.content = text;
+      } else {
+        if (typeof delta.content === 'string' || text.length > 0) delta.content = text;
+        if (choice.finish_reason != null) {
+          const held = this.#heldToolCalls(index);
+          if (held.length > 0) delta.tool_calls = [...(Array.isArray(delta.tool_calls) ? (delta.tool_calls as Json[]) : []), ...held];
+        }
         choice.delta = delta;
       }
     }
@@ -119,6 +168,12 @@ export class AnswerStreamFilter {
       case 'content_block_delta': {
         if (this.#cut) return '';
         const delta = message.delta as Json | undefined;
+        if (delta?.type === 'input_json_delta' && typeof delta.partial_json === 'string') {
+          const restorer = this.#argumentRestorer(0, index);
+          if (restorer === undefined) return `${event}\n\n`;
+          delta.partial_json = restorer.push(delta.partial_json);
+          return anthropicEvent('content_block_delta', message);
+        }
         if (delta?.type !== 'text_delta' || typeof delta.text !== 'string') return `${event}\n\n`;
         const pushed = this.#check(this.#checker(index).push(delta.text));
         if (pushed.blocked) return this.#cutAnthropic(index);
@@ -128,6 +183,8 @@ export class AnswerStreamFilter {
       }
       case 'content_block_stop': {
         if (this.#cut) return '';
+        const argumentsHeld = this.#arguments.get(0)?.get(index)?.end() ?? '';
+        if (argumentsHeld.length > 0) return `${anthropicEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: argumentsHeld } })}${event}\n\n`;
         const checker = this.#checkers.get(index);
         if (checker === undefined) return `${event}\n\n`;
         const tail = this.#check(checker.end());

@@ -7,7 +7,7 @@ import type { Guardrail } from './guardrail-policies.js';
 import { inspectInput, type AnalyzerResults } from './inspect-input.js';
 import type { Finding } from './detection.js';
 import { joinedText } from './rewrite-group.js';
-import { PlaceholderVault } from './placeholder-vault.js';
+import { PlaceholderVault, StreamRestorer } from './placeholder-vault.js';
 import { chatRequestTexts, embeddingsRequestTexts, messagesRequestTexts, type TextGroup } from './request-texts.js';
 import { rewriteAnswerBody } from './rewrite-answer-body.js';
 
@@ -112,7 +112,12 @@ export class RequestGuard {
 
   /** A filter for the streamed answer (client format). */
   streamFilter(): { push(chunk: Buffer, endOfStream: boolean): Buffer } {
-    const filter = new AnswerStreamFilter(this.#format, { newChecker: () => this.#newChecker(), onViolation: (violation) => this.#violated(violation) });
+    const vault = this.#vault;
+    const filter = new AnswerStreamFilter(this.#format, {
+      newChecker: () => this.#newChecker(),
+      onViolation: (violation) => this.#violated(violation),
+      newArgumentRestorer: vault.size > 0 ? () => new StreamRestorer(vault, 'json') : undefined,
+    });
     return {
       push: (chunk, endOfStream) => {
         const started = this.#now();

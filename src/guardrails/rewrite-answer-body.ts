@@ -25,6 +25,8 @@ export function rewriteAnswerBody(
     return undefined;
   }
   const restore = (text: string) => vault?.restore(text) ?? text;
+  // Arguments are JSON source: a value with a quote or backslash must come back escaped.
+  const restoreJson = (text: string) => vault?.restoreJson(text) ?? text;
   const check = (text: string): boolean => {
     const checker = newChecker();
     const violations = [...checker.push(text).violations, ...checker.end().violations];
@@ -38,7 +40,7 @@ export function rewriteAnswerBody(
       if (typeof message.content === 'string') message.content = restore(message.content);
       for (const call of (Array.isArray(message.tool_calls) ? message.tool_calls : []) as Json[]) {
         const fn = call.function as Json | undefined;
-        if (fn && typeof fn.arguments === 'string') fn.arguments = restore(fn.arguments);
+        if (fn && typeof fn.arguments === 'string') fn.arguments = restoreJson(fn.arguments);
       }
       if (typeof message.content === 'string' && check(message.content)) {
         message.content = '';
