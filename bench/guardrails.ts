@@ -64,3 +64,18 @@ for (const chunk of chunks) {
 }
 samples.splice(0, 2000);
 console.log(`output guardrails per streamed chunk (restore + deny list): p50 ${percentile(samples, 0.5).toFixed(1)} µs, p99 ${percentile(samples, 0.99).toFixed(1)} µs`);
+
+// Tool-call argument deltas (JSON source, a placeholder split across them now and then), restored per call.
+const toolFilter = guard.streamFilter();
+const argumentPieces = JSON.stringify({ to: '<EMAIL_1>', subject: 'Quarterly report', body: PROSE }).match(/.{1,6}/gs) ?? [];
+const toolChunks = Array.from({ length: 20000 }, (_, index) =>
+  Buffer.from(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: argumentPieces[index % argumentPieces.length] } }] }, finish_reason: null }] })}\n\n`),
+);
+const toolSamples: number[] = [];
+for (const chunk of toolChunks) {
+  const started = now();
+  toolFilter.push(chunk, false);
+  toolSamples.push((now() - started) * 1000);
+}
+toolSamples.splice(0, 2000);
+console.log(`output guardrails per streamed tool-call chunk (argument restore): p50 ${percentile(toolSamples, 0.5).toFixed(1)} µs, p99 ${percentile(toolSamples, 0.99).toFixed(1)} µs`);
