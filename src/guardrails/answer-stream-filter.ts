@@ -13,7 +13,17 @@ export interface AnswerFilterOptions {
   onViolation: (violation: OutputViolation) => void;
   /** A restorer (JSON mode) per tool call's arguments; absent: tool-call deltas pass unchanged (nothing was masked). */
   newArgumentRestorer?: (() => StreamRestorer) | undefined;
+  /**
+   * Asks the moderation guardrails about answer text (as the provider wrote it: placeholders,
+   * not the values they stand for); true: cut the answer. Never rejects (on_error is applied
+   * by the caller). Absent: no moderation.
+   */
+  moderate?: ((text: string) => Promise<boolean>) | undefined;
 }
+
+/** A chunk whose choice finished (`"finish_reason":"stop"`; null is not a string), with or without spaces. */
+const OPENAI_FINISH = /"finish_reason":\s*"/;
+const ANTHROPIC_BLOCK_STOP = /"type":\s*"content_block_stop"/;
 
 /**
  * Applies output guardrails to a stream in the client's format, event by event (an event
@@ -22,6 +32,11 @@ export interface AnswerFilterOptions {
  * "content_filter"`, Anthropic a `content_block_stop` and then `stop_reason: "refusal"` in
  * its message_delta. The provider's stream still runs to its end (so its usage is metered
  * once, exactly); its later content is dropped, usage chunks and the stream's end pass.
+ *
+ * With a moderation model, the answer's text is asked about before it is finished: OpenAI,
+ * before the first chunk with a `finish_reason` (and the hold-back text that goes out with
+ * it); Anthropic, before each text block's `content_block_stop` (that block's text). Until
+ * the verdict, later bytes wait. A cut then ends the answer as a blocking match does.
  */
 export class AnswerStreamFilter {
   readonly #format: ClientFormat;
@@ -31,6 +46,12 @@ export class AnswerStreamFilter {
   readonly #arguments = new Map<number, Map<number, StreamRestorer>>();
   #pending: Buffer = Buffer.alloc(0);
   #cut = false;
+  /** Text not yet moderated (OpenAI: the whole answer; Anthropic: the current text block). */
+  #unmoderated = '';
+  /** OpenAI: the answer was moderated (once, at the first finish). */
+  #moderated = false;
+  /** The moderation verdict was to cut: the next finish event ends the answer. */
+  #moderationCut = false;
 
   constructor(format: ClientFormat, options: AnswerFilterOptions) {
     this.#format = format;
@@ -42,8 +63,8 @@ export class AnswerStreamFilter {
     return this.#cut;
   }
 
-  /** The bytes to deliver for `chunk` (whole events only). */
-  push(chunk: Buffer, endOfStream: boolean): Buffer {
+  /** The bytes to deliver for `chunk` (whole events only); a promise while a moderation model is asked. */
+  push(chunk: Buffer, endOfStream: boolean): Buffer | Promise<Buffer> {
     const data = this.#pending.length > 0 ? Buffer.concat([this.#pending, chunk]) : chunk;
     const last = data.lastIndexOf(EVENT_END);
     if (last === -1 && !endOfStream) {
@@ -53,9 +74,42 @@ export class AnswerStreamFilter {
     const whole = endOfStream ? data : data.subarray(0, last + 2);
     this.#pending = endOfStream ? Buffer.alloc(0) : Buffer.from(data.subarray(last + 2));
     const events = whole.toString('utf8').split(/\n\n/);
-    let out = '';
-    for (const event of events) if (event.trim().length > 0) out += this.#format === 'openai' ? this.#openai(event) : this.#anthropic(event);
+    return this.#events(events, 0, '');
+  }
+
+  /** Filters `events` from `from` on after `out`; stops at a finish to ask the moderation model, and goes on with its verdict. */
+  #events(events: string[], from: number, out: string): Buffer | Promise<Buffer> {
+    const moderate = this.#options.moderate;
+    for (let at = from; at < events.length; at += 1) {
+      const event = events[at]!;
+      if (event.trim().length === 0) continue;
+      if (moderate !== undefined && !this.#cut && this.#finishes(event)) {
+        const text = this.#unmoderated;
+        this.#unmoderated = '';
+        return moderate(text).then((cut) => {
+          this.#moderationCut = cut;
+          return this.#events(events, at + 1, out + this.#filter(event));
+        });
+      }
+      out += this.#filter(event);
+    }
     return Buffer.from(out);
+  }
+
+  #filter(event: string): string {
+    return this.#format === 'openai' ? this.#openai(event) : this.#anthropic(event);
+  }
+
+  /** Whether `event` is where the moderation model is asked (its text not asked about yet). */
+  #finishes(event: string): boolean {
+    if (this.#format === 'openai') {
+      if (this.#moderated || !OPENAI_FINISH.test(event)) return false;
+      this.#moderated = true;
+      return true;
+    }
+    if (!ANTHROPIC_BLOCK_STOP.test(event)) return false;
+    const stop = parse(dataOf(event) ?? '');
+    return typeof stop?.index === 'number' && this.#checkers.has(stop.index);
   }
 
   #checker(index: number): AnswerTextChecker {
@@ -121,6 +175,16 @@ export class AnswerStreamFilter {
     if (payload === undefined || payload === '[DONE]') return `${event}\n\n`;
     const chunk = parse(payload);
     if (chunk === undefined || !Array.isArray(chunk.choices) || chunk.choices.length === 0) return `${event}\n\n`;
+    if (this.#moderationCut) {
+      // The moderation model flagged the answer: this finish chunk ends every choice, held text and all.
+      this.#moderationCut = false;
+      this.#cut = true;
+      for (const choice of chunk.choices as Json[]) {
+        choice.delta = {};
+        choice.finish_reason = 'content_filter';
+      }
+      return `data: ${JSON.stringify(chunk)}\n\n`;
+    }
     if (this.#cut) return '';
     let blocked = false;
     for (const choice of chunk.choices as Json[]) {
@@ -131,6 +195,7 @@ export class AnswerStreamFilter {
       let text = '';
       let cut = false;
       if (typeof delta.content === 'string') {
+        if (this.#options.moderate !== undefined) this.#unmoderated += delta.content;
         const pushed = this.#check(checker.push(delta.content));
         text = pushed.text;
         cut = pushed.blocked;
@@ -175,6 +240,7 @@ export class AnswerStreamFilter {
           return anthropicEvent('content_block_delta', message);
         }
         if (delta?.type !== 'text_delta' || typeof delta.text !== 'string') return `${event}\n\n`;
+        if (this.#options.moderate !== undefined) this.#unmoderated += delta.text;
         const pushed = this.#check(this.#checker(index).push(delta.text));
         if (pushed.blocked) return this.#cutAnthropic(index);
         if (pushed.text.length === 0) return '';
@@ -183,6 +249,10 @@ export class AnswerStreamFilter {
       }
       case 'content_block_stop': {
         if (this.#cut) return '';
+        if (this.#moderationCut) {
+          this.#moderationCut = false;
+          return this.#cutAnthropic(index);
+        }
         const argumentsHeld = this.#arguments.get(0)?.get(index)?.end() ?? '';
         if (argumentsHeld.length > 0) return `${anthropicEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: argumentsHeld } })}${event}\n\n`;
         const checker = this.#checkers.get(index);
