@@ -74,23 +74,6 @@ export const analyzerGuardrailSchema = z.strictObject({
   on_error: z.enum(['open', 'closed']),
 });
 
-/** OpenAI's moderation categories (platform.openai.com/docs/api-reference/moderations/object), as `categories` may name them. */
-export const moderationCategoryNames = [
-  'harassment',
-  'harassment/threatening',
-  'hate',
-  'hate/threatening',
-  'illicit',
-  'illicit/violent',
-  'self-harm',
-  'self-harm/intent',
-  'self-harm/instructions',
-  'sexual',
-  'sexual/minors',
-  'violence',
-  'violence/graphic',
-] as const;
-
 /**
  * A moderation model (or any classifier served on OpenAI's POST /v1/moderations format) of
  * this gateway, called through the gateway's own listener with the client's credential:
@@ -102,8 +85,12 @@ export const moderationGuardrailSchema = z.strictObject({
   /** The alias of one of this gateway's models that serves /v1/moderations. */
   model: z.string().min(1),
   action: z.enum(['block', 'log']),
-  /** Categories that count; absent: any the model flags. */
-  categories: z.array(z.enum(moderationCategoryNames)).min(1).optional(),
+  /**
+   * Categories that count, by the service's names (OpenAI: harassment, harassment/threatening,
+   * hate, hate/threatening, illicit, illicit/violent, self-harm, self-harm/intent,
+   * self-harm/instructions, sexual, sexual/minors, violence, violence/graphic); absent: any the model flags.
+   */
+  categories: z.array(z.string().regex(/^[a-z][a-z0-9_/-]{0,63}$/, 'expected a category name such as "violence" or "self-harm/intent"')).min(1).optional(),
   /** A category counts when its score reaches this; absent: when the model flags it. */
   threshold: z.number().min(0).max(1).optional(),
   /** Where it applies: `output` (answers) and/or `input` (user text and tool results). */

@@ -39,15 +39,20 @@ export function createGatewayModerator(options: { baseUrl: string; fetch?: typeo
   };
 }
 
-/** A result read leniently (unknown fields pass); a result without `flagged` is malformed. */
+/**
+ * A result read leniently (unknown fields pass). Without `flagged` (Mistral's moderation API
+ * answers the same shape without it) a result is flagged when a category is; a result with
+ * neither is malformed.
+ */
 function readResult(result: unknown): ModerationResult {
   const { flagged, categories, category_scores: scores } = (result ?? {}) as { flagged?: unknown; categories?: unknown; category_scores?: unknown };
-  if (typeof flagged !== 'boolean') throw new Error('moderation result without flagged');
   const record = <T>(value: unknown, keep: (item: unknown) => item is T): Record<string, T> =>
     typeof value === 'object' && value !== null ? Object.fromEntries(Object.entries(value).filter((entry): entry is [string, T] => keep(entry[1]))) : {};
+  const flags = record(categories, (item): item is boolean => typeof item === 'boolean');
+  if (typeof flagged !== 'boolean' && (typeof categories !== 'object' || categories === null)) throw new Error('moderation result without flagged or categories');
   return {
-    flagged,
-    categories: record(categories, (item): item is boolean => typeof item === 'boolean'),
+    flagged: typeof flagged === 'boolean' ? flagged : Object.values(flags).some(Boolean),
+    categories: flags,
     categoryScores: record(scores, (item): item is number => typeof item === 'number'),
   };
 }

@@ -50,6 +50,13 @@ describe('the gateway moderator', () => {
     await assert.rejects(createGatewayModerator({ baseUrl: 'http://x', fetch: fetchAnswering(200, { results: [] }) })({ model: 'm', texts: ['a'], credential: undefined, timeoutMs: 1000 }), /result per input/);
     await assert.rejects(createGatewayModerator({ baseUrl: 'http://x', fetch: fetchAnswering(200, { results: [{}] }) })({ model: 'm', texts: ['a'], credential: undefined, timeoutMs: 1000 }), /flagged/);
   });
+
+  test('a result without flagged (Mistral\'s shape) is flagged when a category is', async () => {
+    const mistral = { id: 'x', model: 'mistral-moderation-latest', results: [{ categories: { violence_and_threats: true, pii: false }, category_scores: { violence_and_threats: 0.8, pii: 0.01 } }] };
+    const [read] = await createGatewayModerator({ baseUrl: 'http://x', fetch: fetchAnswering(200, mistral) })({ model: 'm', texts: ['a'], credential: undefined, timeoutMs: 1000 });
+    assert.equal(read!.flagged, true);
+    assert.equal(moderationVerdict([read!], { categories: undefined, threshold: undefined }), 'violence_and_threats');
+  });
 });
 
 describe('configuration', () => {
