@@ -41,10 +41,19 @@ export function answerModerations(body: Record<string, unknown>, response: Serve
   const refuse = (message: string, param: string | null, code: string | null = null) =>
     send(response, 400, { error: { message, type: 'invalid_request_error', param, code } }, requestId);
   const model = body.model === undefined ? 'omni-moderation-latest' : body.model;
-  if (typeof model !== 'string' || (!OMNI_MODELS.has(model) && !LEGACY_MODELS.has(model))) return refuse(`Invalid value for 'model' = ${String(model)}. Please check the OpenAI documentation and try again.`, 'model');
-  if (LEGACY_MODELS.has(model)) return refuse('please request omni-moderation-latest', 'model');
+  if (typeof model !== 'string' || (!OMNI_MODELS.has(model) && !LEGACY_MODELS.has(model))) {
+    refuse(`Invalid value for 'model' = ${String(model)}. Please check the OpenAI documentation and try again.`, 'model');
+    return;
+  }
+  if (LEGACY_MODELS.has(model)) {
+    refuse('please request omni-moderation-latest', 'model');
+    return;
+  }
   const input = body.input;
-  if (input === undefined) return refuse("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
+  if (input === undefined) {
+    refuse("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
+    return;
+  }
   type Item = { texts: string[]; image: boolean };
   const items: Item[] | undefined =
     typeof input === 'string'
@@ -55,7 +64,10 @@ export function answerModerations(body: Record<string, unknown>, response: Serve
           ? // Multi-modal parts are one input: one result for all of them.
             [{ texts: (input as { type: string; text?: string }[]).flatMap((part) => (part.type === 'text' ? [part.text!] : [])), image: input.some((part) => (part as { type: string }).type === 'image_url') }]
           : undefined;
-  if (items === undefined) return refuse("'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", 'input');
+  if (items === undefined) {
+    refuse("'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", 'input');
+    return;
+  }
   const results = items.map((item) => {
     const found = new Set(mockModerationCategories(item.texts.join('\n')));
     const categories = Object.fromEntries(MODERATION_CATEGORIES.map((name) => [name, found.has(name)]));
