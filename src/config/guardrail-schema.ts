@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationMilliseconds } from './duration.js';
 
 /**
  * Guardrails in the configuration: named checks (`guardrails.<name>`) that models and keys
@@ -95,8 +96,15 @@ export const moderationGuardrailSchema = z.strictObject({
   threshold: z.number().min(0).max(1).optional(),
   /** Where it applies: `output` (answers) and/or `input` (user text and tool results). */
   on: z.array(z.enum(['input', 'output'])).min(1).default(['output']),
-  /** How long one call may take before on_error applies. */
-  timeout: z.string().regex(/^\d+(\.\d+)?(ms|s)$/, 'expected a duration such as "300ms" or "2s"').default('2s'),
+  /**
+   * How long one call may take before on_error applies. The request (or answer chunk) waits
+   * for it inside one ext_proc message, so it stays under Envoy's 5 s message timeout.
+   */
+  timeout: z
+    .string()
+    .regex(/^\d+(\.\d+)?(ms|s)$/, 'expected a duration such as "300ms" or "2s"')
+    .refine((value) => durationMilliseconds(value) <= 4000, 'at most "4s": the call is waited for within Envoy\'s 5 s ext_proc message timeout')
+    .default('2s'),
   /** open: an unanswered call lets the text through unchecked (and says so); closed: the request is refused with a 503, or the answer cut. */
   on_error: z.enum(['open', 'closed']),
 });

@@ -84,7 +84,7 @@ export class AnswerStreamFilter {
       const event = events[at]!;
       if (event.trim().length === 0) continue;
       if (moderate !== undefined && !this.#cut && this.#finishes(event)) {
-        const text = this.#unmoderated;
+        const text = this.#unmoderated + this.#ownText(event);
         this.#unmoderated = '';
         return moderate(text).then((cut) => {
           this.#moderationCut = cut;
@@ -98,6 +98,14 @@ export class AnswerStreamFilter {
 
   #filter(event: string): string {
     return this.#format === 'openai' ? this.#openai(event) : this.#anthropic(event);
+  }
+
+  /** The text an OpenAI finish chunk carries itself (some servers send the last words with the finish). */
+  #ownText(event: string): string {
+    if (this.#format !== 'openai') return '';
+    const chunk = parse(dataOf(event) ?? '');
+    if (!Array.isArray(chunk?.choices)) return '';
+    return (chunk.choices as Json[]).map((choice) => ((choice.delta as Json | undefined)?.content as unknown)).filter((content): content is string => typeof content === 'string').join('');
   }
 
   /** Whether `event` is where the moderation model is asked (its text not asked about yet). */

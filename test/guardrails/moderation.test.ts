@@ -72,6 +72,7 @@ guardrails:
 `;
     assert.doesNotThrow(() => parseConfiguration(yaml('omni'), {}));
     assert.throws(() => parseConfiguration(yaml('missing'), {}), /guardrails\.mod\.model.*no model 'missing'/s);
+    assert.throws(() => parseConfiguration(yaml('omni, timeout: 5s'), {}), /guardrails\.mod\.timeout.*at most "4s"/s);
   });
 });
 
@@ -206,6 +207,22 @@ describe('moderation on output', () => {
     guard.inspect('chat.completions', { messages: [{ role: 'user', content: 'hi' }] });
     const clean = read(await run(guard.streamFilter(), Buffer.from(openaiStream(['All', ' fine'])), 30));
     assert.deepEqual([clean.text, clean.finish], ['All fine', ['stop']]);
+  });
+
+  test('an OpenAI finish chunk that carries the last words: they are asked about too, and not delivered when flagged', async () => {
+    const wire = Buffer.from(
+      [
+        `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: 'We will ' }, finish_reason: null }] })}\n\n`,
+        `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: 'kill it' }, finish_reason: 'stop' }] })}\n\n`,
+        'data: [DONE]\n\n',
+      ].join(''),
+    );
+    const { asked, moderate } = fakeModerator();
+    const { guard } = guardWith({}, moderate);
+    guard.inspect('chat.completions', { messages: [{ role: 'user', content: 'hi' }] });
+    const out = read(await run(guard.streamFilter(), wire, 20));
+    assert.deepEqual(asked, [['We will kill it']]);
+    assert.deepEqual([out.text, out.finish], ['We will ', ['content_filter']]);
   });
 
   test('an OpenAI stream whose call fails: closed cuts, open passes', async () => {
