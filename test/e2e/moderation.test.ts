@@ -62,8 +62,8 @@ describe('moderation through Envoy', () => {
         claude: { provider: 'claude', model: 'claude-haiku-4-5', guardrails: ['answers'] },
       },
       guardrails: {
-        answers: { type: 'moderation', model: 'omni', action: 'block', timeout: '5s', on_error: 'open' },
-        classifier: { type: 'moderation', model: 'omni', action: 'block', on: ['input'], categories: ['violence'], timeout: '5s', on_error: 'closed' },
+        answers: { type: 'moderation', model: 'omni', action: 'block', timeout: '3s', on_error: 'open' },
+        classifier: { type: 'moderation', model: 'omni', action: 'block', on: ['input'], categories: ['violence'], timeout: '3s', on_error: 'closed' },
       },
       environment: { OPENAI_KEY, ANTHROPIC_KEY },
       keys: [
