@@ -45,7 +45,7 @@ import type { ResponseCache, CachePlan } from '../cache/response-cache.js';
 import { createAnswerCapture, type AnswerCapture } from '../cache/answer-capture.js';
 import { CACHE_SIMILARITY_HEADER, CACHE_STATUS_HEADER } from '../cache/cache-directive.js';
 import type { CacheHit } from '../cache/semantic-cache.js';
-import { replayCachedAnswer } from '../cache/replay-cached-answer.js';
+import { replayCacheHit } from '../cache/replay-cached-answer.js';
 import { cacheHitResponse } from '../cache/cache-hit-response.js';
 import type { TargetPauses } from '../resilience/target-pauses.js';
 import type { Capabilities } from '../capabilities/create-capabilities.js';
@@ -502,7 +502,7 @@ export class RouterProcessor implements StreamProcessor {
       if (asked && !this.#lifecycle.admitted(admitted)) return continueRequestBody();
       if (this.#closed) return continueRequestBody();
       if (cache !== undefined && hit !== undefined) return this.#answerFromCache(cache, context, hit);
-      if (plan?.writes) this.#capture = createAnswerCapture(context.endpoint.clientFormat);
+      if (plan?.writes) this.#capture = createAnswerCapture(context.endpoint.clientFormat, context.endpoint.name);
       return this.#forward(context);
     };
     if (cache === undefined || plan === undefined) return proceed(undefined);
@@ -519,7 +519,7 @@ export class RouterProcessor implements StreamProcessor {
   #answerFromCache(cache: ResponseCache, context: RequestContext, hit: CacheHit): ProcessingResponse {
     const admission = this.#lifecycle.admission;
     this.#lifecycle.refused();
-    const replay = replayCachedAnswer(hit.completion, {
+    const replay = replayCacheHit(hit, {
       format: context.endpoint.clientFormat,
       stream: context.stream,
       includeUsage: context.includeUsage,
