@@ -84,6 +84,21 @@ describe('memory store with a SQLite journal', () => {
   });
 });
 
+test('a burst larger than one transaction is written batch by batch, all of it', async () => {
+  const path = join(directory, 'burst.db');
+  const clock = () => 1_000_000;
+  const journal = SqliteCacheJournal.open({ path, clock, maxSemanticEntries: 0, onError: noError, flushIntervalMs: 1 });
+  for (let index = 0; index < 300; index++) journal.put(`k${index}`, answer(`answer ${index}`, 1_000_000 + index), 2_000_000);
+  // The drain runs on timers and immediates: wait for it, by turns of the event loop, not by a duration.
+  for (let turn = 0; turn < 10_000 && journal.loadExact().length < 300; turn++) await new Promise((resolve) => setTimeout(resolve, 1));
+  assert.deepEqual(
+    journal.loadExact().map((entry) => entry.key),
+    Array.from({ length: 300 }, (_, index) => `k${index}`),
+    'every entry, oldest first',
+  );
+  journal.close();
+});
+
 describe('createResponseCache with the durable store', () => {
   const configuration = (path: string, extra = '') =>
     parseConfiguration(
