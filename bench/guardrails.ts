@@ -4,7 +4,8 @@ import { RequestGuard } from '../src/guardrails/request-guard.js';
 /**
  * The time guardrails add, in process (no network): input guardrails on a 4 KB and a 64 KB
  * prompt with every detector on (PII masking, injection patterns), and output guardrails
- * (restoring placeholders, a deny list) per streamed chunk. Prints p50 and p99.
+ * (restoring placeholders, a deny list) per streamed chunk: text chunks, tool-call argument
+ * chunks, and text chunks with a moderation guardrail on (its call excluded). Prints p50 and p99.
  * Run: node dist/bench/guardrails.js
  */
 const guardrails = createGuardrailPolicies({
@@ -64,3 +65,42 @@ for (const chunk of chunks) {
 }
 samples.splice(0, 2000);
 console.log(`output guardrails per streamed chunk (restore + deny list): p50 ${percentile(samples, 0.5).toFixed(1)} µs, p99 ${percentile(samples, 0.99).toFixed(1)} µs`);
+
+// Tool-call argument deltas (JSON source, a placeholder split across them now and then), restored per call.
+const toolFilter = guard.streamFilter();
+const argumentPieces = JSON.stringify({ to: '<EMAIL_1>', subject: 'Quarterly report', body: PROSE }).match(/.{1,6}/gs) ?? [];
+const toolChunks = Array.from({ length: 20000 }, (_, index) =>
+  Buffer.from(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: argumentPieces[index % argumentPieces.length] } }] }, finish_reason: null }] })}\n\n`),
+);
+const toolSamples: number[] = [];
+for (const chunk of toolChunks) {
+  const started = now();
+  toolFilter.push(chunk, false);
+  toolSamples.push((now() - started) * 1000);
+}
+toolSamples.splice(0, 2000);
+console.log(`output guardrails per streamed tool-call chunk (argument restore): p50 ${percentile(toolSamples, 0.5).toFixed(1)} µs, p99 ${percentile(toolSamples, 0.99).toFixed(1)} µs`);
+
+// The same text chunks with a moderation guardrail on (the model answers at once: only the filter's own work is timed).
+const moderated = createGuardrailPolicies({
+  guardrails: { mod: { type: 'moderation', model: 'omni', action: 'block', on: ['output'], timeout: '2s', on_error: 'open' } },
+  models: { m: { guardrails: ['mod'] } },
+  keys: [],
+}).forRequest('m', undefined);
+const moderatedGuard = new RequestGuard([...guardrails, ...moderated], 'openai', {
+  requestId: 'bench',
+  keyAlias: undefined,
+  observer,
+  now,
+  moderate: async ({ texts }) => texts.map(() => ({ flagged: false, categories: {}, categoryScores: {} })),
+});
+moderatedGuard.inspect('chat.completions', { messages: [{ role: 'user', content: 'mail ops@example.com' }] });
+const moderatedFilter = moderatedGuard.streamFilter();
+const moderatedSamples: number[] = [];
+for (const chunk of chunks) {
+  const started = now();
+  moderatedFilter.push(chunk, false);
+  moderatedSamples.push((now() - started) * 1000);
+}
+moderatedSamples.splice(0, 2000);
+console.log(`output guardrails per streamed chunk with a moderation model (restore + deny list + moderation, call excluded): p50 ${percentile(moderatedSamples, 0.5).toFixed(1)} µs, p99 ${percentile(moderatedSamples, 0.99).toFixed(1)} µs`);
