@@ -521,6 +521,8 @@ export function featureFigures(comparisons: ComparisonResult[], inProcess: InPro
       { group: 'guardrails', name: 'in process: input guardrails, 4 KB prompt, p50 / p99', measured: `${us(inProcess.guardrailInput4k.p50)} / ${us(inProcess.guardrailInput4k.p99)}`, target: 'p50 <= 500 µs', met: inProcess.guardrailInput4k.p50 <= 500 },
       { group: 'guardrails', name: 'in process: input guardrails, 64 KB prompt, p50 / p99', measured: `${us(inProcess.guardrailInput64k.p50)} / ${us(inProcess.guardrailInput64k.p99)}` },
       { group: 'guardrails', name: 'in process: output guardrails per streamed chunk, p50 / p99', measured: `${us(inProcess.guardrailPerChunk.p50)} / ${us(inProcess.guardrailPerChunk.p99)}`, target: 'p50 <= 20 µs', met: inProcess.guardrailPerChunk.p50 <= 20 },
+      { group: 'guardrails', name: 'in process: per streamed tool-call argument chunk (restore), p50 / p99', measured: `${us(inProcess.guardrailPerToolChunk.p50)} / ${us(inProcess.guardrailPerToolChunk.p99)}`, target: 'p50 <= 20 µs', met: inProcess.guardrailPerToolChunk.p50 <= 20 },
+      { group: 'guardrails', name: 'in process: per streamed chunk with a moderation guardrail too (its call excluded), p50 / p99', measured: `${us(inProcess.guardrailPerModeratedChunk.p50)} / ${us(inProcess.guardrailPerModeratedChunk.p99)}`, target: 'p50 <= 20 µs', met: inProcess.guardrailPerModeratedChunk.p50 <= 20 },
     );
   }
   if (groups.includes('routing')) {

@@ -7,8 +7,9 @@ import { proseWords, prosePrompt } from './prompts.js';
 /**
  * The time guardrails add, in process (no network): input guardrails on a 4 KB and a 64 KB
  * prompt with every detector on (PII masking, injection patterns), and output guardrails
- * (restoring placeholders, a deny list) per streamed chunk. `make bench` folds these into
- * its report (bench/in-process.ts); run alone, it prints p50 and p99:
+ * (restoring placeholders, a deny list) per streamed chunk: text chunks, tool-call argument
+ * chunks, and text chunks with a moderation guardrail on (its call excluded). `make bench`
+ * folds these into its report (bench/in-process.ts); run alone, it prints p50 and p99:
  *   node dist/bench/guardrails.js
  */
 export interface Percentiles {
@@ -52,22 +53,56 @@ export function inputGuardrailMicros(bytes: number, runs: number): Percentiles {
   return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99) };
 }
 
-/** Microseconds per streamed OpenAI chunk through the output filter (placeholder restoring + deny list), over `chunks` chunks (the first tenth warms up). */
-export function outputGuardrailMicrosPerChunk(chunks: number): Percentiles {
-  const guard = new RequestGuard(policies(), 'openai', { requestId: 'bench', keyAlias: undefined, observer, now });
+const CHUNK_BASE = { id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1, model: 'm' };
+
+function textChunks(count: number): Buffer[] {
+  const words = proseWords();
+  return Array.from({ length: count }, (_, index) => Buffer.from(`data: ${JSON.stringify({ ...CHUNK_BASE, choices: [{ index: 0, delta: { content: words[index % words.length] }, finish_reason: null }] })}\n\n`));
+}
+
+/** Microseconds per chunk pushed through a request's output filter (after an input with an address, so restoring is on); the first tenth warms up. */
+function perChunk(guard: RequestGuard, payloads: Buffer[]): Percentiles {
   guard.inspect('chat.completions', { messages: [{ role: 'user', content: 'mail ops@example.com' }] });
   const filter = guard.streamFilter();
-  const words = proseWords();
-  const base = { id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1, model: 'm' };
-  const payloads = Array.from({ length: chunks }, (_, index) => Buffer.from(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: words[index % words.length] }, finish_reason: null }] })}\n\n`));
   const samples: number[] = [];
   for (const payload of payloads) {
     const started = now();
     filter.push(payload, false);
     samples.push((now() - started) * 1000);
   }
-  samples.splice(0, Math.floor(chunks / 10));
+  samples.splice(0, Math.floor(payloads.length / 10));
   return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99) };
+}
+
+/** Microseconds per streamed OpenAI text chunk through the output filter (placeholder restoring + deny list), over `chunks` chunks. */
+export function outputGuardrailMicrosPerChunk(chunks: number): Percentiles {
+  return perChunk(new RequestGuard(policies(), 'openai', { requestId: 'bench', keyAlias: undefined, observer, now }), textChunks(chunks));
+}
+
+/** Microseconds per streamed tool-call argument delta (JSON source, a placeholder split across deltas now and then), restored per call. */
+export function outputGuardrailMicrosPerToolChunk(chunks: number): Percentiles {
+  const argumentPieces = JSON.stringify({ to: '<EMAIL_1>', subject: 'Quarterly report', body: proseWords().join('') }).match(/.{1,6}/gs) ?? [];
+  const payloads = Array.from({ length: chunks }, (_, index) =>
+    Buffer.from(`data: ${JSON.stringify({ ...CHUNK_BASE, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: argumentPieces[index % argumentPieces.length] } }] }, finish_reason: null }] })}\n\n`),
+  );
+  return perChunk(new RequestGuard(policies(), 'openai', { requestId: 'bench', keyAlias: undefined, observer, now }), payloads);
+}
+
+/** The same text chunks with a moderation guardrail on as well (the model answers at once: only the filter's own work is timed). */
+export function outputGuardrailMicrosPerModeratedChunk(chunks: number): Percentiles {
+  const moderated = createGuardrailPolicies({
+    guardrails: { mod: { type: 'moderation', model: 'omni', action: 'block', on: ['output'], timeout: '2s', on_error: 'open' } },
+    models: { m: { guardrails: ['mod'] } },
+    keys: [],
+  }).forRequest('m', undefined);
+  const guard = new RequestGuard([...policies(), ...moderated], 'openai', {
+    requestId: 'bench',
+    keyAlias: undefined,
+    observer,
+    now,
+    moderate: async ({ texts }) => texts.map(() => ({ flagged: false, categories: {}, categoryScores: {} })),
+  });
+  return perChunk(guard, textChunks(chunks));
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
@@ -75,6 +110,8 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     const { p50, p99 } = inputGuardrailMicros(bytes, runs);
     console.log(`input guardrails, ${bytes / 1024} KB prompt: p50 ${p50.toFixed(0)} µs, p99 ${p99.toFixed(0)} µs`);
   }
-  const { p50, p99 } = outputGuardrailMicrosPerChunk(20000);
-  console.log(`output guardrails per streamed chunk (restore + deny list): p50 ${p50.toFixed(1)} µs, p99 ${p99.toFixed(1)} µs`);
+  const print = (label: string, { p50, p99 }: Percentiles) => console.log(`${label}: p50 ${p50.toFixed(1)} µs, p99 ${p99.toFixed(1)} µs`);
+  print('output guardrails per streamed chunk (restore + deny list)', outputGuardrailMicrosPerChunk(20000));
+  print('output guardrails per streamed tool-call chunk (argument restore)', outputGuardrailMicrosPerToolChunk(20000));
+  print('output guardrails per streamed chunk with a moderation model (restore + deny list + moderation, call excluded)', outputGuardrailMicrosPerModeratedChunk(20000));
 }

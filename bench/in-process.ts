@@ -5,7 +5,7 @@ import type { CachedAnswer } from '../src/cache/cached-answer.js';
 import { MemoryResponseCacheStore } from '../src/cache/memory-response-cache-store.js';
 import { SemanticIndex } from '../src/cache/semantic-index.js';
 import { createTokenCounter } from '../src/gateway/token-counter.js';
-import { inputGuardrailMicros, outputGuardrailMicrosPerChunk, percentile, type Percentiles } from './guardrails.js';
+import { inputGuardrailMicros, outputGuardrailMicrosPerChunk, outputGuardrailMicrosPerModeratedChunk, outputGuardrailMicrosPerToolChunk, percentile, type Percentiles } from './guardrails.js';
 import { embed } from './mock-embeddings.js';
 import { prosePrompt } from './prompts.js';
 
@@ -24,6 +24,9 @@ export interface InProcessFigures {
   guardrailInput64k: Percentiles;
   /** Output guardrails (placeholder restoring + deny list) per streamed chunk, µs. */
   guardrailPerChunk: Percentiles;
+  /** The same for tool-call argument deltas, and for text chunks with a moderation guardrail on too (its model call excluded), µs. */
+  guardrailPerToolChunk: Percentiles;
+  guardrailPerModeratedChunk: Percentiles;
   /** Exact cache: canonical key (sha256 of the sorted request) + store lookup on a store of 10,000 entries, µs. */
   cacheKeyAndLookup: Percentiles;
   /** Semantic index: nearest neighbour among 10,000 vectors of one partition (1536 dimensions), µs. */
@@ -109,6 +112,8 @@ export async function inProcessFigures(smoke: boolean): Promise<InProcessFigures
   const guardrailInput4k = inputGuardrailMicros(4096, Math.round(3000 * scale));
   const guardrailInput64k = inputGuardrailMicros(65536, Math.round(300 * scale));
   const guardrailPerChunk = outputGuardrailMicrosPerChunk(Math.round(20_000 * scale));
+  const guardrailPerToolChunk = outputGuardrailMicrosPerToolChunk(Math.round(20_000 * scale));
+  const guardrailPerModeratedChunk = outputGuardrailMicrosPerModeratedChunk(Math.round(20_000 * scale));
 
   // Exact cache: 10,000 answers under their keys (made inside the measured window: the store holds them), then lookups of known keys.
   const beforeExact = collect();
@@ -150,6 +155,8 @@ export async function inProcessFigures(smoke: boolean): Promise<InProcessFigures
     guardrailInput4k: { p50: round(guardrailInput4k.p50, 1), p99: round(guardrailInput4k.p99, 1) },
     guardrailInput64k: { p50: round(guardrailInput64k.p50, 1), p99: round(guardrailInput64k.p99, 1) },
     guardrailPerChunk: { p50: round(guardrailPerChunk.p50, 2), p99: round(guardrailPerChunk.p99, 2) },
+    guardrailPerToolChunk: { p50: round(guardrailPerToolChunk.p50, 2), p99: round(guardrailPerToolChunk.p99, 2) },
+    guardrailPerModeratedChunk: { p50: round(guardrailPerModeratedChunk.p50, 2), p99: round(guardrailPerModeratedChunk.p99, 2) },
     cacheKeyAndLookup,
     semanticSearch,
     exactCacheMiBPer10k: {
