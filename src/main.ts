@@ -37,6 +37,8 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createGuardrailObserver } from './guardrails/guardrail-metrics.js';
 import { createGuardrailRuntime } from './guardrails/guardrail-runtime.js';
+import { createGatewayModerator } from './guardrails/gateway-moderator.js';
+import { localAddress } from './config/local-address.js';
 import { createRouteMetrics } from './routing/route-metrics.js';
 import { LatencyTracker } from './routing/latency-tracker.js';
 import { registerLatencyMetrics } from './routing/latency-metrics.js';
@@ -164,7 +166,9 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     metrics.targetPauses.inc({ gen_ai_request_model: model, target: `${target.provider.name}/${target.model}` });
   const endpoints = createEndpointRegistry();
   const forwardedEndpoints = forwardedEndpointsByName();
-  const guardrails = createGuardrailRuntime(createGuardrailObserver(metrics.registry, logger), now);
+  // Moderation guardrails call the gateway's own /v1/moderations through Envoy, as the semantic cache embeds.
+  const moderate = createGatewayModerator({ baseUrl: `http://${localAddress(configuration.listener.address)}:${configuration.listener.port}` });
+  const guardrails = createGuardrailRuntime(createGuardrailObserver(metrics.registry, logger), now, moderate);
   const responseCache = createResponseCache(configuration, { registry: metrics.registry, logger, clock: Date.now, now, environment: options.environment });
   // The request stages and response observers, composed once for every request.
   const pipeline = createRequestPipeline();

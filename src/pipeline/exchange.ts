@@ -97,7 +97,7 @@ export class Exchange {
   encoding: ContentEncoding | undefined;
   decompressor: StreamDecompressor | undefined;
   /** The filter of a streamed answer, when output guardrails watch it. */
-  answerFilter: { push(chunk: Buffer, endOfStream: boolean): Buffer } | undefined;
+  answerFilter: { push(chunk: Buffer, endOfStream: boolean): Buffer | Promise<Buffer> } | undefined;
   usage: Usage | undefined;
   servedModel: string | undefined;
   firstByteAt: number | undefined;

@@ -49,8 +49,18 @@ function streamChunk(
     const tail = translator.end();
     if (tail.length > 0) out = out.length > 0 ? Buffer.concat([out, tail]) : tail;
   }
+  return observeChunk(exchange, pipeline, out, endOfStream, original, 0);
+}
+
+/** Shows the chunk to the chunk observers from `from` on; one that answers with a promise (a moderation verdict) makes the rest wait. */
+function observeChunk(exchange: Exchange, pipeline: RequestPipeline, chunk: Buffer, endOfStream: boolean, original: Buffer | undefined, from: number): ProcessingResponse | Promise<ProcessingResponse> {
   const observers = pipeline.chunkObservers;
-  for (let at = 0; at < observers.length; at += 1) out = observers[at]!.onChunk!(exchange, out, endOfStream);
+  let out = chunk;
+  for (let at = from; at < observers.length; at += 1) {
+    const seen = observers[at]!.onChunk!(exchange, out, endOfStream);
+    if (seen instanceof Promise) return seen.then((next) => observeChunk(exchange, pipeline, next, endOfStream, original, at + 1));
+    out = seen;
+  }
   // Unchanged bytes need no mutation: sending none saves copying the chunk back to Envoy.
   const reply = out === original ? CONTINUE_RESPONSE_BODY : responseBody(out);
   if (!endOfStream) return reply;
@@ -99,10 +109,10 @@ function translateBufferedBody(exchange: Exchange, pipeline: RequestPipeline, re
       exchange.usageEstimated = true;
       const answer = complete(tokens);
       // The client is told its usage is the gateway's count, as count_tokens answers are marked.
-      return deliverTranslated(exchange, pipeline, { ...answer, headers: { ...answer.headers, [TOKEN_COUNT_ESTIMATE_HEADER]: TOKEN_COUNT_ESTIMATE } }, body, plainBody);
+      return deliverTranslated(exchange, pipeline, { ...answer, headers: { ...answer.headers, [TOKEN_COUNT_ESTIMATE_HEADER]: TOKEN_COUNT_ESTIMATE } }, body, plainBody, 0, answer.body);
     });
   }
-  return deliverTranslated(exchange, pipeline, translated, body, plainBody);
+  return deliverTranslated(exchange, pipeline, translated, body, plainBody, 0, translated.body);
 }
 
 /** Shows a translated whole answer to the observers and hands it on (a provider's error, after every attempt, names them). */
@@ -112,9 +122,19 @@ function deliverTranslated(
   translated: TranslatedResponse,
   body: Buffer,
   plainBody: (extra?: Record<string, string>) => ProcessingResponse,
-): ProcessingResponse {
-  let out = translated.body;
-  for (const observer of pipeline.observers) if (observer.onBody !== undefined) out = observer.onBody(exchange, out, body, translated);
+  from: number,
+  answer: Buffer | undefined,
+): ProcessingResponse | Promise<ProcessingResponse> {
+  let out = answer;
+  const observers = pipeline.observers;
+  for (let at = from; at < observers.length; at += 1) {
+    const observer = observers[at]!;
+    if (observer.onBody === undefined) continue;
+    const seen = observer.onBody(exchange, out, body, translated);
+    // A moderation model is asked: the observers after this one see its outcome.
+    if (seen instanceof Promise) return seen.then((next) => deliverTranslated(exchange, pipeline, translated, body, plainBody, at + 1, next));
+    out = seen;
+  }
   const context = exchange.context;
   const status = exchange.status;
   // Envoy retries these (retry_on); reaching the client means every attempt was used up.

@@ -17,9 +17,10 @@ export interface ResponseObserver {
   onStreamStart?(exchange: Exchange): void;
   /**
    * A streamed chunk as the client will get it (after translation); returns the chunk to
-   * send, rewritten or not. The per-chunk path: no allocation unless it rewrites.
+   * send, rewritten or not. The per-chunk path: no allocation unless it rewrites. A promise
+   * makes this chunk (and the observers after this one) wait: a moderation model is asked.
    */
-  onChunk?(exchange: Exchange, chunk: Buffer, endOfStream: boolean): Buffer;
+  onChunk?(exchange: Exchange, chunk: Buffer, endOfStream: boolean): Buffer | Promise<Buffer>;
   /**
    * The stream ended with the upstream's last chunk. A promise makes the last reply wait
    * (the usage of a stream cut short is being counted).
@@ -29,7 +30,7 @@ export interface ResponseObserver {
    * A whole (buffered) answer, translated: `body` is the client's body (undefined: the
    * provider's bytes, `received`, unchanged). Returns the body to send.
    */
-  onBody?(exchange: Exchange, body: Buffer | undefined, received: Buffer, translated: TranslatedResponse): Buffer | undefined;
+  onBody?(exchange: Exchange, body: Buffer | undefined, received: Buffer, translated: TranslatedResponse): Buffer | undefined | Promise<Buffer | undefined>;
   /** The response ended without an answer body to observe (a header-only answer, an untranslatable body). */
   onEnd?(exchange: Exchange, status: number, cutShort: boolean): void;
   /** The ext_proc stream ended after the request reached a provider, before its response finished. */

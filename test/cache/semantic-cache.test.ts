@@ -64,7 +64,7 @@ const request = (text: string, overrides: Partial<CacheRequest> = {}, extra: Rec
 async function fillFor(cache: ResponseCache, input: CacheRequest) {
   const plan = cache.plan(input)!;
   assert.equal(await cache.lookup(plan), undefined);
-  cache.fill(plan, completion);
+  cache.fill(plan, { completion });
 }
 
 describe('semantic cache stage', () => {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { answerModerations } from './mock-openai-moderations.js';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 
 /**
@@ -93,6 +94,7 @@ export function defaultResponder(expectedKey: string | undefined): Responder {
       return sendJson(response, 401, { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }, { 'x-request-id': openAIRequestId() });
     }
     if (request.method === 'POST' && request.path.endsWith('/embeddings') && request.json !== undefined) return answerEmbeddings(request.json, response);
+    if (request.method === 'POST' && request.path.endsWith('/moderations') && request.json !== undefined) return answerModerations(request.json, response, openAIRequestId());
     if (request.method !== 'POST' || !request.path.endsWith('/chat/completions') || request.json === undefined) {
       return sendJson(response, 404, { error: { message: `Unknown request URL: ${request.method} ${request.path}.`, type: 'invalid_request_error', param: null, code: 'unknown_url' } }, { 'x-request-id': openAIRequestId() });
     }

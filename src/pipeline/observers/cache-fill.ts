@@ -31,8 +31,8 @@ export const cacheFill: ResponseObserver = {
 };
 
 /** Stores a complete answer (undefined: nothing worth keeping) for a request whose plan writes. */
-function fill(exchange: Exchange, completion: ReturnType<AnswerCapture['fromBody']>): void {
+function fill(exchange: Exchange, answer: ReturnType<AnswerCapture['fromBody']>): void {
   const plan = exchange.cachePlan;
   exchange.capture = undefined;
-  if (completion !== undefined && plan !== undefined) exchange.dependencies.cache?.fill(plan, completion);
+  if (answer !== undefined && plan !== undefined) exchange.dependencies.cache?.fill(plan, answer);
 }

@@ -3,7 +3,8 @@ import type { ResponseObserver } from '../response-observer.js';
 /**
  * Output guardrails (src/guardrails) on the answer in the client's format: masked values
  * restored, deny lists applied; a blocking one cuts the answer. Only requests whose guard
- * watches the answer pay anything per chunk.
+ * watches the answer pay anything per chunk. With a moderation model, a whole answer, or the
+ * stream's chunk that finishes it, waits for the model's verdict (a promise).
  */
 export const outputGuardrails: ResponseObserver = {
   name: 'output guardrails',
@@ -17,6 +18,7 @@ export const outputGuardrails: ResponseObserver = {
   onBody(exchange, body, received) {
     const guard = exchange.guard;
     if (exchange.status !== 200 || !guard?.watchesAnswer) return body;
-    return guard.rewriteBody(body ?? received) ?? body;
+    const rewritten = guard.rewriteBody(body ?? received);
+    return rewritten instanceof Promise ? rewritten.then((out) => out ?? body) : (rewritten ?? body);
   },
 };

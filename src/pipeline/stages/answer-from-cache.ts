@@ -2,7 +2,7 @@ import { METADATA_NAMESPACE } from '../../config/envoy-contract.js';
 import { createAnswerCapture } from '../../cache/answer-capture.js';
 import { CACHE_SIMILARITY_HEADER, CACHE_STATUS_HEADER } from '../../cache/cache-directive.js';
 import { cacheHitResponse } from '../../cache/cache-hit-response.js';
-import { replayCachedAnswer } from '../../cache/replay-cached-answer.js';
+import { replayCacheHit } from '../../cache/replay-cached-answer.js';
 import type { ResponseCache } from '../../cache/response-cache.js';
 import type { CacheHit } from '../../cache/semantic-cache.js';
 import type { ProcessingResponse } from '../../extproc/messages.js';
@@ -22,13 +22,14 @@ export const answerFromCache: RequestStage = {
     const cache = exchange.dependencies.cache;
     const context = exchange.forwarding!;
     if (cache !== undefined && exchange.cacheHit !== undefined) return replay(exchange, cache, context, exchange.cacheHit);
-    if (exchange.cachePlan?.writes) exchange.capture = createAnswerCapture(context.endpoint.clientFormat);
+    if (exchange.cachePlan?.writes) exchange.capture = createAnswerCapture(context.endpoint.clientFormat, context.endpoint.name);
     return undefined;
   },
 };
 
 /**
- * A cache hit: the stored answer in the client's format, stream or JSON. Nothing reaches a
+ * A cache hit: the stored answer in the client's format, stream or JSON (an embeddings answer:
+ * the JSON it was, byte for byte). Nothing reaches a
  * provider, so the admission is released (nothing spent, no tokens counted; the request
  * still counted for the requests-per-minute limit when it was admitted).
  */
@@ -36,7 +37,7 @@ function replay(exchange: Exchange, cache: ResponseCache, context: RequestContex
   const admission = exchange.lifecycle.admission;
   exchange.lifecycle.refused();
   const { clock, pricing } = exchange.dependencies;
-  const answer = replayCachedAnswer(hit.completion, {
+  const answer = replayCacheHit(hit, {
     format: context.endpoint.clientFormat,
     stream: context.stream,
     includeUsage: context.includeUsage,

@@ -15,7 +15,7 @@ export const inputGuardrails: RequestStage = {
     const configuration = exchange.view!.configuration;
     const model = exchange.model!;
     const inspect = (keyAlias: string | undefined): ProcessingResponse | Promise<ProcessingResponse | undefined> | undefined => {
-      exchange.guard = runtime.guard(configuration, model, keyAlias, { format: exchange.clientFormat, requestId: exchange.requestId });
+      exchange.guard = runtime.guard(configuration, model, keyAlias, { format: exchange.clientFormat, requestId: exchange.requestId, credential: exchange.credential });
       const refusal = exchange.guard?.inspect(exchange.endpoint!.name, exchange.request);
       if (refusal instanceof Promise) return refusal.then((found) => (found === undefined ? undefined : refuse(exchange, found, model)));
       return refusal === undefined ? undefined : refuse(exchange, refusal, model);
