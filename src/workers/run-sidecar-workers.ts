@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import { createGovernanceStore } from '../stores/create-governance-store.js';
 import type { GovernanceStore } from '../stores/governance-store.js';
 import { STORE_METHODS } from './ipc-governance-store.js';
+import { relayWholeLines } from './relay-whole-lines.js';
 import { answerWorkerCall } from './worker-channel.js';
 
 /** The environment variable telling a forked process it is sidecar worker number n (0-based). */
@@ -33,8 +34,9 @@ export async function runSidecarWorkers(options: SidecarWorkersOptions): Promise
   // Opened before any worker, so a file in use by another gateway stops the start here.
   const store: GovernanceStore | undefined = configuration.governance.store === 'redis' ? undefined : createGovernanceStore(configuration, environment, Date.now());
   const aggregator = new AggregatorRegistry();
-  // Structured clone: the store's answers keep their undefined fields.
-  cluster.setupPrimary({ serialization: 'advanced' });
+  // Structured clone: the store's answers keep their undefined fields. Silent: the workers' output
+  // comes through the primary in whole lines (relayWholeLines), never two workers' lines mixed.
+  cluster.setupPrimary({ serialization: 'advanced', silent: true });
   const ready = new Set<number>();
   let stopping = false;
   let started = false;
@@ -48,6 +50,8 @@ export async function runSidecarWorkers(options: SidecarWorkersOptions): Promise
 
   const fork = (index: number): Worker => {
     const worker = cluster.fork({ [WORKER_INDEX_VARIABLE]: String(index) });
+    if (worker.process.stdout) relayWholeLines(worker.process.stdout, process.stdout);
+    if (worker.process.stderr) relayWholeLines(worker.process.stderr, process.stderr);
     worker.on('message', (message: unknown) => {
       if ((message as { ready?: unknown })?.ready === true) {
         ready.add(index);
