@@ -54,6 +54,7 @@ import type { Configuration } from './config/schema.js';
 import { createIpcGovernanceStore, storeErrorOf } from './workers/ipc-governance-store.js';
 import { runSidecarWorkers, WORKER_INDEX_VARIABLE } from './workers/run-sidecar-workers.js';
 import { PrimaryChannel } from './workers/worker-channel.js';
+import { sharePausesBetweenWorkers } from './workers/share-pauses-between-workers.js';
 import { AggregatorRegistry } from 'prom-client';
 
 /**
@@ -159,7 +160,10 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
           clock: Date.now,
           onError: (message) => logger.warn({ error: message }, 'target pauses could not be shared through Redis; each replica keeps its own'),
         })
-      : createTargetPauses(now);
+      : worker !== undefined
+        ? // Workers without Redis share pauses through the primary: a request's streams may run in two workers.
+          sharePausesBetweenWorkers(createTargetPauses(now), process, Date.now)
+        : createTargetPauses(now);
   const { resilience } = configuration;
   const backOff = { overloadedPauseMs: durationMilliseconds(resilience.overloaded_pause), maxPauseMs: durationMilliseconds(resilience.max_pause) };
   const onPause = (model: string, target: { provider: { name: string }; model: string }) =>

@@ -7,6 +7,7 @@ import { createGovernanceStore } from '../stores/create-governance-store.js';
 import type { GovernanceStore } from '../stores/governance-store.js';
 import { STORE_METHODS } from './ipc-governance-store.js';
 import { relayWholeLines } from './relay-whole-lines.js';
+import { isPauseNotice } from './share-pauses-between-workers.js';
 import { answerWorkerCall } from './worker-channel.js';
 
 /** The environment variable telling a forked process it is sidecar worker number n (0-based). */
@@ -59,6 +60,11 @@ export async function runSidecarWorkers(options: SidecarWorkersOptions): Promise
           started = true;
           logger.info({ workers: count, grpc_ports: `${configuration.sidecar.grpc_port}-${configuration.sidecar.grpc_port + count - 1}` }, 'sidecar workers ready');
         }
+        return;
+      }
+      if (isPauseNotice(message)) {
+        // A pause one worker learnt, for every other worker.
+        for (const other of Object.values(cluster.workers ?? {})) if (other !== undefined && other !== worker && other.isConnected()) other.send(message);
         return;
       }
       answerWorkerCall(message, handle, (reply) => {
