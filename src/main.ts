@@ -55,6 +55,7 @@ import { createIpcGovernanceStore, storeErrorOf } from './workers/ipc-governance
 import { runSidecarWorkers, WORKER_INDEX_VARIABLE } from './workers/run-sidecar-workers.js';
 import { PrimaryChannel } from './workers/worker-channel.js';
 import { sharePausesBetweenWorkers } from './workers/share-pauses-between-workers.js';
+import { forgetKeysInEveryWorker } from './workers/forget-keys-in-every-worker.js';
 import { AggregatorRegistry } from 'prom-client';
 
 /**
@@ -121,13 +122,15 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     sharedStore: configuration.governance.store === 'redis',
     storedKeys: configuration.governance.mode === 'open' ? await countStoredKeys(governanceStore) : 0,
   });
-  const keyring = createKeyring({
+  const ownKeyring = createKeyring({
     declared: configuration.keys,
     store: governanceStore,
     requireKeys: !access.open,
     // A key changed or revoked through another replica's admin API is seen here within this long.
     cacheTtlMs: 5000,
   });
+  // Another worker's admin API changing a key is seen here at once.
+  const keyring = worker === undefined ? ownKeyring : forgetKeysInEveryWorker(ownKeyring, process);
   const governance = new Governance({
     keyring,
     store: governanceStore,

@@ -7,7 +7,7 @@ import { createGovernanceStore } from '../stores/create-governance-store.js';
 import type { GovernanceStore } from '../stores/governance-store.js';
 import { STORE_METHODS } from './ipc-governance-store.js';
 import { relayWholeLines } from './relay-whole-lines.js';
-import { isPauseNotice } from './share-pauses-between-workers.js';
+import { isRelayed } from './share-pauses-between-workers.js';
 import { answerWorkerCall } from './worker-channel.js';
 
 /** The environment variable telling a forked process it is sidecar worker number n (0-based). */
@@ -62,9 +62,9 @@ export async function runSidecarWorkers(options: SidecarWorkersOptions): Promise
         }
         return;
       }
-      if (isPauseNotice(message)) {
-        // A pause one worker learnt, for every other worker.
-        for (const other of Object.values(cluster.workers ?? {})) if (other !== undefined && other !== worker && other.isConnected()) other.send(message);
+      if (isRelayed(message)) {
+        // A pause one worker learnt, or a key changed through its admin API: for every other worker.
+        for (const other of Object.values(cluster.workers ?? {})) if (other !== undefined && other !== worker && other.isConnected()) other.send(message as object);
         return;
       }
       answerWorkerCall(message, handle, (reply) => {

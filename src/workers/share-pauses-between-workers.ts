@@ -7,8 +7,15 @@ const PAUSE_TAG = 'llm_gateway_pause';
 /** One worker's pause, as the primary passes it on: the target and the wall-clock end. */
 export interface PauseNotice {
   readonly tag: typeof PAUSE_TAG;
+  /** The primary passes a message marked so to every other worker (isRelayed). */
+  readonly relay: true;
   readonly target: string;
   readonly until: number;
+}
+
+/** A message one worker sends for all the others (a pause, a key changed through the admin API). */
+export function isRelayed(message: unknown): boolean {
+  return typeof message === 'object' && message !== null && (message as { relay?: unknown }).relay === true;
 }
 
 export function isPauseNotice(message: unknown): message is PauseNotice {
@@ -32,7 +39,7 @@ export function sharePausesBetweenWorkers(local: TargetPauses, endpoint: IpcEndp
   return {
     pause(targetId, milliseconds) {
       local.pause(targetId, milliseconds);
-      if (milliseconds > 0) endpoint.send?.({ tag: PAUSE_TAG, target: targetId, until: clock() + milliseconds } satisfies PauseNotice);
+      if (milliseconds > 0) endpoint.send?.({ tag: PAUSE_TAG, relay: true, target: targetId, until: clock() + milliseconds } satisfies PauseNotice);
     },
     remaining: (targetId) => local.remaining(targetId),
   };
