@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { describe, test } from 'node:test';
 import { createMemoryGovernanceStore } from '../../src/stores/memory-governance-store.js';
 import { StoreUnavailableError } from '../../src/stores/governance-store.js';
-import { createIpcGovernanceStore, STORE_METHODS, storeErrorOf } from '../../src/workers/ipc-governance-store.js';
+import { createIpcGovernanceStore, type STORE_METHODS, storeErrorOf } from '../../src/workers/ipc-governance-store.js';
 import { answerWorkerCall, PrimaryChannel } from '../../src/workers/worker-channel.js';
 
 /** A worker's IPC endpoint wired to a primary answering with `handle`, through structured clone as Node's advanced serialization does. */
