@@ -56,6 +56,7 @@ import { runSidecarWorkers, WORKER_INDEX_VARIABLE } from './workers/run-sidecar-
 import { PrimaryChannel } from './workers/worker-channel.js';
 import { sharePausesBetweenWorkers } from './workers/share-pauses-between-workers.js';
 import { forgetKeysInEveryWorker } from './workers/forget-keys-in-every-worker.js';
+import { createIpcResponseCacheStore } from './workers/ipc-response-cache-store.js';
 import { AggregatorRegistry } from 'prom-client';
 
 /**
@@ -176,7 +177,9 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   // Moderation guardrails call the gateway's own /v1/moderations through Envoy, as the semantic cache embeds.
   const moderate = createGatewayModerator({ baseUrl: `http://${localAddress(configuration.listener.address)}:${configuration.listener.port}` });
   const guardrails = createGuardrailRuntime(createGuardrailObserver(metrics.registry, logger), now, moderate);
-  const responseCache = createResponseCache(configuration, { registry: metrics.registry, logger, clock: Date.now, now, environment: options.environment });
+  // A worker's memory cache is the primary's, so every worker hits what one stored.
+  const sharedStore = worker !== undefined && configuration.cache.store !== 'redis' ? createIpcResponseCacheStore(worker.channel) : undefined;
+  const responseCache = createResponseCache(configuration, { registry: metrics.registry, logger, clock: Date.now, now, environment: options.environment, sharedStore });
   // The request stages and response observers, composed once for every request.
   const pipeline = createRequestPipeline();
   const server = new ExtProcServer({

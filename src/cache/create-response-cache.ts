@@ -24,7 +24,16 @@ import { SqliteCacheJournal } from './sqlite-cache-journal.js';
  */
 export function createResponseCache(
   configuration: Configuration,
-  dependencies: { registry: Registry; logger: Logger; clock: () => number; now: () => number; environment: Readonly<Record<string, string | undefined>>; embed?: Embedder },
+  dependencies: {
+    registry: Registry;
+    logger: Logger;
+    clock: () => number;
+    now: () => number;
+    environment: Readonly<Record<string, string | undefined>>;
+    embed?: Embedder;
+    /** A memory store held by another process (a sidecar worker's, in the primary): used instead of one here, and its copy on disk is that process's. */
+    sharedStore?: ResponseCacheStore | undefined;
+  },
 ): { cache: ResponseCache; store: ResponseCacheStore; close: () => Promise<void> } | undefined {
   const wanted = Object.values(configuration.models).some((model) => model.cache !== undefined) || configuration.keys.some((key) => key.cache !== undefined && key.cache !== false);
   if (!wanted) return undefined;
@@ -33,7 +42,7 @@ export function createResponseCache(
   const maxEntries = Math.max(...semanticSettings.map((entry) => entry.max_entries));
   // Counted once the metrics exist (they need the store): a journal write that failed.
   let onJournalError = (_error: unknown): void => {};
-  const journal = openJournal(configuration, dependencies, Number.isFinite(maxEntries) ? maxEntries : 0, (error) => onJournalError(error));
+  const journal = dependencies.sharedStore !== undefined ? undefined : openJournal(configuration, dependencies, Number.isFinite(maxEntries) ? maxEntries : 0, (error) => onJournalError(error));
   const store: ResponseCacheStore =
     settings.store === 'redis'
       ? new RedisResponseCacheStore({
@@ -42,7 +51,7 @@ export function createResponseCache(
           commandTimeoutMs: durationMilliseconds(settings.redis.command_timeout),
           maxEntryBytes: settings.max_entry_bytes,
         })
-      : restoredMemoryStore(settings.max_bytes, journal, dependencies.clock);
+      : (dependencies.sharedStore ?? restoredMemoryStore(settings.max_bytes, journal, dependencies.clock));
   const metrics = createCacheMetrics(dependencies.registry, store);
   onJournalError = (error) => {
     metrics.storeErrors.inc({ operation: 'persist' });

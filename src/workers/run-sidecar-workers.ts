@@ -1,5 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
-import { AggregatorRegistry } from 'prom-client';
+import { performance } from 'node:perf_hooks';
+import { AggregatorRegistry, Registry } from 'prom-client';
+import type { CachedAnswer } from '../cache/cached-answer.js';
+import { createResponseCache } from '../cache/create-response-cache.js';
 import type { Environment } from '../config/runtime.js';
 import type { Configuration } from '../config/schema.js';
 import type { Logger } from '../observability/logger.js';
@@ -25,7 +28,8 @@ export interface SidecarWorkersOptions {
  * The primary process of a sidecar with workers (sidecar.workers > 1). It serves no ext_proc
  * stream itself: it forks the workers (each serves gRPC on grpc_port + its index, and they
  * share admin_port through the cluster module), holds the governance store the workers reach
- * over IPC (SQLite or memory; with Redis each worker connects itself), aggregates /metrics
+ * over IPC (SQLite or memory; with Redis each worker connects itself) and the memory response
+ * cache store (cache.store: memory; the semantic index stays per worker), aggregates /metrics
  * across workers (prom-client's AggregatorRegistry), replaces a worker that dies, and on
  * SIGTERM drains them all before it exits. A worker that fails to start fails the whole start.
  */
@@ -34,6 +38,8 @@ export async function runSidecarWorkers(options: SidecarWorkersOptions): Promise
   const count = configuration.sidecar.workers;
   // Opened before any worker, so a file in use by another gateway stops the start here.
   const store: GovernanceStore | undefined = configuration.governance.store === 'redis' ? undefined : createGovernanceStore(configuration, environment, Date.now());
+  // The one memory cache store of every worker (cache.store: memory), with its copy on disk; its metrics stay here.
+  const cache = configuration.cache.store === 'redis' ? undefined : createResponseCache(configuration, { registry: new Registry(), logger, clock: Date.now, now: () => performance.now(), environment });
   const aggregator = new AggregatorRegistry();
   // Structured clone: the store's answers keep their undefined fields. Silent: the workers' output
   // comes through the primary in whole lines (relayWholeLines), never two workers' lines mixed.
@@ -44,6 +50,8 @@ export async function runSidecarWorkers(options: SidecarWorkersOptions): Promise
 
   const handle = async (method: string, args: readonly unknown[]): Promise<unknown> => {
     if (method === 'metrics') return aggregator.clusterMetrics();
+    if (method === 'cache.get' && cache !== undefined) return cache.store.get(String(args[0]));
+    if (method === 'cache.set' && cache !== undefined) return cache.store.set(String(args[0]), args[1] as CachedAnswer, Number(args[2]));
     const name = method.slice('store.'.length) as (typeof STORE_METHODS)[number];
     if (store === undefined || !method.startsWith('store.') || !STORE_METHODS.includes(name)) throw new Error(`unknown call ${method}`);
     return (store[name] as (...parameters: unknown[]) => Promise<unknown>)(...args);
@@ -89,6 +97,7 @@ export async function runSidecarWorkers(options: SidecarWorkersOptions): Promise
   };
 
   const closeAndExit = async (status: number) => {
+    await cache?.close();
     await store?.close();
     logger.flush();
     process.exit(status);
