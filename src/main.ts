@@ -57,6 +57,7 @@ import { PrimaryChannel } from './workers/worker-channel.js';
 import { sharePausesBetweenWorkers } from './workers/share-pauses-between-workers.js';
 import { forgetKeysInEveryWorker } from './workers/forget-keys-in-every-worker.js';
 import { createIpcResponseCacheStore } from './workers/ipc-response-cache-store.js';
+import { semanticPeersBetweenWorkers } from './workers/semantic-peers-between-workers.js';
 import { AggregatorRegistry } from 'prom-client';
 
 /**
@@ -179,7 +180,8 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   const guardrails = createGuardrailRuntime(createGuardrailObserver(metrics.registry, logger), now, moderate);
   // A worker's memory cache is the primary's, so every worker hits what one stored.
   const sharedStore = worker !== undefined && configuration.cache.store !== 'redis' ? createIpcResponseCacheStore(worker.channel) : undefined;
-  const responseCache = createResponseCache(configuration, { registry: metrics.registry, logger, clock: Date.now, now, environment: options.environment, sharedStore });
+  const semanticPeers = sharedStore === undefined ? undefined : semanticPeersBetweenWorkers(process);
+  const responseCache = createResponseCache(configuration, { registry: metrics.registry, logger, clock: Date.now, now, environment: options.environment, sharedStore, semanticPeers });
   // The request stages and response observers, composed once for every request.
   const pipeline = createRequestPipeline();
   const server = new ExtProcServer({

@@ -22,6 +22,12 @@ import { SqliteCacheJournal } from './sqlite-cache-journal.js';
  * the semantic stage embeds through the gateway's own listener (`embed` replaces that call in tests),
  * and with the redis store its index is kept in step with the other replicas' (RedisSemanticSync).
  */
+/** Other processes' semantic indexes to keep in step with (sidecar workers, src/workers). */
+export interface SemanticPeers {
+  publish(entry: SharedSemanticEntry): void;
+  onEntry(listener: (entry: SharedSemanticEntry) => void): void;
+}
+
 export function createResponseCache(
   configuration: Configuration,
   dependencies: {
@@ -33,6 +39,8 @@ export function createResponseCache(
     embed?: Embedder;
     /** A memory store held by another process (a sidecar worker's, in the primary): used instead of one here, and its copy on disk is that process's. */
     sharedStore?: ResponseCacheStore | undefined;
+    /** The other sidecar workers' semantic indexes (without Redis): entries stored here are sent to them, theirs added here. */
+    semanticPeers?: SemanticPeers | undefined;
   },
 ): { cache: ResponseCache; store: ResponseCacheStore; close: () => Promise<void> } | undefined {
   const wanted = Object.values(configuration.models).some((model) => model.cache !== undefined) || configuration.keys.some((key) => key.cache !== undefined && key.cache !== false);
@@ -79,6 +87,8 @@ export function createResponseCache(
           },
         });
   sync?.start();
+  if (index !== undefined && sync === undefined) dependencies.semanticPeers?.onEntry((entry) => index.add(entry.partition, entry.vector, entry.answer, entry.expiresAt - dependencies.clock()));
+  const peers = sync === undefined ? dependencies.semanticPeers : undefined;
   if (index !== undefined) {
     new Gauge({
       name: 'llm_gateway_cache_semantic_entries',
@@ -95,7 +105,13 @@ export function createResponseCache(
       : new SemanticCache({
           index,
           clock: dependencies.clock,
-          ...(sync !== undefined ? { share: (entry: SharedSemanticEntry) => sync.publish(entry) } : journal !== undefined ? { share: (entry: SharedSemanticEntry) => journal.putSemantic(entry) } : {}),
+          ...(sync !== undefined
+            ? { share: (entry: SharedSemanticEntry) => sync.publish(entry) }
+            : peers !== undefined
+              ? { share: (entry: SharedSemanticEntry) => peers.publish(entry) }
+              : journal !== undefined
+                ? { share: (entry: SharedSemanticEntry) => journal.putSemantic(entry) }
+                : {}),
           embed:
             dependencies.embed ??
             createGatewayEmbedder({
