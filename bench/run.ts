@@ -18,6 +18,7 @@ import { renderMarkdown } from './report.js';
  * clusters, no ext_proc) in front of the same mock provider, on this machine.
  *
  *   node dist/bench/run.js [--smoke] [--out DIR] [--no-profile]
+ *   node dist/bench/run.js --only openai-json-500rps,anthropic-json-500rps [--rounds N] [--profile-json-only]
  *
  * Writes DIR/latest.json and DIR/latest.md (default bench/results). The chart
  * (latest.png) is drawn afterwards by bench/chart.py, from the JSON.
@@ -154,6 +155,16 @@ export interface BenchOptions {
   mode: 'full' | 'smoke';
   outDir: string;
   profile: boolean;
+  /**
+   * A subset of SCENARIO_IDS (an A/B check of one path): only those are measured, and
+   * DIR/partial.json is written instead of latest.{json,md} (the summary needs every scenario).
+   * An empty list measures nothing (a profile only).
+   */
+  only?: string[];
+  /** Measured rounds per side, instead of the mode's. */
+  rounds?: number;
+  /** Profile only the two JSON workloads (not the streams). */
+  profileJsonOnly?: boolean;
   log?: (line: string) => void;
 }
 
@@ -383,9 +394,10 @@ function addedFor(scenario: ScenarioSpec, baseline: LoadResult, gateway: LoadRes
   return added;
 }
 
-export async function runBenchmark(options: BenchOptions): Promise<BenchReport> {
+export async function runBenchmark(options: BenchOptions): Promise<BenchReport | undefined> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const settings = MODES[options.mode];
+  const settings = { ...MODES[options.mode], ...(options.rounds !== undefined ? { rounds: options.rounds } : {}) };
+  const measured = options.only === undefined ? SCENARIOS : SCENARIOS.filter((scenario) => options.only!.includes(scenario.id));
   const startedAt = Date.now();
   const machine = { ...describeMachine(), envoy: envoyVersion() };
   log(`bench (${options.mode}): ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, Envoy ${machine.envoy}`);
@@ -407,7 +419,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     const targets = await buildTargets(gateway, baseline, mock);
     await warmUp(targets, mock, settings.globalWarmupSeconds, log);
     const scenarios: ScenarioResult[] = [];
-    for (const scenario of SCENARIOS) {
+    for (const scenario of measured) {
       const profile = scenario.kind === 'stream' ? STREAM_PROFILE : JSON_PROFILE;
       await mock.setProfile(profile);
       const ourPids = [process.pid, mock.pid, gatewayEnvoyPid, sidecarPid, baseline.pid];
@@ -481,8 +493,17 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     gateway = undefined;
 
     let profile: BenchReport['profile'];
-    if (options.profile) profile = await profileSidecar(sections, mock, baseline, settings, log);
+    if (options.profile) profile = await profileSidecar(sections, mock, baseline, settings, log, options.profileJsonOnly === true, options.only === undefined ? undefined : options.outDir);
 
+    if (options.only !== undefined) {
+      const partial = { date: new Date(startedAt).toISOString(), settings, scenarios: scenarios.map(({ id, added, gateway: side }) => ({ id, added, sidecarCpu: side.sidecarCpu, envoyCpu: side.envoyCpu, sidecarRssMiB: side.sidecarRssMiB, sidecarGc: side.sidecarGc, noise: side.noise })), profile };
+      mkdirSync(options.outDir, { recursive: true });
+      writeFileSync(join(options.outDir, 'partial.json'), `${JSON.stringify(partial, null, 2)}\n`);
+      for (const line of partial.scenarios) log(`${line.id}: added ${JSON.stringify(line.added)}; sidecar ${line.sidecarCpu?.perRequestMicros} µs/request, envoy ${line.envoyCpu.perRequestMicros} µs/request, RSS ${line.sidecarRssMiB} MiB, gc ${JSON.stringify(line.sidecarGc)}`);
+      for (const window of profile?.windows ?? []) log(`profile ${window.id}: ${window.busyMicrosPerRequest} µs/request busy; ${window.activities.map((activity) => `${activity.component.split(':')[0]} ${activity.micros}`).join(', ')}`);
+      log(`wrote ${join(options.outDir, 'partial.json')}`);
+      return undefined;
+    }
     const summary = summarise(scenarios, peakRssMiB);
     const report: BenchReport = {
       schema: 'llm-gateway-bench/1',
@@ -611,6 +632,8 @@ async function profileSidecar(
   baseline: BaselineEnvoy,
   settings: ModeSettings,
   log: (line: string) => void,
+  jsonOnly = false,
+  keepIn: string | undefined = undefined,
 ): Promise<NonNullable<BenchReport['profile']>> {
   const directory = mkdtempSync(join(tmpdir(), 'llm-gateway-bench-profile-'));
   const intervalMicros = 200;
@@ -631,7 +654,7 @@ async function profileSidecar(
       { id: 'openai-sse', description: `OpenAI pass-through, SSE, ${STREAM_PROFILE.chunks} chunks, ${STREAM_CONCURRENCY} concurrent streams`, api: 'openai', stream: true },
       { id: 'anthropic-sse', description: `Anthropic translation, SSE, ${STREAM_PROFILE.chunks} chunks, ${STREAM_CONCURRENCY} concurrent streams`, api: 'anthropic', stream: true },
     ];
-    for (const workload of workloads) {
+    for (const workload of workloads.filter((candidate) => !jsonOnly || !candidate.stream)) {
       const target = targets.gateway[workload.api][workload.stream ? 'sse' : 'json'];
       await mock.setProfile(workload.stream ? STREAM_PROFILE : JSON_PROFILE);
       const timing = { warmupSeconds: settings.warmupSeconds, seconds: settings.profileSeconds };
@@ -653,6 +676,11 @@ async function profileSidecar(
   const file = readdirSync(directory).find((name) => name.endsWith('.cpuprofile'));
   if (file === undefined) throw new Error(`the profiled sidecar wrote no .cpuprofile in ${directory}`);
   const cpuProfile = JSON.parse(readFileSync(join(directory, file), 'utf8')) as CpuProfile;
+  // Kept for a closer look (Chrome DevTools, or a script) when a subset was asked for.
+  if (keepIn !== undefined) {
+    writeFileSync(join(keepIn, 'sidecar.cpuprofile'), JSON.stringify(cpuProfile));
+    writeFileSync(join(keepIn, 'sidecar.windows.json'), JSON.stringify(windows));
+  }
   rmSync(directory, { recursive: true, force: true });
   for (const window of windows) {
     if (window.fromMicros < cpuProfile.startTime || window.toMicros > cpuProfile.endTime + 5_000_000) {
@@ -734,11 +762,16 @@ function evaluateTargets(summary: BenchReport['summary']): Target[] {
 
 function parseArguments(argv: string[]): BenchOptions {
   const out = argv.indexOf('--out');
+  const only = argv.indexOf('--only');
+  const rounds = argv.indexOf('--rounds');
   const packageRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
   return {
     mode: argv.includes('--smoke') ? 'smoke' : 'full',
     outDir: out === -1 ? join(packageRoot, 'bench/results') : resolve(argv[out + 1] ?? '.'),
     profile: !argv.includes('--no-profile'),
+    ...(only === -1 ? {} : { only: (argv[only + 1] ?? '').split(',').filter((id) => id !== '' && id !== 'none') }),
+    ...(rounds === -1 ? {} : { rounds: Number(argv[rounds + 1]) }),
+    profileJsonOnly: argv.includes('--profile-json-only'),
   };
 }
 
