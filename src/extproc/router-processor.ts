@@ -15,7 +15,7 @@ import { modelAllowed } from '../governance/model-pattern.js';
 import type { VirtualKey } from '../governance/virtual-key.js';
 import type { Pricing } from '../governance/pricing.js';
 import type { EndpointRegistry } from '../endpoints/endpoint-registry.js';
-import type { AdmissionBounds, AnyEndpoint, ClientFormat, LocalAnswer, ResponseHandling } from '../endpoints/endpoint.js';
+import type { AdmissionBounds, AnyEndpoint, ClientFormat, LocalAnswer, ResponseHandling, TokenCounting } from '../endpoints/endpoint.js';
 import { isForwarded, type RoutedEndpoint } from '../endpoints/create-endpoint-registry.js';
 import { TOKEN_COUNT_ESTIMATE, TOKEN_COUNT_ESTIMATE_HEADER } from '../endpoints/count-tokens-endpoint.js';
 import { lastAttempt, type RequestContext } from '../gateway/request-context.js';
@@ -52,6 +52,7 @@ import type { Capabilities } from '../capabilities/create-capabilities.js';
 import type { RouteChoice } from '../capabilities/choose-route.js';
 import { choiceInput } from '../capabilities/choice-input.js';
 import { countAfterAuthentication } from '../capabilities/count-after-authentication.js';
+import { countOnce } from '../capabilities/count-once.js';
 import type { TargetChoiceInput } from '../capabilities/choose-targets.js';
 import type { ModelRoute } from '../config/runtime.js';
 import type { RouteDecision } from '../routing/choose-by-route.js';
@@ -148,6 +149,8 @@ export class RouterProcessor implements StreamProcessor {
   /** This request's guardrails (undefined: none apply), and the filter of its streamed answer. */
   #guard: RequestGuard | undefined;
   #answerFilter: { push(chunk: Buffer, endOfStream: boolean): Buffer } | undefined;
+  /** This request's token counts, each made once (a route's choice and the chosen model's ask for the same prompt). */
+  #counter: TokenCounting | undefined;
 
   constructor(dependencies: RouterProcessorDependencies) {
     this.#dependencies = dependencies;
@@ -333,9 +336,10 @@ export class RouterProcessor implements StreamProcessor {
   }
 
   /** The tokenizer for this request's checks: it counts only once the caller has authenticated. */
-  #authenticatedCounter() {
+  #authenticatedCounter(): TokenCounting {
     const { governance, tokenCounter } = this.#dependencies;
-    return countAfterAuthentication(() => governance.identify(this.#credential), tokenCounter);
+    this.#counter ??= countOnce(countAfterAuthentication(() => governance.identify(this.#credential), tokenCounter));
+    return this.#counter;
   }
 
   /** chooseTargets' input for a candidate model of this request, dropping parameters where the model or provider says so. */
