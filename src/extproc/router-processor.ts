@@ -53,6 +53,7 @@ import type { RouteChoice } from '../capabilities/choose-route.js';
 import { choiceInput } from '../capabilities/choice-input.js';
 import { countAfterAuthentication } from '../capabilities/count-after-authentication.js';
 import { countOnce } from '../capabilities/count-once.js';
+import { TranslationMemo } from '../capabilities/translation-memo.js';
 import type { TargetChoiceInput } from '../capabilities/choose-targets.js';
 import type { ModelRoute } from '../config/runtime.js';
 import type { RouteDecision } from '../routing/choose-by-route.js';
@@ -149,8 +150,9 @@ export class RouterProcessor implements StreamProcessor {
   /** This request's guardrails (undefined: none apply), and the filter of its streamed answer. */
   #guard: RequestGuard | undefined;
   #answerFilter: { push(chunk: Buffer, endOfStream: boolean): Buffer } | undefined;
-  /** This request's token counts, each made once (a route's choice and the chosen model's ask for the same prompt). */
+  /** This request's token counts and provider requests, each made once (a route's choice and the chosen model's ask for the same). */
   #counter: TokenCounting | undefined;
+  readonly #translations = new TranslationMemo();
 
   constructor(dependencies: RouterProcessorDependencies) {
     this.#dependencies = dependencies;
@@ -347,7 +349,10 @@ export class RouterProcessor implements StreamProcessor {
     const { registry, capabilities } = this.#dependencies;
     const counting = { registry, capabilities, tokenCounter: this.#authenticatedCounter() };
     return (candidate: ModelRoute) =>
-      withDroppedParams(choiceInput(counting, endpoint, request, candidate, bounds.promptTokens, this.#clientFormat), view, (current, target) => endpoint.buildUpstream(registry, current, target), request, dropped);
+      this.#translations.remembering(
+        withDroppedParams(choiceInput(counting, endpoint, request, candidate, bounds.promptTokens, this.#clientFormat), view, (current, target) => endpoint.buildUpstream(registry, current, target), request, dropped),
+        request,
+      );
   }
 
   /** Serves a request for a model (the client's, or the one its route chose): guarded first, then a local answer, or targets chosen, admitted and forwarded. */
@@ -395,6 +400,8 @@ export class RouterProcessor implements StreamProcessor {
     decision: RouteDecision | undefined,
   ): ProcessingResponse | Promise<ProcessingResponse> {
     const view = this.#view!;
+    // Guardrails may have masked or redacted the request in place: what was translated from it before is stale.
+    if (this.#guard !== undefined) this.#translations.forget();
     try {
       const route = resolveRoute(view, model);
       const primary = route.targets.find((target) => target.provider.unavailableReason === undefined)!;
