@@ -121,11 +121,11 @@ export class ExtProcServer {
       if (reply instanceof Promise) {
         return reply.then((value) => {
           if (this.#debug) this.#logExchange(phase, stream, message, value);
-          if (!closed) writeReply(call, message, value);
+          if (!closed) writeReply(call, message, value, phase === 'router');
         });
       }
       if (this.#debug) this.#logExchange(phase, stream, message, reply);
-      writeReply(call, message, reply);
+      writeReply(call, message, reply, phase === 'router');
       return undefined;
     };
     call.on('data', (message: ProcessingRequest) => {

@@ -15,9 +15,12 @@ import type { ProcessingRequest, ProcessingResponse } from './messages.js';
  * the stream with NO_ERROR, which Node closes without an error; Envoy, which has read the
  * reply before the reset (frames arrive in order, and the reset is sent only once the reply
  * is handed to the HTTP/2 session), ends its side as before.
+ *
+ * `closes`: whether this stream may be closed so (the router-level filter's). The upstream
+ * filter's streams are left to Envoy: Envoy ignores an immediate response there and may go on.
  */
-export function writeReply(call: ServerDuplexStream<ProcessingRequest, ProcessingResponse>, message: ProcessingRequest, reply: ProcessingResponse): void {
-  if (!endsExchange(message, reply)) {
+export function writeReply(call: ServerDuplexStream<ProcessingRequest, ProcessingResponse>, message: ProcessingRequest, reply: ProcessingResponse, closes = true): void {
+  if (!closes || !endsExchange(message, reply)) {
     call.write(reply);
     return;
   }

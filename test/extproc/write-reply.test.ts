@@ -44,6 +44,13 @@ describe('writeReply: the sidecar ends a stream after its last reply', () => {
     assert.deepEqual(closes, []);
   });
 
+  test("an upstream (attempt) filter's stream is left to Envoy", () => {
+    const { call, written, closes } = fakeCall();
+    writeReply(call, lastBody, CONTINUE_RESPONSE_BODY, false);
+    assert.deepEqual(written, [CONTINUE_RESPONSE_BODY]);
+    assert.deepEqual(closes, []);
+  });
+
   test('a reply that failed to be written, or a call without a reachable stream: nothing closed', () => {
     const failed = fakeCall({ writeError: new Error('write after end') });
     writeReply(failed.call, lastBody, CONTINUE_RESPONSE_BODY);
