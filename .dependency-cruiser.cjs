@@ -50,6 +50,13 @@ module.exports = {
       to: { path: '^src/config/render-' },
     },
     {
+      name: 'router-processor-only-dispatches',
+      comment: 'The router processor dispatches Envoy phases to the pipeline (src/pipeline/: request stages, response observers); routing, capabilities, cache, guardrails, resilience and metering plug in there, not in the processor.',
+      severity: 'error',
+      from: { path: '^src/extproc/router-processor\\.ts$' },
+      to: { path: '^src/(cache|guardrails|routing|capabilities|resilience|pricing|gateway|stores)/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: { path: '^src/' },

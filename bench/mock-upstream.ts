@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { pathToFileURL } from 'node:url';
+import { answerEmbeddings } from './mock-embeddings.js';
 
 /**
  * A deliberately cheap loopback provider for the benchmark. It speaks just enough of the
  * OpenAI Chat Completions API (JSON and SSE) and the Anthropic Messages API (JSON and SSE)
  * for the gateway to pass through, translate and meter, and nothing more: every answer is
  * precomputed when the profile is set, so the mock does no JSON work per request and is
- * never the bottleneck of a run.
+ * never the bottleneck of a run. OpenAI's `/v1/embeddings` answers with deterministic
+ * vectors computed per request (mock-embeddings.ts), for the semantic cache.
  *
  * Each streamed content chunk carries a stamp `<TS:µs>`: the sender's monotonic clock
  * (CLOCK_MONOTONIC, shared by every process on the machine) when the chunk was written.
@@ -17,7 +19,8 @@ import { pathToFileURL } from 'node:url';
  * Control (direct to the mock, never through Envoy):
  *   POST /__bench/profile  {latencyMs, responseBytes, chunks, chunkBytes, interChunkMs}
  *   GET  /__bench/stats    requests served since start, per API and mode
- *   GET  /__bench/last     one of the first requests received per API and mode (body and headers)
+ *   GET  /__bench/last     the first request received per API and mode since the last reset (body and headers)
+ *   POST /__bench/last/reset  forgets them, so the next requests of each kind are kept
  */
 export interface MockProfile {
   /** Milliseconds between the request's end and the answer's first byte (time to first token of a stream). */
@@ -38,6 +41,8 @@ export type MockApi = 'openai' | 'anthropic';
 
 export interface MockStats {
   requests: Record<`${MockApi}_${'json' | 'sse'}`, number>;
+  /** OpenAI createEmbedding calls (the semantic cache's embeddings). */
+  embeddings: number;
   notFound: number;
 }
 
@@ -204,11 +209,18 @@ function writeStream(response: ServerResponse, headers: OutgoingHttpHeaders, str
 
 export async function startMockUpstream(options: { port?: number; profile?: Partial<MockProfile> } = {}): Promise<MockUpstream> {
   let current = precompute({ ...DEFAULT_PROFILE, ...options.profile });
-  const stats: MockStats = { requests: { openai_json: 0, openai_sse: 0, anthropic_json: 0, anthropic_sse: 0 }, notFound: 0 };
-  const last: Partial<Record<keyof MockStats['requests'], LastRequest>> = {};
+  const stats: MockStats = { requests: { openai_json: 0, openai_sse: 0, anthropic_json: 0, anthropic_sse: 0 }, embeddings: 0, notFound: 0 };
+  let last: Partial<Record<keyof MockStats['requests'], LastRequest>> = {};
 
   const answer = (incoming: IncomingMessage, response: ServerResponse, body: string) => {
     const path = incoming.url ?? '';
+    if (path.endsWith('/embeddings') && incoming.method === 'POST') {
+      stats.embeddings += 1;
+      const answer = answerEmbeddings(body);
+      response.writeHead(answer.status, { ...OPENAI_JSON_HEADERS, 'content-length': String(Buffer.byteLength(answer.body)) });
+      response.end(answer.body);
+      return;
+    }
     const api: MockApi | undefined = path.endsWith('/chat/completions') ? 'openai' : path.endsWith('/messages') ? 'anthropic' : undefined;
     if (api === undefined || incoming.method !== 'POST') {
       stats.notFound += 1;
@@ -219,8 +231,8 @@ export async function startMockUpstream(options: { port?: number; profile?: Part
     const stream = body.includes('"stream":true');
     const key = `${api}_${stream ? 'sse' : 'json'}` as const;
     stats.requests[key] += 1;
-    // Only the first few are kept (the benchmark reads them once to build its baseline requests).
-    if (stats.requests[key] <= 3) last[key] = { path, headers: Object.fromEntries(Object.entries(incoming.headers).map(([name, value]) => [name, String(value)])), body };
+    // Only the first since the last reset is kept (the benchmark reads it to build its baseline requests).
+    if (last[key] === undefined) last[key] = { path, headers: Object.fromEntries(Object.entries(incoming.headers).map(([name, value]) => [name, String(value)])), body };
     const precomputed = current;
     const send = () => {
       if (response.destroyed) return;
@@ -256,6 +268,10 @@ export async function startMockUpstream(options: { port?: number; profile?: Part
     }
     if (incoming.url === '/__bench/stats') return reply(200, stats);
     if (incoming.url === '/__bench/last') return reply(200, last);
+    if (incoming.url === '/__bench/last/reset' && incoming.method === 'POST') {
+      last = {};
+      return reply(200, {});
+    }
     return reply(404, { error: 'unknown control path' });
   };
 

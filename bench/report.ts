@@ -1,6 +1,15 @@
 import type { LatencySummary, RequestRunResult, StreamRunResult } from './load.js';
 import type { WindowAnalysis } from './profile.js';
-import type { BenchReport } from './run.js';
+import type { ComparisonResult, FeaturesReport } from './features.js';
+import type { Api, BenchReport } from './run.js';
+
+/** Column headings of the headline, per client API and provider. */
+const API_LABELS: Record<Api, string> = {
+  openai: 'OpenAI pass-through',
+  anthropic: 'Anthropic translation',
+  'messages-anthropic': 'Messages pass-through (Anthropic target)',
+  'messages-openai': 'Messages→OpenAI translation',
+};
 
 /** bench/results/latest.md, from the report alone (so it can be redrawn from latest.json). */
 export function renderMarkdown(report: BenchReport): string {
@@ -22,14 +31,18 @@ export function renderMarkdown(report: BenchReport): string {
     `| Envoy | ${machine.envoy} (--concurrency ${report.settings.envoyConcurrency}) |`,
     `| runs | ${report.settings.globalWarmupSeconds} s of closed-loop warm-up per path first; then per side and scenario ${report.settings.rounds} round(s) in alternating order, each ${report.settings.warmupSeconds} s warm-up + ${report.settings.seconds} s measured |`,
     `| mock | JSON: ${report.settings.jsonProfile.responseBytes} characters, ${report.settings.jsonProfile.latencyMs} ms before the first byte; SSE: ${report.settings.streamProfile.chunks} chunks of ${report.settings.streamProfile.chunkBytes} characters, ${report.settings.streamProfile.interChunkMs} ms apart |`,
-    '',
-    '## Headline',
-    '',
-    '| | OpenAI pass-through | Anthropic translation |',
-    '|---|---:|---:|',
+    `| groups | ${(report.groups ?? ['chat']).join(', ')} |`,
   );
-  const s = report.summary;
-  const row = (label: string, pick: (api: 'openai' | 'anthropic') => string) => push(`| ${label} | ${pick('openai')} | ${pick('anthropic')} |`);
+  const apis = (Object.keys(API_LABELS) as Api[]).filter((api) => report.summary[api] !== undefined);
+  if (apis.length > 0) {
+    push('', '## Headline', '', `| | ${apis.map((api) => API_LABELS[api]).join(' | ')} |`, `|---|${apis.map(() => '---:').join('|')}|`);
+  }
+  // A figure a scenario of this run did not measure (Messages clients run fewer scenarios) is "-".
+  const s = Object.fromEntries(apis.map((api) => [api, report.summary[api]!])) as Record<Api, Record<string, number>>;
+  const row = (label: string, pick: (api: Api) => string) => {
+    if (apis.length === 0) return;
+    push(`| ${label} | ${apis.map((api) => (pick(api).includes('undefined') ? '-' : pick(api))).join(' | ')} |`);
+  };
   row('added latency at 500 req/s, p50 / p90 / p99', (api) => `${ms(s[api].added_p50_ms_at_500rps)} / ${ms(s[api].added_p90_ms_at_500rps)} / ${ms(s[api].added_p99_ms_at_500rps)}`);
   row('added latency at 250 req/s, p50 / p90 / p99', (api) => `${ms(s[api].added_p50_ms_at_250rps)} / ${ms(s[api].added_p90_ms_at_250rps)} / ${ms(s[api].added_p99_ms_at_250rps)}`);
   row('added latency at 100 req/s, p50 / p90 / p99', (api) => `${ms(s[api].added_p50_ms_at_100rps)} / ${ms(s[api].added_p90_ms_at_100rps)} / ${ms(s[api].added_p99_ms_at_100rps)}`);
@@ -49,8 +62,10 @@ export function renderMarkdown(report: BenchReport): string {
   const notes = findings(report);
   if (notes.length > 0) push('', '## Observations from this run', '', ...notes.map((note) => `- ${note}`));
 
-  push('', '## Targets (issue 7)', '', '| target | limit | measured | met |', '|---|---|---:|:---:|');
-  for (const target of report.targets) push(`| ${target.name} | ${target.limit} | ${target.measured} | ${target.met ? 'yes' : '**no**'} |`);
+  if (report.targets.length > 0) {
+    push('', '## Targets (issue 7)', '', 'Messages clients (issue 13) are held to the same limits as chat: no regression.', '', '| target | limit | measured | met |', '|---|---|---:|:---:|');
+    for (const target of report.targets) push(`| ${target.name} | ${target.limit} | ${target.measured} | ${target.met ? 'yes' : '**no**'} |`);
+  }
 
   push(
     '',
@@ -106,6 +121,8 @@ export function renderMarkdown(report: BenchReport): string {
     );
   }
 
+  if (report.features) push(...featureSections(report.features));
+
   if (report.profile) {
     push(
       '',
@@ -146,6 +163,60 @@ function findings(report: BenchReport): string[] {
     notes.push(`The machine was not quiet: up to ${worstSteal}% of the CPU was stolen by the hypervisor and up to ${worstOther}% used by other processes during a measured run (see Run conditions); differences of a fraction of a millisecond are within the noise.`);
   }
   return notes;
+}
+
+const FEATURE_HEADINGS: Record<string, string> = {
+  cache: '## Response cache (issue 14)',
+  guardrails: '## Guardrails (issue 15)',
+  routing: '## Routing (issue 16)',
+};
+
+/** The cache, guardrail and routing sections: the issues' figures with their targets, then every comparison's rows. */
+function featureSections(features: FeaturesReport): string[] {
+  const out: string[] = [];
+  for (const group of ['cache', 'guardrails', 'routing'] as const) {
+    const figures = features.figures.filter((figure) => figure.group === group);
+    if (figures.length === 0) continue;
+    out.push('', FEATURE_HEADINGS[group]!, '', '| figure | measured | target | met |', '|---|---:|---|:---:|');
+    for (const figure of figures) out.push(`| ${figure.name} | ${figure.measured} | ${figure.target ?? ''} | ${figure.met === undefined ? '' : figure.met ? 'yes' : '**no**'} |`);
+    for (const comparison of features.comparisons.filter((entry) => entry.group === group)) out.push(...comparisonTable(comparison));
+  }
+  if (features.comparisons.length > 0 || features.figures.length > 0) {
+    out.push('', '### How the cache, guardrail and routing figures were taken', '', `Per variant: ${features.settings.rounds} round(s) of ${features.settings.warmupSeconds} s warm-up + ${features.settings.seconds} s measured.`, '', ...features.method.map((line) => `- ${line}`));
+  }
+  return out;
+}
+
+function comparisonTable(comparison: ComparisonResult): string[] {
+  const out = ['', `### ${comparison.title}`, '', `Reference: ${comparison.reference}. Run conditions: steal ${comparison.noise.stealPercent} %, other processes ${comparison.noise.otherProcessesPercent} % of all cores.`, ''];
+  if (comparison.kind === 'stream') {
+    out.push('| variant | streams/s | first token p50 / p99 | total p50 / p99 | chunk transit p50 / p99 | added total p50 / per chunk | added transit p50 / p99 | sidecar CPU per stream | failed |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const variant of comparison.variants) {
+      const load = variant.load as StreamRunResult;
+      const added = variant.added;
+      out.push(
+        `| ${variant.title} | ${rps(load.streamsPerSecond)} | ${pair(load.firstTokenMs)} | ${pair(load.totalMs)} | ${pair(load.chunkTransitMs)} | ${added ? `${added.total_p50_ms} / ${added.per_chunk_ms}` : '-'} | ${added ? `${added.chunk_transit_p50_ms} / ${added.chunk_transit_p99_ms}` : '-'} | ${us(variant.sidecarCpuMicros)} | ${load.errors} |`,
+      );
+    }
+    return out;
+  }
+  out.push('| variant | req/s | p50 / p90 / p99 | added p50 / p90 / p99 | sidecar CPU/req | Envoy CPU/req | cache lookups | errors |', '|---|---:|---:|---:|---:|---:|---|---:|');
+  for (const variant of comparison.variants) {
+    const load = variant.load as RequestRunResult;
+    const added = variant.added;
+    const lookups = variant.cacheLookups === undefined ? '' : Object.entries(variant.cacheLookups).filter(([, count]) => count > 0).map(([result, count]) => `${result} ${count}`).join(', ');
+    out.push(
+      `| ${variant.title} | ${rps(load.throughputRps)} | ${triple(load.latencyMs)} | ${added ? `${added.p50_ms} / ${added.p90_ms} / ${added.p99_ms}` : '-'} | ${us(variant.sidecarCpuMicros)} | ${us(variant.envoyCpuMicros)} | ${lookups} | ${load.non2xx + load.errors} |`,
+    );
+  }
+  const rate = comparison.rate;
+  if (rate !== undefined) {
+    for (const variant of comparison.variants) {
+      const load = variant.load as RequestRunResult;
+      if (load.throughputRps < rate * 0.95) out.push('', `**${variant.title}** did not keep up (${Math.round(load.throughputRps)} of ${rate} req/s answered): requests queued, so its latency is mostly queueing, not processing.`);
+    }
+  }
+  return out;
 }
 
 function profileSection(window: WindowAnalysis): string[] {

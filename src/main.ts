@@ -8,6 +8,7 @@ import { TARGET_HEALTH_PATH } from './config/envoy-contract.js';
 import { availableModels, buildRuntimeView, type Environment, type RuntimeView } from './config/runtime.js';
 import { AttemptProcessor } from './extproc/attempt-processor.js';
 import { RouterProcessor } from './extproc/router-processor.js';
+import { createRequestPipeline } from './pipeline/create-request-pipeline.js';
 import { createEndpointRegistry } from './endpoints/create-endpoint-registry.js';
 import { ExtProcServer } from './extproc/server.js';
 import { createMeter } from './gateway/meter.js';
@@ -36,7 +37,12 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createGuardrailObserver } from './guardrails/guardrail-metrics.js';
 import { createGuardrailRuntime } from './guardrails/guardrail-runtime.js';
+import { createGatewayModerator } from './guardrails/gateway-moderator.js';
+import { localAddress } from './config/local-address.js';
 import { createRouteMetrics } from './routing/route-metrics.js';
+import { LatencyTracker } from './routing/latency-tracker.js';
+import { registerLatencyMetrics } from './routing/latency-metrics.js';
+import { observingLatency } from './routing/observe-latency.js';
 import { createResponseCache } from './cache/create-response-cache.js';
 import { prepareJsonSchemaChecks } from './providers/openai/find-json-schema-problem.js';
 import { createProviderRegistry } from './providers/registry.js';
@@ -86,7 +92,10 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   // Long generations can stream for many minutes; entries normally go when the request ends.
   const store = new RequestStore<RequestContext>({ ttlMs: 60 * 60 * 1000, maxEntries: 100_000, now: () => performance.now() });
   const metrics = createMetrics({ requestStateEntries: () => store.size });
-  const meter = createMeter({ metrics, logger });
+  // Every finished request's attempts feed the moving averages that routes' `fastest` rules read.
+  const latency = new LatencyTracker({ now: () => performance.now(), random: Math.random });
+  registerLatencyMetrics(metrics.registry, latency);
+  const meter = observingLatency(createMeter({ metrics, logger }), latency);
   const routeMetrics = createRouteMetrics(metrics.registry);
   const createdStore = createGovernanceStore(configuration, options.environment, Date.now());
   // Wrapped only when debug lines are on: at info the request path calls the store directly.
@@ -144,8 +153,12 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   const onPause = (model: string, target: { provider: { name: string }; model: string }) =>
     metrics.targetPauses.inc({ gen_ai_request_model: model, target: `${target.provider.name}/${target.model}` });
   const endpoints = createEndpointRegistry();
-  const guardrails = createGuardrailRuntime(createGuardrailObserver(metrics.registry, logger), now);
+  // Moderation guardrails call the gateway's own /v1/moderations through Envoy, as the semantic cache embeds.
+  const moderate = createGatewayModerator({ baseUrl: `http://${localAddress(configuration.listener.address)}:${configuration.listener.port}` });
+  const guardrails = createGuardrailRuntime(createGuardrailObserver(metrics.registry, logger), now, moderate);
   const responseCache = createResponseCache(configuration, { registry: metrics.registry, logger, clock: Date.now, now, environment: options.environment });
+  // The request stages and response observers, composed once for every request.
+  const pipeline = createRequestPipeline();
   const server = new ExtProcServer({
     logger,
     metrics,
@@ -153,7 +166,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     createProcessor: (phase) =>
       phase === 'attempt'
         ? new AttemptProcessor({ store, registry, now, clock: Date.now, pauses, backOff, onPause, logger })
-        : new RouterProcessor({ view: () => view, store, registry, endpoints, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses, capabilities, routeMetrics, cache: responseCache?.cache, guardrails }),
+        : new RouterProcessor({ view: () => view, store, registry, endpoints, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses, capabilities, routeMetrics, latency, cache: responseCache?.cache, guardrails, pipeline }),
   });
   let healthy = true;
   metrics.openAccess.set(access.open ? 1 : 0);

@@ -1,6 +1,8 @@
 import { MessagesStreamReader } from './anthropic-messages-stream-reader.js';
 import { readMessage } from './read-anthropic-message.js';
-import type { ClientFormat } from '../endpoints/endpoint.js';
+import type { ClientFormat, EndpointName } from '../endpoints/endpoint.js';
+import type { CapturedAnswer } from './cached-answer.js';
+import { readEmbeddingsAnswer } from './read-embeddings-answer.js';
 import type { StreamPart } from '../model/stream-part.js';
 import type { Completion } from '../model/completion.js';
 import type { Usage } from '../model/usage.js';
@@ -18,15 +20,26 @@ export interface AnswerCapture {
   /** Bytes of a streamed answer, as sent to the client (after translation). */
   push(chunk: Buffer): void;
   /** The stream ended as its protocol says; `usage` is the metered usage (the client may not have asked for it). */
-  endStream(usage: Usage | undefined): Completion | undefined;
+  endStream(usage: Usage | undefined): CapturedAnswer | undefined;
   /** A whole (non-streamed) answer body as sent to the client. */
-  fromBody(body: Buffer): Completion | undefined;
+  fromBody(body: Buffer): CapturedAnswer | undefined;
 }
 
-/** A capture for the client's format: what it was sent is read back with that format's reader. */
-export function createAnswerCapture(format: ClientFormat): AnswerCapture {
+/**
+ * A capture for the client's format: what it was sent is read back with that format's reader.
+ * Embeddings never stream; their body is kept as sent (see readEmbeddingsAnswer).
+ */
+export function createAnswerCapture(format: ClientFormat, endpoint?: EndpointName): AnswerCapture {
+  if (endpoint === 'embeddings') return embeddingsCapture;
   return format === 'openai' ? new PartsCapture(new OpenAIChatStreamReader(), readOpenAICompletion) : new PartsCapture(new MessagesStreamReader(), readMessage);
 }
+
+/** Stateless: an embeddings answer is one JSON body. */
+const embeddingsCapture: AnswerCapture = {
+  push: () => {},
+  endStream: () => undefined,
+  fromBody: (body) => readEmbeddingsAnswer(body),
+};
 
 /** A stream reader of one client format (bytes in, neutral parts out). */
 interface StreamReader {
@@ -49,19 +62,19 @@ class PartsCapture implements AnswerCapture {
     if (chunk.length > 0) this.#assembler.push(this.#reader.push(chunk));
   }
 
-  endStream(usage: Usage | undefined): Completion | undefined {
+  endStream(usage: Usage | undefined): CapturedAnswer | undefined {
     this.#assembler.push(this.#reader.end());
     return worthKeeping(this.#assembler.completion(usage));
   }
 
-  fromBody(body: Buffer): Completion | undefined {
+  fromBody(body: Buffer): CapturedAnswer | undefined {
     const json = parseJsonObject(body);
     return worthKeeping(json === undefined ? undefined : this.#readBody(json));
   }
 }
 
 /** A complete answer with at least one choice, none of them withheld by a content filter. */
-function worthKeeping(completion: Completion | undefined): Completion | undefined {
+function worthKeeping(completion: Completion | undefined): CapturedAnswer | undefined {
   if (completion === undefined || completion.choices.length === 0) return undefined;
-  return completion.choices.some((choice) => choice.finishReason === 'content_filter') ? undefined : completion;
+  return completion.choices.some((choice) => choice.finishReason === 'content_filter') ? undefined : { completion };
 }

@@ -12,6 +12,8 @@ import { createGatewayEmbedder, type Embedder } from './gateway-embedder.js';
 import { SemanticCache } from './semantic-cache.js';
 import { SemanticIndex } from './semantic-index.js';
 import { RedisSemanticSync, type SharedSemanticEntry } from './redis-semantic-sync.js';
+import { cacheJournalPath } from './cache-journal-path.js';
+import { SqliteCacheJournal } from './sqlite-cache-journal.js';
 
 /**
  * The response cache for a configuration and its store, or undefined when no model and no
@@ -27,6 +29,11 @@ export function createResponseCache(
   const wanted = Object.values(configuration.models).some((model) => model.cache !== undefined) || configuration.keys.some((key) => key.cache !== undefined && key.cache !== false);
   if (!wanted) return undefined;
   const settings = configuration.cache;
+  const semanticSettings = [...Object.values(configuration.models).map((model) => model.cache), ...configuration.keys.map((key) => key.cache)].flatMap((cache) => (cache ? (cache.semantic ?? []) : []));
+  const maxEntries = Math.max(...semanticSettings.map((entry) => entry.max_entries));
+  // Counted once the metrics exist (they need the store): a journal write that failed.
+  let onJournalError = (_error: unknown): void => {};
+  const journal = openJournal(configuration, dependencies, Number.isFinite(maxEntries) ? maxEntries : 0, (error) => onJournalError(error));
   const store: ResponseCacheStore =
     settings.store === 'redis'
       ? new RedisResponseCacheStore({
@@ -35,11 +42,17 @@ export function createResponseCache(
           commandTimeoutMs: durationMilliseconds(settings.redis.command_timeout),
           maxEntryBytes: settings.max_entry_bytes,
         })
-      : new MemoryResponseCacheStore(settings.max_bytes);
+      : restoredMemoryStore(settings.max_bytes, journal, dependencies.clock);
   const metrics = createCacheMetrics(dependencies.registry, store);
-  const semanticSettings = [...Object.values(configuration.models).map((model) => model.cache), ...configuration.keys.map((key) => key.cache)].flatMap((cache) => (cache ? (cache.semantic ?? []) : []));
-  const maxEntries = Math.max(...semanticSettings.map((entry) => entry.max_entries));
+  onJournalError = (error) => {
+    metrics.storeErrors.inc({ operation: 'persist' });
+    dependencies.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'response cache: writing the copy on disk failed; the last answers stored may not survive a restart');
+  };
   const index = semanticSettings.length === 0 ? undefined : new SemanticIndex({ maxEntries });
+  // The semantic entries the journal kept are put back into the index (their TTL still runs).
+  if (index !== undefined && journal !== undefined) {
+    for (const entry of journal.loadSemantic()) index.add(entry.partition, entry.vector, entry.answer, entry.expiresAt - dependencies.clock());
+  }
   // With the shared store, every replica's index follows the others' through a Redis stream.
   const sync =
     index === undefined || settings.store !== 'redis'
@@ -73,7 +86,7 @@ export function createResponseCache(
       : new SemanticCache({
           index,
           clock: dependencies.clock,
-          ...(sync === undefined ? {} : { share: (entry: SharedSemanticEntry) => sync.publish(entry) }),
+          ...(sync !== undefined ? { share: (entry: SharedSemanticEntry) => sync.publish(entry) } : journal !== undefined ? { share: (entry: SharedSemanticEntry) => journal.putSemantic(entry) } : {}),
           embed:
             dependencies.embed ??
             createGatewayEmbedder({
@@ -90,4 +103,32 @@ export function createResponseCache(
     await store.close?.();
   };
   return { cache, store, close };
+}
+
+/**
+ * The memory store's copy on disk (see cacheJournalPath), or undefined: none configured, or
+ * the file cannot be opened (then the cache runs in memory only, with a warning: a cache that
+ * cannot persist is still a cache, and never a reason not to start).
+ */
+function openJournal(
+  configuration: Configuration,
+  dependencies: { logger: Logger; clock: () => number },
+  maxSemanticEntries: number,
+  onError: (error: unknown) => void,
+): SqliteCacheJournal | undefined {
+  const path = cacheJournalPath(configuration);
+  if (path === undefined) return undefined;
+  try {
+    return SqliteCacheJournal.open({ path, clock: dependencies.clock, maxSemanticEntries, onError: (_operation, error) => onError(error) });
+  } catch (error) {
+    dependencies.logger.warn({ path, error: error instanceof Error ? error.message : String(error) }, 'response cache: cannot open its file; answers are kept in memory only and are lost on restart');
+    return undefined;
+  }
+}
+
+/** The memory store, filled back with what the journal kept (oldest first, so the LRU keeps the newest within max_bytes). */
+function restoredMemoryStore(maxBytes: number, journal: SqliteCacheJournal | undefined, clock: () => number): MemoryResponseCacheStore {
+  const store = new MemoryResponseCacheStore(maxBytes, { journal, clock });
+  for (const entry of journal?.loadExact() ?? []) store.restore(entry.key, entry.answer, entry.expiresAt);
+  return store;
 }

@@ -4,6 +4,7 @@ import { ChatStreamWriter } from '../api/openai-chat/chat-stream-writer.js';
 import { writeChatCompletion } from '../api/openai-chat/write-chat-completion.js';
 import type { ClientFormat } from '../endpoints/endpoint.js';
 import type { Completion } from '../model/completion.js';
+import type { CachedAnswer } from './cached-answer.js';
 import { completionToParts } from './completion-stream-parts.js';
 
 export interface ReplayContext {
@@ -42,4 +43,13 @@ export function replayCachedAnswer(completion: Completion, context: ReplayContex
     text = writer.write(parts) + writer.end();
   }
   return { body: Buffer.from(text), contentType: 'text/event-stream; charset=utf-8' };
+}
+
+/**
+ * A stored answer as this client's answer: the body kept verbatim when there is one
+ * (embeddings, which never stream), else the completion replayed as replayCachedAnswer does.
+ */
+export function replayCacheHit(answer: CachedAnswer, context: ReplayContext): { body: Buffer; contentType: string } {
+  if (answer.body !== undefined) return { body: Buffer.from(answer.body), contentType: 'application/json' };
+  return replayCachedAnswer(answer.completion, context);
 }

@@ -2,18 +2,17 @@ import { durationMilliseconds } from '../config/duration.js';
 import type { Configuration, ResponseCacheConfiguration } from '../config/schema.js';
 import type { EndpointName } from '../endpoints/endpoint.js';
 import type { VirtualKey } from '../governance/virtual-key.js';
-import type { Completion } from '../model/completion.js';
 import type { Usage } from '../model/usage.js';
 import type { Logger } from '../observability/logger.js';
 import { cacheKey } from './cache-key.js';
 import { cacheDirectiveOf, isDeterministic, type CacheDirective } from './cache-directive.js';
 import type { CacheMetrics } from './cache-metrics.js';
-import type { CachedAnswer } from './cached-answer.js';
+import type { CachedAnswer, CapturedAnswer } from './cached-answer.js';
 import type { ResponseCacheStore } from './response-cache-store.js';
 import type { CacheHit, SemanticCache, SemanticPlan } from './semantic-cache.js';
 
-/** Endpoints whose answers the cache can read back and replay (it needs a reader of the client's format). */
-const CACHED_ENDPOINTS: ReadonlySet<EndpointName> = new Set(['chat.completions', 'messages']);
+/** Endpoints whose answers the cache can read back and replay (a reader of the client's format, or the body kept verbatim). */
+const CACHED_ENDPOINTS: ReadonlySet<EndpointName> = new Set(['chat.completions', 'messages', 'embeddings']);
 
 export interface ResponseCacheDependencies {
   store: ResponseCacheStore;
@@ -89,7 +88,8 @@ export class ResponseCache {
     const ttlMs = durationMilliseconds(settings.ttl);
     const subject = cacheSubject(input.endpoint, input.request);
     let directive = cacheDirectiveOf(input.headers);
-    if (settings.deterministic_only && !isDeterministic(subject.body)) directive = 'bypass';
+    // An embedding has no sampling: the same input gives the same vectors, so deterministic_only does not apply.
+    if (settings.deterministic_only && input.endpoint !== 'embeddings' && !isDeterministic(subject.body)) directive = 'bypass';
     if (directive === 'bypass') {
       this.#dependencies.metrics.lookups.inc({ gen_ai_request_model: input.model, result: 'bypass' });
       return { model: input.model, key: undefined, ttlMs, directive, reads: false, writes: false, status: 'bypass' };
@@ -97,7 +97,8 @@ export class ResponseCache {
     const scope = settings.scope === 'global' ? 'global' : input.key === undefined ? 'anonymous' : `key:${input.key.id}`;
     const key = cacheKey({ scope, endpoint: input.endpoint, model: input.model, request: subject.body, headers: subject.headers });
     const semantic =
-      settings.semantic === undefined || this.#dependencies.semantic === undefined
+      // Embeddings are only cached exactly: a near input has other vectors.
+      settings.semantic === undefined || this.#dependencies.semantic === undefined || input.endpoint === 'embeddings'
         ? undefined
         : this.#dependencies.semantic.plan({
             settings: settings.semantic,
@@ -162,13 +163,13 @@ export class ResponseCache {
   }
 
   /** Keeps a complete, successful answer for a writing plan; a store failure is logged and counted, never thrown. */
-  fill(plan: CachePlan, completion: Completion): void {
+  fill(plan: CachePlan, captured: CapturedAnswer): void {
     if (!plan.writes || plan.key === undefined) return;
     const failed = (error: unknown): void => {
       this.#dependencies.metrics.storeErrors.inc({ operation: 'set' });
       this.#dependencies.logger.warn({ error: messageOf(error) }, 'response cache store failed on set; the answer was not stored');
     };
-    const answer = { completion, storedAt: this.#dependencies.clock() };
+    const answer: CachedAnswer = { ...captured, storedAt: this.#dependencies.clock() };
     if (plan.semantic !== undefined) this.#dependencies.semantic?.fill(plan.semantic, answer, plan.ttlMs);
     try {
       const stored = this.#dependencies.store.set(plan.key, answer, plan.ttlMs);

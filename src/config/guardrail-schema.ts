@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationMilliseconds } from './duration.js';
 
 /**
  * Guardrails in the configuration: named checks (`guardrails.<name>`) that models and keys
@@ -74,8 +75,42 @@ export const analyzerGuardrailSchema = z.strictObject({
   on_error: z.enum(['open', 'closed']),
 });
 
-export const guardrailSchema = z.discriminatedUnion('type', [piiGuardrailSchema, injectionGuardrailSchema, denyListGuardrailSchema, analyzerGuardrailSchema], {
-  error: 'expected a guardrail with type "pii", "prompt_injection", "deny_list" or "analyzer"',
+/**
+ * A moderation model (or any classifier served on OpenAI's POST /v1/moderations format) of
+ * this gateway, called through the gateway's own listener with the client's credential:
+ * on the answer (`output`, the default) and, as a classifier, on user text and tool results
+ * (`input`). A flagged text is refused (input) or cut (output), or logged.
+ */
+export const moderationGuardrailSchema = z.strictObject({
+  type: z.literal('moderation'),
+  /** The alias of one of this gateway's models that serves /v1/moderations. */
+  model: z.string().min(1),
+  action: z.enum(['block', 'log']),
+  /**
+   * Categories that count, by the service's names (OpenAI: harassment, harassment/threatening,
+   * hate, hate/threatening, illicit, illicit/violent, self-harm, self-harm/intent,
+   * self-harm/instructions, sexual, sexual/minors, violence, violence/graphic); absent: any the model flags.
+   */
+  categories: z.array(z.string().regex(/^[a-z][a-z0-9_/-]{0,63}$/, 'expected a category name such as "violence" or "self-harm/intent"')).min(1).optional(),
+  /** A category counts when its score reaches this; absent: when the model flags it. */
+  threshold: z.number().min(0).max(1).optional(),
+  /** Where it applies: `output` (answers) and/or `input` (user text and tool results). */
+  on: z.array(z.enum(['input', 'output'])).min(1).default(['output']),
+  /**
+   * How long one call may take before on_error applies. The request (or answer chunk) waits
+   * for it inside one ext_proc message, so it stays under Envoy's 5 s message timeout.
+   */
+  timeout: z
+    .string()
+    .regex(/^\d+(\.\d+)?(ms|s)$/, 'expected a duration such as "300ms" or "2s"')
+    .refine((value) => durationMilliseconds(value) <= 4000, 'at most "4s": the call is waited for within Envoy\'s 5 s ext_proc message timeout')
+    .default('2s'),
+  /** open: an unanswered call lets the text through unchecked (and says so); closed: the request is refused with a 503, or the answer cut. */
+  on_error: z.enum(['open', 'closed']),
+});
+
+export const guardrailSchema = z.discriminatedUnion('type', [piiGuardrailSchema, injectionGuardrailSchema, denyListGuardrailSchema, analyzerGuardrailSchema, moderationGuardrailSchema], {
+  error: 'expected a guardrail with type "pii", "prompt_injection", "deny_list", "analyzer" or "moderation"',
 });
 
 export const guardrailName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'expected lower-case letters, digits, "_" or "-" (it is a metric label)');
@@ -87,15 +122,21 @@ export type GuardrailConfiguration = z.infer<typeof guardrailSchema>;
 export type PiiGuardrailConfiguration = z.infer<typeof piiGuardrailSchema>;
 export type DenyListGuardrailConfiguration = z.infer<typeof denyListGuardrailSchema>;
 export type AnalyzerGuardrailConfiguration = z.infer<typeof analyzerGuardrailSchema>;
+export type ModerationGuardrailConfiguration = z.infer<typeof moderationGuardrailSchema>;
 
-/** Each attached name that no guardrail has, as a path and a message (for the configuration's own check). */
+/** Each attached name that no guardrail has, and each moderation model that is not a model, as a path and a message (for the configuration's own check). */
 export function unknownGuardrailReferences(configuration: {
-  guardrails: Record<string, unknown>;
+  guardrails: Record<string, { type: string; model?: string }>;
   models: Record<string, { guardrails?: string[] | undefined }>;
   keys: { alias: string; guardrails?: string[] | undefined }[];
 }): { path: (string | number)[]; message: string }[] {
   const issues: { path: (string | number)[]; message: string }[] = [];
   const known = (name: string) => Object.hasOwn(configuration.guardrails, name);
+  for (const [name, guardrail] of Object.entries(configuration.guardrails)) {
+    if (guardrail.type === 'moderation' && guardrail.model !== undefined && !Object.hasOwn(configuration.models, guardrail.model)) {
+      issues.push({ path: ['guardrails', name, 'model'], message: `no model '${guardrail.model}' in models (a moderation guardrail calls one of this gateway's models)` });
+    }
+  }
   for (const [alias, model] of Object.entries(configuration.models)) {
     (model.guardrails ?? []).forEach((name, index) => {
       if (!known(name)) issues.push({ path: ['models', alias, 'guardrails', index], message: `no guardrail named '${name}' (declare it under guardrails)` });

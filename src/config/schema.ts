@@ -83,6 +83,10 @@ export const responseCacheSchema = z.strictObject({
       timeout: duration.default('1s'),
       /** Entries the in-process index keeps, over all partitions (least recently used evicted). */
       max_entries: z.number().int().positive().default(10_000),
+      /** A near turn is served only when both turns have the same numbers, in order (see src/cache/semantic-guard.ts). */
+      require_same_numbers: z.boolean().default(true),
+      /** A near turn is served only when both turns are negated ("not", "never", "no", "without", "n't"...) or neither is. */
+      require_same_negation: z.boolean().default(true),
     })
     .optional(),
 });
@@ -317,12 +321,24 @@ export const configurationSchema = z.strictObject({
   /** Where the response cache keeps answers, for every cache-enabled model and key. */
   cache: z
     .strictObject({
-      /** memory: this process's LRU (lost on restart); redis: shared by every replica. */
+      /** memory: this process's LRU (kept across restarts in a SQLite file, see persist); redis: shared by every replica. */
       store: z.enum(['memory', 'redis']).default('memory'),
       /** The in-memory store's bound on its entries' estimated bytes (LRU eviction beyond it). */
       max_bytes: z.number().int().positive().default(64 * 1024 * 1024),
       /** Answers larger than this are not stored in Redis. */
       max_entry_bytes: z.number().int().positive().default(1024 * 1024),
+      /**
+       * memory store: keep a copy of the answers in a SQLite file, so a restarted sidecar serves
+       * them until their TTL. Default: on when governance.store is sqlite (the durable store is
+       * a file then), off otherwise.
+       */
+      persist: z.boolean().optional(),
+      sqlite: z
+        .strictObject({
+          /** The cache's own file; default: response-cache.db beside governance.sqlite.path. */
+          path: z.string().min(1).optional(),
+        })
+        .prefault({}),
       redis: z
         .strictObject({
           /** Defaults to the REDIS_URL environment variable. May carry a password: it is never logged. */

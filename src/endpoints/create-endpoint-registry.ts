@@ -5,6 +5,7 @@ import type { AnyEndpoint, EndpointLocation } from './endpoint.js';
 import { EndpointRegistry } from './endpoint-registry.js';
 import { messagesEndpoint } from './messages-endpoint.js';
 import { modelsEndpoint } from './models-endpoint.js';
+import { moderationsEndpoint } from './moderations-endpoint.js';
 
 /** What a request can be for: an endpoint forwarded to providers, or one the gateway answers itself (GET /v1/models). */
 export type RoutedEndpoint = AnyEndpoint | EndpointLocation;
@@ -16,5 +17,5 @@ export function isForwarded(endpoint: RoutedEndpoint): endpoint is AnyEndpoint {
 
 /** The gateway's API, in the order its 404 lists it. */
 export function createEndpointRegistry(): EndpointRegistry<RoutedEndpoint> {
-  return new EndpointRegistry<RoutedEndpoint>([chatCompletionsEndpoint, modelsEndpoint, messagesEndpoint, countTokensEndpoint, embeddingsEndpoint]);
+  return new EndpointRegistry<RoutedEndpoint>([chatCompletionsEndpoint, modelsEndpoint, messagesEndpoint, countTokensEndpoint, embeddingsEndpoint, moderationsEndpoint]);
 }

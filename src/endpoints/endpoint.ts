@@ -95,4 +95,4 @@ export interface LocalAnswer {
 // biome-ignore lint/suspicious/noExplicitAny: endpoints differ in their request type, and a holder of any endpoint only hands an endpoint's own parse result back to it; unknown would make every method's parameter unassignable.
 export type AnyEndpoint = Endpoint<any>;
 
-export type EndpointName = 'chat.completions' | 'messages' | 'messages.count_tokens' | 'embeddings' | 'models';
+export type EndpointName = 'chat.completions' | 'messages' | 'messages.count_tokens' | 'embeddings' | 'moderations' | 'models';

@@ -2,6 +2,7 @@ import type { GatewayError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { Usage } from '../providers/usage.js';
+import { routeReason } from '../routing/routing-headers.js';
 import { lastAttempt, type RequestContext } from './request-context.js';
 
 /** How a request that reached a provider ended. */
@@ -46,7 +47,7 @@ export interface RefusedRequest {
 export interface Meter {
   /** A request was handed to a provider (for the active-requests gauge). */
   start(model: string): void;
-  /** Records a finished request. The router processor calls it exactly once per request that reached a provider. */
+  /** Records a finished request. The meter-and-settle observer (src/pipeline/observers) calls it exactly once per request that reached a provider. */
   record(outcome: RequestOutcome): void;
   /** Records a request the gateway refused itself; `requestId` is Envoy's x-request-id, as in every log line. */
   refuse(error: GatewayError, request: RefusedRequest): void;
@@ -113,6 +114,7 @@ export function createMeter(dependencies: { metrics: GatewayMetrics; logger: Log
           skipped: context.skipped?.size ? [...context.skipped.values()].map(({ target, reason }) => `${target.provider.name}/${target.model}: ${reason.code}`) : undefined,
           route: context.routeDecision?.route,
           route_rule: context.routeDecision?.rule,
+          route_reason: context.routeDecision === undefined ? undefined : routeReason(context.routeDecision),
           // Parameters the answering target's request left out (drop_params).
           dropped_params: attempt === undefined ? undefined : context.droppedParams?.get(attempt.target.id),
           truncated_turns: context.droppedTurns || undefined,

@@ -1,6 +1,8 @@
 import type { GuardrailConfiguration } from '../config/guardrail-schema.js';
 import type { Finding } from './detection.js';
+import { durationMilliseconds } from '../config/duration.js';
 import { denyMatcher } from './deny-matcher.js';
+import type { ModerationRule } from './moderation-verdict.js';
 import { externalAnalyzer, type AnalyzeText } from './external-analyzer.js';
 import { detectInjection } from './injection-detector.js';
 import { piiScanner } from './pii-scanner.js';
@@ -10,7 +12,19 @@ export type Guardrail =
   | { readonly kind: 'pii'; readonly name: string; readonly action: 'block' | 'mask' | 'redact' | 'log'; readonly scan: (text: string) => Finding[] }
   | { readonly kind: 'prompt_injection'; readonly name: string; readonly action: 'block' | 'log'; readonly scan: (text: string) => Finding[] }
   | { readonly kind: 'analyzer'; readonly name: string; readonly action: 'block' | 'mask' | 'redact' | 'log'; readonly analyze: AnalyzeText; readonly onError: 'open' | 'closed' }
-  | { readonly kind: 'deny_list'; readonly name: string; readonly action: 'block' | 'log'; readonly scan: (text: string) => Finding[]; readonly window: number; readonly holdBack: number };
+  | { readonly kind: 'deny_list'; readonly name: string; readonly action: 'block' | 'log'; readonly scan: (text: string) => Finding[]; readonly window: number; readonly holdBack: number }
+  | {
+      readonly kind: 'moderation';
+      readonly name: string;
+      readonly action: 'block' | 'log';
+      /** The alias of the gateway's moderation model. */
+      readonly model: string;
+      readonly rule: ModerationRule;
+      readonly input: boolean;
+      readonly output: boolean;
+      readonly timeoutMs: number;
+      readonly onError: 'open' | 'closed';
+    };
 
 /** What the guardrail configuration needs of the whole configuration. */
 export interface GuardrailSources {
@@ -37,6 +51,18 @@ function compile(name: string, configuration: GuardrailConfiguration): Guardrail
       return { kind: 'analyzer', name, action: configuration.action, analyze: externalAnalyzer(configuration), onError: configuration.on_error };
     case 'deny_list':
       return { kind: 'deny_list', name, action: configuration.action, scan: denyMatcher(configuration), window: configuration.window, holdBack: configuration.hold_back };
+    case 'moderation':
+      return {
+        kind: 'moderation',
+        name,
+        action: configuration.action,
+        model: configuration.model,
+        rule: { categories: configuration.categories, threshold: configuration.threshold },
+        input: configuration.on.includes('input'),
+        output: configuration.on.includes('output'),
+        timeoutMs: durationMilliseconds(configuration.timeout),
+        onError: configuration.on_error,
+      };
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Configuration } from '../config/schema.js';
 import type { ClientFormat } from '../endpoints/endpoint.js';
+import type { Moderate } from './gateway-moderator.js';
 import type { GuardrailObserver } from './guardrail-observer.js';
 import { createGuardrailPolicies, type GuardrailPolicies } from './guardrail-policies.js';
 import { RequestGuard } from './request-guard.js';
@@ -11,11 +12,15 @@ import { RequestGuard } from './request-guard.js';
  */
 export interface GuardrailRuntime {
   policies(configuration: Configuration): GuardrailPolicies;
-  /** A request's guard for `model` (and its key, when known), or undefined when no guardrail applies. */
-  guard(configuration: Configuration, model: string, keyAlias: string | undefined, request: { format: ClientFormat; requestId: string }): RequestGuard | undefined;
+  /**
+   * A request's guard for `model` (and its key, when known), or undefined when no guardrail
+   * applies. `credential`: the client's, for moderation calls through the gateway.
+   */
+  guard(configuration: Configuration, model: string, keyAlias: string | undefined, request: { format: ClientFormat; requestId: string; credential?: string | undefined }): RequestGuard | undefined;
 }
 
-export function createGuardrailRuntime(observer: GuardrailObserver, now: () => number): GuardrailRuntime {
+/** `moderate`: calls the gateway's own moderation models (createGatewayModerator); absent: moderation guardrails' calls fail and their on_error applies. */
+export function createGuardrailRuntime(observer: GuardrailObserver, now: () => number, moderate?: Moderate): GuardrailRuntime {
   const compiled = new WeakMap<Configuration, GuardrailPolicies>();
   const policies = (configuration: Configuration) => {
     let found = compiled.get(configuration);
@@ -30,7 +35,7 @@ export function createGuardrailRuntime(observer: GuardrailObserver, now: () => n
     guard(configuration, model, keyAlias, request) {
       const guardrails = policies(configuration).forRequest(model, keyAlias);
       if (guardrails.length === 0) return undefined;
-      return new RequestGuard(guardrails, request.format, { requestId: request.requestId, keyAlias, observer, now });
+      return new RequestGuard(guardrails, request.format, { requestId: request.requestId, keyAlias, observer, now, moderate, credential: request.credential });
     },
   };
 }

@@ -32,7 +32,7 @@ export function guardrailBlocked(guardrail: string, detector: string, stage: 'in
 
 /**
  * Runs input guardrails, in order, over a request's texts: PII (every text) and prompt
- * injection (user text and tool results); deny lists are output guardrails and are skipped.
+ * injection (user text and tool results); deny lists and moderation models are skipped.
  * Masking and redaction rewrite the texts in place (the request is then built from them);
  * masked values go into `vault`. The first guardrail that blocks ends the run.
  */
@@ -41,7 +41,8 @@ export function inspectInput(guardrails: readonly Guardrail[], groups: readonly 
   // Analysers' offsets are in the texts as received: they run before any rule rewrites them.
   const ordered = [...guardrails.filter((guardrail) => guardrail.kind === 'analyzer'), ...guardrails.filter((guardrail) => guardrail.kind !== 'analyzer')];
   for (const guardrail of ordered) {
-    if (guardrail.kind === 'deny_list') continue;
+    // Deny lists are output guardrails; moderation models are asked by the request guard itself (a call through the gateway).
+    if (guardrail.kind === 'deny_list' || guardrail.kind === 'moderation') continue;
     const results = guardrail.kind === 'analyzer' ? analyzed.get(guardrail.name) : undefined;
     if (guardrail.kind === 'analyzer' && results === undefined) {
       decisions.push({ guardrail: guardrail.name, detector: 'analyzer', action: guardrail.onError === 'closed' ? 'blocked' : 'unavailable', stage: 'input', count: 0 });

@@ -31,6 +31,19 @@ export class PlaceholderVault {
     if (this.#byPlaceholder.size === 0 || !text.includes('<')) return text;
     return text.replace(PLACEHOLDER, (placeholder) => this.#byPlaceholder.get(placeholder) ?? placeholder);
   }
+
+  /**
+   * `text`, a piece of JSON source (tool-call arguments), with every placeholder replaced by
+   * its value escaped as inside a JSON string (`"` -> `\"`, `\` -> `\\`, controls as `\n`,
+   * `\u0001`): a placeholder stands inside a string there, and the raw value would break it.
+   */
+  restoreJson(text: string): string {
+    if (this.#byPlaceholder.size === 0 || !text.includes('<')) return text;
+    return text.replace(PLACEHOLDER, (placeholder) => {
+      const value = this.#byPlaceholder.get(placeholder);
+      return value === undefined ? placeholder : JSON.stringify(value).slice(1, -1);
+    });
+  }
 }
 
 const PLACEHOLDER = /<[A-Z]+_\d+>/g;
@@ -42,14 +55,17 @@ const PARTIAL = /<[A-Z]*(?:_\d*)?$/;
 /**
  * Restores placeholders in a text that arrives in pieces (a stream's deltas). A piece that
  * ends with what may be the start of a placeholder (`<EMA`) keeps that tail back until the
- * next piece decides it; `end` gives what is still held.
+ * next piece decides it; `end` gives what is still held. `as: 'json'` for pieces of JSON
+ * source (tool-call argument deltas): values come back JSON-escaped (`restoreJson`).
  */
 export class StreamRestorer {
   readonly #vault: PlaceholderVault;
+  readonly #json: boolean;
   #held = '';
 
-  constructor(vault: PlaceholderVault) {
+  constructor(vault: PlaceholderVault, as: 'text' | 'json' = 'text') {
     this.#vault = vault;
+    this.#json = as === 'json';
   }
 
   /** The text that can be delivered now, restored. */
@@ -58,7 +74,8 @@ export class StreamRestorer {
     const partial = PARTIAL.exec(text.slice(-MAX_PLACEHOLDER));
     const cut = partial === null ? text.length : text.length - partial[0].length;
     this.#held = text.slice(cut);
-    return this.#vault.restore(text.slice(0, cut));
+    const ready = text.slice(0, cut);
+    return this.#json ? this.#vault.restoreJson(ready) : this.#vault.restore(ready);
   }
 
   /** Whatever is still held back (the stream ended): delivered as it is. */

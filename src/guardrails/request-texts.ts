@@ -114,3 +114,12 @@ export function embeddingsRequestTexts(request: { input: unknown }): TextGroup[]
   const input = request.input;
   return input.flatMap((item, index) => (typeof item === 'string' ? [{ role: 'user' as const, slots: [slot(input, index)] }] : []));
 }
+
+/**
+ * The texts of a moderations request: `input` as a string, each string of an array, or its
+ * text parts (one group, like a message's). They reach the provider like any prompt.
+ */
+export function moderationsRequestTexts(request: { input: unknown }): TextGroup[] {
+  if (Array.isArray(request.input) && request.input.some(isObject)) return [textParts(request.input, 'user')].filter((group) => group.slots.length > 0);
+  return embeddingsRequestTexts(request);
+}

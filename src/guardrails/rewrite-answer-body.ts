@@ -9,7 +9,7 @@ type Json = Record<string, unknown>;
  * an Anthropic message): placeholders restored in its text and tool arguments, deny lists
  * checked on its text. A blocking match empties the answer: OpenAI's choice gets `content:
  * ""` and `finish_reason: "content_filter"`, Anthropic's message no content and `stop_reason:
- * "refusal"`. Returns the new body, or undefined when nothing changed (or it is not JSON).
+ * "refusal"`; so does `cut`. Returns the new body, or undefined when nothing changed (or it is not JSON).
  */
 export function rewriteAnswerBody(
   body: Buffer,
@@ -17,6 +17,8 @@ export function rewriteAnswerBody(
   vault: PlaceholderVault | undefined,
   newChecker: () => AnswerTextChecker,
   onViolation: (violation: OutputViolation) => void,
+  /** A moderation model already decided to cut the answer: it is emptied as a blocking match empties it. */
+  cut = false,
 ): Buffer | undefined {
   let answer: Json;
   try {
@@ -25,7 +27,10 @@ export function rewriteAnswerBody(
     return undefined;
   }
   const restore = (text: string) => vault?.restore(text) ?? text;
+  // Arguments are JSON source: a value with a quote or backslash must come back escaped.
+  const restoreJson = (text: string) => vault?.restoreJson(text) ?? text;
   const check = (text: string): boolean => {
+    if (cut) return true;
     const checker = newChecker();
     const violations = [...checker.push(text).violations, ...checker.end().violations];
     violations.forEach(onViolation);
@@ -38,7 +43,7 @@ export function rewriteAnswerBody(
       if (typeof message.content === 'string') message.content = restore(message.content);
       for (const call of (Array.isArray(message.tool_calls) ? message.tool_calls : []) as Json[]) {
         const fn = call.function as Json | undefined;
-        if (fn && typeof fn.arguments === 'string') fn.arguments = restore(fn.arguments);
+        if (fn && typeof fn.arguments === 'string') fn.arguments = restoreJson(fn.arguments);
       }
       if (typeof message.content === 'string' && check(message.content)) {
         message.content = '';

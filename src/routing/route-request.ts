@@ -1,11 +1,11 @@
 import { chooseRoute } from '../capabilities/choose-route.js';
 import type { TargetChoice, TargetChoiceInput } from '../capabilities/choose-targets.js';
-import type { ModelRoute, RuntimeView } from '../config/runtime.js';
+import type { ModelRoute, RuntimeView, TargetRuntime } from '../config/runtime.js';
 import type { AnyEndpoint, TokenCounting } from '../endpoints/endpoint.js';
 import { resolveRoute } from '../gateway/resolve-route.js';
 import type { VirtualKey } from '../governance/virtual-key.js';
 import type { Pricing } from '../governance/pricing.js';
-import { chooseByRoute, type RouteDecision } from './choose-by-route.js';
+import { chooseByRoute, type CostChoice, type RouteDecision } from './choose-by-route.js';
 import type { RequestFacts } from './match-rule.js';
 import { requestText, type RequestText } from './request-text.js';
 
@@ -25,6 +25,14 @@ export interface RouteRequestInput {
   /** The caller's key (Governance.identify); asked only when a rule of the route names key conditions. */
   identify: () => Promise<VirtualKey | undefined> | undefined;
   pricing: Pricing;
+  /** Live measurements for `fastest` rules (LatencyTracker); absent: none, a `fastest` rule takes its first candidate that can serve. */
+  latency?: LatencyScores | undefined;
+}
+
+/** What `fastest` rules read: LatencyTracker's score and its source of randomness. */
+export interface LatencyScores {
+  score(target: TargetRuntime, stream: boolean, errorPenaltyMs: number): number | undefined;
+  random(): number;
 }
 
 /**
@@ -49,9 +57,13 @@ export function routeRequest(input: RouteRequestInput): RouteDecision | undefine
     countPrompt: () => (counted ??= input.counter.count(endpoint.promptText(request))),
   };
   const expectedOutput = facts.needs?.maxOutputTokens ?? route.expected_output_tokens;
-  const costs = {
+  const { latency } = input;
+  const penaltyMs = route.latency.error_penalty_ms;
+  const costs: CostChoice = {
     serves: (alias: string) => servingTargets(view, alias, input.choiceInput),
     cost: (target: Parameters<Pricing['maxCost']>[0]) => input.pricing.maxCost(target, input.promptUpperBound, expectedOutput),
+    latency: latency === undefined ? undefined : (target) => latency.score(target, facts.stream, penaltyMs),
+    random: latency === undefined ? undefined : () => latency.random(),
   };
   const needsKey = route.rules.some((rule) => rule.when.key !== undefined);
   const identified = needsKey ? input.identify() : undefined;

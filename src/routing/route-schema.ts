@@ -53,13 +53,34 @@ export const routeRuleSchema = z
     model: z.string().min(1).optional(),
     /** Or: the cheapest of these model aliases that can serve the request (capabilities, context window). */
     cheapest: z.array(z.string().min(1)).min(1).optional(),
-    /** With `cheapest`: only models whose `tier` is at least this. */
+    /** Or: the fastest of these model aliases that can serve the request, by live measurements (route's `latency`). */
+    fastest: z.array(z.string().min(1)).min(1).optional(),
+    /** With `cheapest` or `fastest`: only models whose `tier` is at least this. */
     min_tier: z.number().int().optional(),
   })
   .superRefine((rule, context) => {
-    if ((rule.model === undefined) === (rule.cheapest === undefined)) context.addIssue({ code: 'custom', message: 'set either model or cheapest' });
-    if (rule.min_tier !== undefined && rule.cheapest === undefined) context.addIssue({ code: 'custom', path: ['min_tier'], message: 'only with cheapest' });
+    const targets = [rule.model, rule.cheapest, rule.fastest].filter((field) => field !== undefined).length;
+    if (targets !== 1) context.addIssue({ code: 'custom', message: 'set one of model, cheapest or fastest' });
+    if (rule.min_tier !== undefined && rule.cheapest === undefined && rule.fastest === undefined) {
+      context.addIssue({ code: 'custom', path: ['min_tier'], message: 'only with cheapest or fastest' });
+    }
   });
+
+/**
+ * How a route's `fastest` rules choose (choose-fastest.ts). Each candidate's score is the
+ * moving average of its first target's latency (time to first token for streams, whole
+ * answer otherwise) plus its error rate times `error_penalty_ms`.
+ */
+export const latencyChoiceSchema = z.strictObject({
+  /** Share of requests sent to a candidate outside the fastest group, so a recovered one is measured again. */
+  explore: z.number().min(0).max(1).default(0.05),
+  /** Candidates within this fraction of the best score count as equally fast and share the traffic at random... */
+  tolerance: z.number().min(0).default(0.2),
+  /** ...or within this many milliseconds of it, whichever is wider (measurement noise on fast targets). */
+  tolerance_ms: z.number().min(0).default(20),
+  /** What an error rate of 1 adds to a score, in milliseconds: a failed attempt costs a retry elsewhere. */
+  error_penalty_ms: z.number().min(0).default(2000),
+});
 
 export const routeSchema = z.strictObject({
   /** Tried in order; the first that matches chooses. */
@@ -71,11 +92,14 @@ export const routeSchema = z.strictObject({
    * The request's own bound is used when it sets one.
    */
   expected_output_tokens: z.number().int().positive().default(1024),
+  /** How `fastest` rules weigh measurements and explore. */
+  latency: latencyChoiceSchema.prefault({}),
 });
 
 export type RouteConfiguration = z.infer<typeof routeSchema>;
 export type RouteRule = z.infer<typeof routeRuleSchema>;
 export type RuleConditions = z.infer<typeof ruleConditionsSchema>;
+export type LatencyChoiceConfiguration = z.infer<typeof latencyChoiceSchema>;
 
 function compiles(source: string): boolean {
   try {
@@ -102,7 +126,7 @@ export function routeProblems(routes: Readonly<Record<string, RouteConfiguration
       if (names.has(rule.name)) problems.push(`routes.${name}.rules.${index}.name: "${rule.name}" is used by another rule of this route`);
       names.add(rule.name);
       if (rule.name === 'default') problems.push(`routes.${name}.rules.${index}.name: "default" names the route's default`);
-      for (const alias of rule.model !== undefined ? [rule.model] : (rule.cheapest ?? [])) {
+      for (const alias of rule.model !== undefined ? [rule.model] : (rule.cheapest ?? rule.fastest ?? [])) {
         if (!known(alias)) problems.push(`routes.${name}.rules.${index}: no model named "${alias}" is declared under models`);
       }
     });

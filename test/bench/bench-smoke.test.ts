@@ -4,13 +4,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { SCENARIO_IDS, type BenchReport } from '../../bench/run.js';
+import { BENCH_GROUPS, SCENARIO_IDS, selectedGroups, type BenchReport } from '../../bench/run.js';
 import { PACKAGE_ROOT } from '../support/gateway-harness.js';
 
 /**
  * `make bench` in miniature: the whole benchmark (mock provider, Envoy alone, the gateway,
- * every scenario, the profiled sidecar) runs with a few hundred requests and must write a
- * well-formed report naming every scenario. No timing is asserted: this machine's speed is
+ * every scenario, the profiled sidecar, the cache, guardrail and routing comparisons and the
+ * in-process figures) runs with a few hundred requests and must write a well-formed report
+ * naming every scenario and figure. No timing is asserted: this machine's speed is
  * not the subject, only that the benchmark still runs and says what it measured.
  */
 const outDir = mkdtempSync(join(tmpdir(), 'llm-gateway-bench-smoke-'));
@@ -34,7 +35,7 @@ function assertLatency(summary: unknown, where: string): void {
   assert.ok((latency.p50 as number) <= (latency.p99 as number), `${where}: p50 <= p99`);
 }
 
-describe('make bench, smoke mode', { timeout: 240_000 }, () => {
+describe('make bench, smoke mode', { timeout: 420_000 }, () => {
   after(() => rmSync(outDir, { recursive: true, force: true }));
 
   test('runs end to end and writes a complete report', async () => {
@@ -78,10 +79,13 @@ describe('make bench, smoke mode', { timeout: 240_000 }, () => {
       for (const [name, value] of Object.entries(scenario.added)) assert.ok(isNumber(value), `${scenario.id}.added.${name} is a number`);
     }
 
-    for (const api of ['openai', 'anthropic'] as const) {
-      for (const [name, value] of Object.entries(report.summary[api])) assert.ok(isNumber(value), `summary.${api}.${name} is a number`);
+    for (const api of ['openai', 'anthropic', 'messages-anthropic', 'messages-openai'] as const) {
+      const summary = report.summary[api];
+      assert.ok(summary !== undefined, `a summary for ${api}`);
+      for (const [name, value] of Object.entries(summary)) assert.ok(isNumber(value), `summary.${api}.${name} is a number`);
+      assert.ok(isNumber(summary.added_p50_ms_at_500rps) && isNumber(summary.added_per_chunk_ms), `summary.${api} has the 500 req/s and streaming figures`);
     }
-    assert.ok(report.targets.length >= 6);
+    assert.equal(report.targets.length, 16, 'four targets per client API');
     for (const target of report.targets) assert.equal(typeof target.met, 'boolean');
 
     assert.ok(report.profile !== undefined, 'a profile section');
@@ -95,9 +99,46 @@ describe('make bench, smoke mode', { timeout: 240_000 }, () => {
     }
 
     const markdown = readFileSync(join(outDir, 'latest.md'), 'utf8');
-    for (const heading of ['## Headline', '## Targets (issue 7)', '## Non-streaming requests', '## Streaming', '## Where the sidecar\'s time goes (CPU profile)']) {
+    assert.deepEqual(report.groups, [...BENCH_GROUPS]);
+    const features = report.features;
+    assert.ok(features !== undefined, 'a features section');
+    assert.deepEqual(
+      features.comparisons.map((comparison) => comparison.id),
+      ['cache-latency', 'cache-throughput', 'guardrails-4k', 'guardrails-64k', 'guardrails-stream', 'routing-4k', 'routing-64k'],
+    );
+    for (const comparison of features.comparisons) {
+      for (const variant of comparison.variants) {
+        const where = `${comparison.id}.${variant.id}`;
+        assert.ok(variant.load.ok > 0, `${where}: some requests succeeded`);
+        if (variant.load.kind === 'stream') {
+          assertLatency(variant.load.totalMs, `${where}.totalMs`);
+          assert.equal(variant.load.chunksPerStream, report.settings.streamProfile.chunks, `${where}: every chunk arrived`);
+        } else assertLatency(variant.load.latencyMs, `${where}.latencyMs`);
+        assert.ok(isNumber(variant.sidecarCpuMicros), `${where}: sidecar CPU`);
+        if (variant.id !== comparison.reference) for (const [name, value] of Object.entries(variant.added ?? {})) assert.ok(isNumber(value), `${where}.added.${name}`);
+      }
+    }
+    // What each cache variant was meant to be, it was: counted by the sidecar itself.
+    const lookups = (id: string) => features.comparisons[0]!.variants.find((variant) => variant.id === id)!.cacheLookups ?? {};
+    assert.ok((lookups('miss').miss ?? 0) > 0 && (lookups('miss').hit ?? 0) === 0, `misses: ${JSON.stringify(lookups('miss'))}`);
+    assert.ok((lookups('exact-hit').hit ?? 0) > 0 && (lookups('exact-hit').miss ?? 0) === 0, `exact hits: ${JSON.stringify(lookups('exact-hit'))}`);
+    assert.ok((lookups('semantic-hit')['semantic-hit'] ?? 0) > 0 && (lookups('semantic-hit').miss ?? 0) === 0, `semantic hits: ${JSON.stringify(lookups('semantic-hit'))}`);
+    for (const group of ['cache', 'guardrails', 'routing'] as const) assert.ok(features.figures.some((figure) => figure.group === group), `figures for ${group}`);
+    for (const figure of features.figures) assert.ok(figure.measured.length > 0 && !figure.measured.includes('undefined') && !figure.measured.includes('NaN'), `figure "${figure.name}": ${figure.measured}`);
+    assert.ok(features.figures.some((figure) => figure.target !== undefined && typeof figure.met === 'boolean'), 'figures with targets say whether they were met');
+    const inProcess = features.inProcess;
+    for (const value of [inProcess.exactCacheMiBPer10k.heap, inProcess.semanticSearch.p50, inProcess.tokenCount64kMs.p50, inProcess.guardrailPerChunk.p50]) assert.ok(isNumber(value));
+
+    for (const heading of ['## Headline', '## Targets (issue 7)', '## Non-streaming requests', '## Streaming', '## Where the sidecar\'s time goes (CPU profile)', '## Response cache (issue 14)', '## Guardrails (issue 15)', '## Routing (issue 16)']) {
       assert.ok(markdown.includes(heading), `latest.md has "${heading}"`);
     }
     for (const scenario of report.scenarios) assert.ok(markdown.includes(scenario.title), `latest.md names ${scenario.title}`);
+    for (const comparison of features.comparisons) assert.ok(markdown.includes(comparison.title), `latest.md names ${comparison.title}`);
+  });
+
+  test('BENCH_ONLY selects groups, and refuses an unknown one', () => {
+    assert.deepEqual(selectedGroups(undefined), [...BENCH_GROUPS]);
+    assert.deepEqual(selectedGroups(' routing, cache '), ['cache', 'routing']);
+    assert.throws(() => selectedGroups('cache,guardrail'), /unknown bench group "guardrail"/);
   });
 });

@@ -91,9 +91,10 @@ describe('answers read back from what the client was sent', () => {
       const fromStream = streamed.endStream(undefined);
       const fromBody = createAnswerCapture(format).fromBody(replayCachedAnswer(expected, { ...context, id, format, stream: false }).body);
       for (const back of [fromStream, fromBody]) {
-        assert.deepEqual(back?.choices[0]?.content, expected.choices[0]!.content);
-        assert.equal(back?.choices[0]?.finishReason, 'tool_calls');
-        assert.equal(back?.usage?.completionTokens, usage.completionTokens);
+        assert.deepEqual(back?.completion.choices[0]?.content, expected.choices[0]!.content);
+        assert.equal(back?.completion.choices[0]?.finishReason, 'tool_calls');
+        assert.equal(back?.completion.usage?.completionTokens, usage.completionTokens);
+        assert.equal(back?.body, undefined, 'a completion is stored neutral, never as bytes');
       }
     });
   }

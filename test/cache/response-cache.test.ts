@@ -9,6 +9,10 @@ import type { ResponseCacheStore } from '../../src/cache/response-cache-store.js
 import type { VirtualKey } from '../../src/governance/virtual-key.js';
 import { createLogger } from '../../src/observability/logger.js';
 import type { Completion } from '../../src/model/completion.js';
+import { createAnswerCapture } from '../../src/cache/answer-capture.js';
+import { replayCacheHit } from '../../src/cache/replay-cached-answer.js';
+
+const EMBEDDINGS_BODY = '{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.25,-0.5]}],"model":"m","usage":{"prompt_tokens":2,"total_tokens":2}}';
 
 const configuration = parseConfiguration(
   `
@@ -49,14 +53,33 @@ describe('response cache stage', () => {
     const cache = cacheWith();
     assert.equal(cache.plan(request({ model: 'plain' })), undefined);
     assert.equal(cache.plan(request({ key: key('none') })), undefined, 'cache: false on the key');
-    assert.equal(cache.plan(request({ endpoint: 'embeddings' })), undefined);
+    assert.equal(cache.plan(request({ endpoint: 'messages.count_tokens' })), undefined);
+  });
+
+  test('embeddings: cached exactly, whatever the temperature rule, keyed on encoding and dimensions', async () => {
+    const cache = cacheWith();
+    const embed = (body: Record<string, unknown>) => request({ endpoint: 'embeddings', request: { model: 'cached', input: 'hello', ...body } });
+    const plan = cache.plan(embed({}))!;
+    assert.equal(plan.status, 'miss', 'deterministic_only does not apply: an embedding has no sampling');
+    assert.equal(plan.semantic, undefined);
+    const captured = createAnswerCapture('openai', 'embeddings').fromBody(Buffer.from(EMBEDDINGS_BODY));
+    assert.equal(captured?.body, EMBEDDINGS_BODY);
+    assert.equal(captured?.completion.usage?.promptTokens, 2);
+    cache.fill(plan, captured!);
+    const hit = await cache.lookup(cache.plan(embed({ user: 'end-user-2' }))!);
+    assert.equal(hit?.body, EMBEDDINGS_BODY, 'the same JSON, byte for byte; user is transport only');
+    assert.equal(replayCacheHit(hit!, { format: 'openai', stream: false, includeUsage: false, id: 'emb-x', created: 0, model: 'cached' }).body.toString(), EMBEDDINGS_BODY);
+    assert.equal(await cache.lookup(cache.plan(embed({ encoding_format: 'base64' }))!), undefined, 'another encoding is another answer');
+    assert.equal(await cache.lookup(cache.plan(embed({ dimensions: 2 }))!), undefined, 'other dimensions are another answer');
+    assert.equal(await cache.lookup(cache.plan({ ...embed({}), key: key('b') })!), undefined, 'another key misses');
+    assert.equal(createAnswerCapture('openai', 'embeddings').fromBody(Buffer.from('{"error":{"message":"no"}}')), undefined, 'an error body is not stored');
   });
 
   test('a stored answer is found by its own key only', async () => {
     const cache = cacheWith();
     const plan = cache.plan(request())!;
     assert.equal(cache.lookup(plan), undefined);
-    cache.fill(plan, completion);
+    cache.fill(plan, { completion });
     assert.deepEqual((await cache.lookup(cache.plan(request())!))?.completion, completion);
     assert.equal(cache.lookup(cache.plan(request({ key: key('b') }))!), undefined, 'another key misses');
     assert.equal(cache.lookup(cache.plan(request({ key: undefined }))!), undefined, 'an anonymous caller misses');
@@ -64,7 +87,7 @@ describe('response cache stage', () => {
 
   test('a key with scope global shares with other global keys', () => {
     const cache = cacheWith();
-    cache.fill(cache.plan(request({ key: key('shared1') }))!, completion);
+    cache.fill(cache.plan(request({ key: key('shared1') }))!, { completion });
     assert.notEqual(cache.lookup(cache.plan(request({ key: key('shared2') }))!), undefined);
     assert.equal(cache.lookup(cache.plan(request({ key: key('a') }))!), undefined);
   });
@@ -93,6 +116,6 @@ describe('response cache stage', () => {
     const cache = cacheWith(broken);
     const plan = cache.plan(request())!;
     assert.equal(cache.lookup(plan), undefined);
-    assert.doesNotThrow(() => cache.fill(plan, completion));
+    assert.doesNotThrow(() => cache.fill(plan, { completion }));
   });
 });

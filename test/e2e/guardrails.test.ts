@@ -44,6 +44,33 @@ async function streamWords(response: ServerResponse, model: string, words: strin
   response.end();
 }
 
+/**
+ * An OpenAI provider that calls a tool whose arguments carry the last user text it received
+ * (placeholders included), streamed as OpenAI documents tool-call deltas: the first names the
+ * call with empty arguments, the next carry 4-character pieces, the finish chunk says
+ * `tool_calls`, then usage and [DONE].
+ */
+async function streamToolCall(request: RecordedRequest, response: ServerResponse): Promise<void> {
+  const model = `${String(request.json!.model)}-2025-01-01`;
+  const name = (request.json!.tools as { function: { name: string } }[])[0]!.function.name;
+  const base = { id: 'chatcmpl-mocktool', object: 'chat.completion.chunk', created: 1_760_000_000, model, system_fingerprint: 'fp_mock' };
+  const chunk = (delta: object, finish: string | null = null) => `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], usage: null })}\n\n`;
+  const argumentsText = JSON.stringify({ request: lastUserText(request) });
+  response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+  const events = [
+    chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_mock1', type: 'function', function: { name, arguments: '' } }], refusal: null }),
+    ...(argumentsText.match(/.{1,4}/gs) ?? []).map((piece) => chunk({ tool_calls: [{ index: 0, function: { arguments: piece } }] })),
+    chunk({}, 'tool_calls'),
+    `data: ${JSON.stringify({ ...base, choices: [], usage: MOCK_USAGE })}\n\n`,
+    'data: [DONE]\n\n',
+  ];
+  for (const event of events) {
+    response.write(event);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  response.end();
+}
+
 describe('guardrails through Envoy', () => {
   let upstream: MockOpenAIUpstream;
   let anthropic: MockAnthropicUpstream;
@@ -123,6 +150,40 @@ describe('guardrails through Envoy', () => {
     assert.ok(!upstream.requests.at(-1)!.body.includes(EMAIL));
     await read();
     assert.equal(upstream.requests.length, before + 2, 'a masked request is never served from the cache');
+  });
+
+  const sendTool = { type: 'function' as const, function: { name: 'send_mail', description: 'Sends a mail', parameters: { type: 'object', properties: { request: { type: 'string' } }, required: ['request'] } } };
+
+  test('mask: streamed tool-call arguments are restored for the OpenAI SDK (placeholders split across deltas)', async () => {
+    upstream.respondWith(streamToolCall);
+    const prompt = `Tool: mail ${EMAIL} and call ${PHONE}`;
+    const stream = openai().chat.completions.stream({ model: 'gpt-masked', messages: [{ role: 'user', content: prompt }], tools: [sendTool], stream_options: { include_usage: true } });
+    const final = await stream.finalChatCompletion();
+    const seen = upstream.requests.at(-1)!.body;
+    assert.ok(!seen.includes(EMAIL) && !seen.includes('253 2671'), 'no masked value reached the provider');
+    const call = final.choices[0]!.message.tool_calls![0]!;
+    assert.equal(call.type === 'function' ? call.function.name : '', 'send_mail');
+    assert.deepEqual(JSON.parse(call.type === 'function' ? call.function.arguments : '{}'), { request: prompt });
+    assert.equal(final.choices[0]!.finish_reason, 'tool_calls');
+    assert.equal(final.usage?.total_tokens, MOCK_USAGE.total_tokens);
+  });
+
+  test('mask: streamed tool_use input is restored for the Anthropic SDK, and for the OpenAI SDK on an Anthropic provider', async () => {
+    const client = new Anthropic({ apiKey: secrets.dev, baseURL: gateway.baseURL.replace(/\/v1$/, ''), maxRetries: 0 });
+    const tool = { name: 'send_mail', description: 'Sends a mail', input_schema: { type: 'object' as const, properties: { request: { type: 'string' } }, required: ['request'] } };
+    const prompt = `Tool: mail ${EMAIL} now`;
+    const message = await client.messages.stream({ model: 'claude', max_tokens: 100, tools: [tool], messages: [{ role: 'user', content: prompt }] }).finalMessage();
+    const sent = JSON.stringify(anthropic.requests.at(-1)!.body);
+    assert.ok(!sent.includes(EMAIL));
+    const use = message.content.find((block) => block.type === 'tool_use');
+    assert.deepEqual(use?.input, { request: prompt.slice(6) });
+    assert.equal(message.stop_reason, 'tool_use');
+
+    // The OpenAI SDK on the same Anthropic provider: the gateway's translation writes OpenAI tool-call deltas, restored alike.
+    const final = await openai().chat.completions.stream({ model: 'claude', messages: [{ role: 'user', content: prompt }], tools: [sendTool] }).finalChatCompletion();
+    const call = final.choices[0]!.message.tool_calls![0]!;
+    assert.deepEqual(JSON.parse(call.type === 'function' ? call.function.arguments : '{}'), { request: prompt.slice(6) });
+    assert.ok(!JSON.stringify(anthropic.requests.at(-1)!.body).includes(EMAIL));
   });
 
   test('external analyser: names it finds are masked for the provider and restored for the client', async () => {

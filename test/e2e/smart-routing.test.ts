@@ -97,6 +97,8 @@ describe('smart routing', () => {
     const plain = await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'Suggest a name for a cat.' }] }).withResponse();
     assert.equal(plain.response.headers.get('x-gateway-route-rule'), 'default');
     assert.equal(plain.response.headers.get('x-gateway-model'), 'chat-model');
+    assert.equal(code.response.headers.get('x-gateway-route-reason'), 'rule');
+    assert.equal(plain.response.headers.get('x-gateway-route-reason'), 'default');
     assert.deepEqual(modelsSince(sent), ['code-model', 'chat-model'], 'each mock request names the chosen model');
 
     const id = code.response.headers.get('x-request-id');
@@ -104,6 +106,7 @@ describe('smart routing', () => {
     const line = gateway.sidecarLogLines().find((entry) => entry.event === 'request' && entry.request_id === id)!;
     assert.equal(line.route, 'auto');
     assert.equal(line.route_rule, 'code');
+    assert.equal(line.route_reason, 'rule');
     assert.equal(line.model, 'code-model');
     const metrics = await gateway.sidecarMetrics();
     assert.match(metrics, /llm_gateway_route_choices_total\{route="auto",rule="code",gen_ai_request_model="code-model"\} [1-9]/);
@@ -116,6 +119,7 @@ describe('smart routing', () => {
     const cheap = await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'Summarise: the sky is blue.' }] }, low).withResponse();
     assert.equal(cheap.response.headers.get('x-gateway-route-rule'), 'low-priority');
     assert.equal(cheap.response.headers.get('x-gateway-model'), 'nano');
+    assert.match(cheap.response.headers.get('x-gateway-route-reason') ?? '', /^cheapest; cost_usd=\d/);
     // nano is cheaper but takes no tools: mini, the next cheapest, serves it.
     const tools = await client.chat.completions.create({ model: 'auto', tools: [TOOL], messages: [{ role: 'user', content: 'Look up the weather.' }] }, low).withResponse();
     assert.equal(tools.response.headers.get('x-gateway-model'), 'mini');
@@ -175,6 +179,24 @@ describe('smart routing', () => {
     assert.equal(error.headers.get('x-gateway-model'), 'chat-model', 'the refusal says what the route chose');
     assert.match((error.error as { message: string }).message, /may not use the route 'auto', nor the model 'chat-model' it chose/);
     assert.deepEqual(modelsSince(sent), ['mini-model', 'nano-model'], 'the refused request was not sent');
+  });
+
+  test('GET /v1/models lists the routes a key may use beside its models, and retrieves them by id', async () => {
+    const ids = async (secret: string) => (await new OpenAI({ apiKey: secret, baseURL: gateway.baseURL, maxRetries: 0 }).models.list()).data.map((model) => model.id);
+    const everything = await ids(ANY_MODEL_SECRET);
+    assert.ok(everything.includes('auto') && everything.includes('chat-model'), everything.join(', '));
+    assert.deepEqual(await ids(ROUTE_ONLY_SECRET), ['auto']);
+    assert.deepEqual(await ids(NANO_ONLY_SECRET), ['nano'], 'a key not allowed the route does not see it');
+
+    const route = await client.models.retrieve('auto');
+    assert.deepEqual({ id: route.id, object: route.object, owned_by: route.owned_by }, { id: 'auto', object: 'model', owned_by: 'llm-gateway (route)' });
+    const nanoOnly = new OpenAI({ apiKey: NANO_ONLY_SECRET, baseURL: gateway.baseURL, maxRetries: 0 });
+    const error = await nanoOnly.models.retrieve('auto').then(
+      () => assert.fail('expected a 404'),
+      (thrown: unknown) => thrown,
+    );
+    assert.ok(error instanceof OpenAI.NotFoundError, String(error));
+    assert.equal(error.code, 'model_not_found');
   });
 
   test('context_policy truncate: the oldest turns go, the system prompt, the last turn and a tool call with its result stay', async () => {

@@ -14,7 +14,7 @@ describe('external analyser guardrail', () => {
     const decisions: GuardrailDecision[] = [];
     const guardrails = createGuardrailPolicies({
       guardrails: {
-        names: { type: 'analyzer', url: analyzer.url, action, entities: ['PERSON', 'LOCATION'], language: 'en', score_threshold: 0.5, timeout: '200ms', on_error: onError },
+        names: { type: 'analyzer', url: analyzer.url, action, entities: ['PERSON', 'LOCATION'], language: 'en', score_threshold: 0.5, timeout: '500ms', on_error: onError },
         pii: { type: 'pii', action: 'mask', detectors: ['email'], phone_region: 'US' },
       },
       models: { m: { guardrails: ['pii', 'names'] } },
@@ -37,7 +37,7 @@ describe('external analyser guardrail', () => {
   });
 
   test('a late analyser: fail-closed refuses with 503, fail-open lets the request through and says so', async () => {
-    analyzer.delayMs = 1000;
+    analyzer.delayMs = 2500;
     try {
       const closed = guard('block', 'closed');
       const refusal = await closed.guard.inspect('chat.completions', { messages: [{ role: 'user', content: 'John Smith' }] });

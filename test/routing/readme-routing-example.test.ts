@@ -29,8 +29,18 @@ describe("the README's Routing examples", () => {
     assert.equal(configuration.models.mini!.tier, 2);
   });
 
+  test('the latency-aware example loads: a fastest rule with a tier floor and its settings', () => {
+    const [, fastest] = yamlBlocksOf('## Routing');
+    const configuration = parseConfiguration(PROVIDERS + fastest, {});
+    const route = configuration.routes.fast!;
+    assert.deepEqual(route.rules[0]!.fastest, ['gpt-fast', 'claude-fast', 'gemini-fast', 'nano']);
+    assert.equal(route.rules[0]!.min_tier, 2);
+    assert.deepEqual(route.rules[1]!.fastest, ['nano', 'gpt-fast', 'gemini-fast']);
+    assert.deepEqual(route.latency, { explore: 0.05, tolerance: 0.2, tolerance_ms: 20, error_penalty_ms: 2000 });
+  });
+
   test('the drop_params example loads', () => {
-    const [, dropping] = yamlBlocksOf('## Routing');
+    const [, , dropping] = yamlBlocksOf('## Routing');
     const configuration = parseConfiguration(dropping!, {});
     assert.equal(configuration.providers.anthropic!.drop_params, true);
     assert.equal(configuration.models.strict!.drop_params, false);

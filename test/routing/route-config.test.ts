@@ -60,15 +60,48 @@ describe('routes in the configuration', () => {
     ].sort());
   });
 
-  test('a rule sets model or cheapest, not both; min_tier only with cheapest', () => {
+  test('a rule sets one of model, cheapest or fastest; min_tier only with cheapest or fastest', () => {
     const problems = problemsOf(`${base}routes:
   auto:
     rules:
       - { name: both, model: small, cheapest: [large] }
       - { name: floor, model: small, min_tier: 2 }
+      - { name: two-choices, cheapest: [small], fastest: [large] }
     default: small
 `);
-    assert.ok(problems.some((problem) => problem.startsWith('routes.auto.rules.0') && problem.includes('set either model or cheapest')), problems.join('\n'));
-    assert.ok(problems.some((problem) => problem.startsWith('routes.auto.rules.1.min_tier') && problem.includes('only with cheapest')), problems.join('\n'));
+    assert.ok(problems.some((problem) => problem.startsWith('routes.auto.rules.0') && problem.includes('set one of model, cheapest or fastest')), problems.join('\n'));
+    assert.ok(problems.some((problem) => problem.startsWith('routes.auto.rules.1.min_tier') && problem.includes('only with cheapest or fastest')), problems.join('\n'));
+    assert.ok(problems.some((problem) => problem.startsWith('routes.auto.rules.2') && problem.includes('set one of model, cheapest or fastest')), problems.join('\n'));
+  });
+
+  test('a fastest rule loads with the latency settings, defaulted or set; its aliases are checked and bad settings refused', () => {
+    const configuration = parseConfiguration(
+      `${base}routes:
+  quick:
+    rules: [{ name: fast, fastest: [small, large], min_tier: 1 }]
+    default: small
+  tuned:
+    rules: [{ name: fast, fastest: [small, large] }]
+    default: small
+    latency: { explore: 0.1, tolerance: 0.5, tolerance_ms: 5, error_penalty_ms: 10000 }
+`,
+      {},
+    );
+    assert.deepEqual(configuration.routes.quick!.latency, { explore: 0.05, tolerance: 0.2, tolerance_ms: 20, error_penalty_ms: 2000 });
+    assert.deepEqual(configuration.routes.tuned!.latency, { explore: 0.1, tolerance: 0.5, tolerance_ms: 5, error_penalty_ms: 10000 });
+    assert.deepEqual(configuration.routes.quick!.rules[0]!.fastest, ['small', 'large']);
+    const problems = problemsOf(`${base}routes:
+  quick:
+    rules: [{ name: fast, fastest: [small, nowhere] }]
+    default: small
+`);
+    assert.ok(problems.includes('routes.quick.rules.0: no model named "nowhere" is declared under models'), problems.join('\n'));
+    const settings = problemsOf(`${base}routes:
+  quick:
+    rules: [{ name: fast, fastest: [small] }]
+    default: small
+    latency: { explore: 2 }
+`);
+    assert.ok(settings.some((problem) => problem.startsWith('routes.quick.latency.explore')), settings.join('\n'));
   });
 });

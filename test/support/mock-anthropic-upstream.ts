@@ -6,7 +6,8 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
  * refuses what the real API refuses (missing max_tokens or anthropic-version, a system
  * role inside messages, turns that do not alternate, a tool_result without its tool_use),
  * records what arrived, and answers: a tool call when tools are offered and the last user
- * turn asks for the weather, a sentence using the tool result when one comes back, and an
+ * turn asks for the weather (or one whose input echoes the text, when the turn starts with
+ * `Tool: `), a sentence using the tool result when one comes back, and an
  * echo otherwise.
  */
 export interface AnthropicRecordedRequest {
@@ -242,6 +243,10 @@ function answer(body: any): any[] {
     return [{ type: 'text', text: `The weather is ${result}.` }];
   }
   const text = blocks.filter((block: any) => block.type === 'text').map((block: any) => block.text).join(' ');
+  if (body.tools?.length && text.startsWith('Tool: ')) {
+    // A tool call whose input carries what the user wrote (so a test sees what the provider received come back as arguments).
+    return [{ type: 'tool_use', id: 'toolu_01Echo', name: body.tools[0].name, input: { request: text.slice(6) } }];
+  }
   if (body.tools?.length && /weather/i.test(text)) {
     return [
       { type: 'text', text: 'Let me check.' },

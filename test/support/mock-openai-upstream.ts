@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { answerModerations } from './mock-openai-moderations.js';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 
 /**
@@ -43,7 +44,12 @@ export interface MockOpenAIUpstream {
 export const MOCK_USAGE = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18, prompt_tokens_details: { cached_tokens: 3, audio_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 2, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 } };
 export const MOCK_REPLY_WORDS = ['Hello', ' from', ' the', ' mock', ' upstream', '.'];
 
-export async function startMockOpenAIUpstream(options: { expectedKey?: string } = {}): Promise<MockOpenAIUpstream> {
+/**
+ * `delayMs`, when given, is asked on each request: the milliseconds to wait before answering
+ * (before the status line, so a stream's first token is late by that much). A test may change
+ * what it returns during the run.
+ */
+export async function startMockOpenAIUpstream(options: { expectedKey?: string; delayMs?: () => number } = {}): Promise<MockOpenAIUpstream> {
   const requests: RecordedRequest[] = [];
   const scripted: Responder[] = [];
   const server: Server = createServer((incoming, response) => {
@@ -60,7 +66,10 @@ export async function startMockOpenAIUpstream(options: { expectedKey?: string } 
       const recorded: RecordedRequest = { method: incoming.method ?? '', path: incoming.url ?? '', headers: incoming.headers, body, json, receivedAt: Date.now() };
       requests.push(recorded);
       const responder = scripted.shift() ?? defaultResponder(options.expectedKey);
-      Promise.resolve(responder(recorded, response)).catch(() => response.destroy());
+      const answer = () => Promise.resolve(responder(recorded, response)).catch(() => response.destroy());
+      const delay = options.delayMs?.() ?? 0;
+      if (delay > 0) setTimeout(answer, delay);
+      else void answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -85,6 +94,7 @@ export function defaultResponder(expectedKey: string | undefined): Responder {
       return sendJson(response, 401, { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }, { 'x-request-id': openAIRequestId() });
     }
     if (request.method === 'POST' && request.path.endsWith('/embeddings') && request.json !== undefined) return answerEmbeddings(request.json, response);
+    if (request.method === 'POST' && request.path.endsWith('/moderations') && request.json !== undefined) return answerModerations(request.json, response, openAIRequestId());
     if (request.method !== 'POST' || !request.path.endsWith('/chat/completions') || request.json === undefined) {
       return sendJson(response, 404, { error: { message: `Unknown request URL: ${request.method} ${request.path}.`, type: 'invalid_request_error', param: null, code: 'unknown_url' } }, { 'x-request-id': openAIRequestId() });
     }

@@ -13,6 +13,7 @@ import { Writable } from 'node:stream';
 import { Governance } from '../../src/governance/governance.js';
 import { createKeyring } from '../../src/governance/keyring.js';
 import { fakeGovernanceStore } from './fake-governance-store.js';
+import { createRequestPipeline } from '../../src/pipeline/create-request-pipeline.js';
 
 /**
  * A small configuration and fake dependencies for driving the processors without Envoy:
@@ -96,6 +97,7 @@ export function processorDependencies(view = testView()) {
     // No model is described: nothing is checked against capabilities.
     capabilities: { of: () => undefined },
     backOff: { overloadedPauseMs: 10_000, maxPauseMs: 300_000 },
+    pipeline: createRequestPipeline(),
   };
 }
 

@@ -1,10 +1,9 @@
 import type { StreamPart } from '../../model/stream-part.js';
 import type { TokenLogprob } from '../../model/token-logprob.js';
 import type { Usage } from '../../model/usage.js';
-import { encodeSseEvent, SSE_DONE } from '../../streaming/sse-encode.js';
+import { ChatChunkEncoder } from './chat-chunk-encoder.js';
 import { openAIErrorBodyOfFailure } from './openai-error-body.js';
 import { toOpenAIFinishReason } from './openai-finish-reason.js';
-import { usageToOpenAI } from './openai-usage.js';
 
 export interface ChatStreamContext {
   /** The chunks' id ("chatcmpl-..."): one per response, the gateway's own for translated streams. */
@@ -45,12 +44,14 @@ interface ChoiceState {
 export class ChatStreamWriter {
   readonly #context: ChatStreamContext;
   readonly #choices = new Map<number, ChoiceState>();
-  #model: string | undefined;
+  /** Writes the chunks' envelope; it holds the model the provider named, once it has. */
+  readonly #encoder: ChatChunkEncoder;
   #usage: Usage | undefined;
   #failed = false;
 
   constructor(context: ChatStreamContext) {
     this.#context = context;
+    this.#encoder = new ChatChunkEncoder(context.id, context.created, context.model);
   }
 
   /** The latest usage the parts reported. */
@@ -60,7 +61,7 @@ export class ChatStreamWriter {
 
   /** The model the provider named, once it has. */
   get model(): string | undefined {
-    return this.#model;
+    return this.#encoder.model;
   }
 
   /** Encodes parts as they come from a provider reader; returns the SSE text to send (often empty). */
@@ -83,15 +84,15 @@ export class ChatStreamWriter {
     if (this.#failed || this.#choices.size === 0) return '';
     for (const choice of this.#choices.values()) if (!choice.finished) return '';
     let out = '';
-    if (this.#context.includeUsage && this.#usage) out += encodeSseEvent(JSON.stringify({ ...this.#envelope(), choices: [], usage: usageToOpenAI(this.#usage) }));
-    return out + SSE_DONE;
+    if (this.#context.includeUsage && this.#usage) out += this.#encoder.usageChunk(this.#usage);
+    return out + this.#encoder.done();
   }
 
   #part(part: StreamPart, logprobs: TokenLogprob[] | undefined): { text: string; usedLogprobs: boolean } {
     const none = { text: '', usedLogprobs: false };
     switch (part.type) {
       case 'start':
-        if (part.model) this.#model = part.model;
+        if (part.model) this.#encoder.model = part.model;
         return none;
       case 'usage':
         this.#usage = part.usage;
@@ -129,7 +130,7 @@ export class ChatStreamWriter {
       }
       case 'error':
         this.#failed = true;
-        return { text: encodeSseEvent(JSON.stringify(openAIErrorBodyOfFailure(part.failure))), usedLogprobs: false };
+        return { text: this.#encoder.error(openAIErrorBodyOfFailure(part.failure)), usedLogprobs: false };
       default: {
         const unhandled: never = part;
         return unhandled;
@@ -160,11 +161,6 @@ export class ChatStreamWriter {
   }
 
   #chunk(index: number, delta: Record<string, unknown>, finishReason: string | null, logprobs: TokenLogprob[] | undefined): string {
-    const choice = { index, delta, logprobs: logprobs === undefined ? null : { content: logprobs, refusal: null }, finish_reason: finishReason };
-    return encodeSseEvent(JSON.stringify({ ...this.#envelope(), choices: [choice] }));
-  }
-
-  #envelope(): Record<string, unknown> {
-    return { id: this.#context.id, object: 'chat.completion.chunk', created: this.#context.created, model: this.#model ?? this.#context.model };
+    return this.#encoder.chunk(index, delta, finishReason, logprobs === undefined ? null : { content: logprobs, refusal: null });
   }
 }

@@ -1,9 +1,9 @@
 import type { OpenAIErrorBody } from '../../errors.js';
 import { SseDecoder, type SseEvent } from '../../streaming/sse-decoder.js';
-import { encodeSseEvent, SSE_DONE } from '../../streaming/sse-encode.js';
+import { ChatChunkEncoder } from '../../api/openai-chat/chat-chunk-encoder.js';
 import type { StreamTranslator, TranslationContext } from '../provider-adapter.js';
 import { DeliveredOutput } from '../delivered-output.js';
-import { usageToOpenAI, type Usage } from '../usage.js';
+import type { Usage } from '../usage.js';
 import {
   ANTHROPIC_STREAM_EVENT_TYPES,
   anthropicStreamEventSchema,
@@ -84,12 +84,14 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   #toolCallCount = 0;
   #stopReason: string | null = null;
   #anthropicUsage: AnthropicUsage | undefined;
-  #model: string | undefined;
+  /** Writes the OpenAI chunks; it holds the model Anthropic named, once it has. */
+  readonly #encoder: ChatChunkEncoder;
   #complete = false;
   readonly #delivered = new DeliveredOutput();
 
   constructor(context: TranslationContext) {
     this.#context = context;
+    this.#encoder = new ChatChunkEncoder(context.responseId, context.created, context.model);
   }
 
   get usage(): Usage | undefined {
@@ -97,7 +99,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   }
 
   get model(): string | undefined {
-    return this.#model;
+    return this.#encoder.model;
   }
 
   get complete(): boolean {
@@ -132,7 +134,7 @@ export class AnthropicStreamTranslator implements StreamTranslator {
   #handle(event: AnthropicStreamEvent): string {
     switch (event.type) {
       case 'message_start':
-        if (event.message.model) this.#model = event.message.model;
+        if (event.message.model) this.#encoder.model = event.message.model;
         if (event.message.usage) this.#recordUsage(event.message.usage);
         return this.#start();
       case 'content_block_start':
@@ -229,21 +231,18 @@ export class AnthropicStreamTranslator implements StreamTranslator {
     this.#complete = true;
     let out = this.#start() + this.#chunk({}, mapAnthropicFinishReason(this.#stopReason));
     const usage = this.usage;
-    if (this.#context.includeUsage && usage) out += encodeSseEvent(JSON.stringify({ ...this.#envelope(), choices: [], usage: usageToOpenAI(usage) }));
-    return out + SSE_DONE;
+    if (this.#context.includeUsage && usage) out += this.#encoder.usageChunk(usage);
+    return out + this.#encoder.done();
   }
 
   #fail(body: OpenAIErrorBody): string {
     this.#ended = true;
-    return encodeSseEvent(JSON.stringify(body));
+    return this.#encoder.error(body);
   }
 
+  /** Anthropic's answer is one choice, without log probabilities. */
   #chunk(delta: Record<string, unknown>, finishReason: string | null = null): string {
-    return encodeSseEvent(JSON.stringify({ ...this.#envelope(), choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] }));
-  }
-
-  #envelope(): Record<string, unknown> {
-    return { id: this.#context.responseId, object: 'chat.completion.chunk', created: this.#context.created, model: this.#model ?? this.#context.model };
+    return this.#encoder.chunk(0, delta, finishReason, null);
   }
 }
 

@@ -1,9 +1,9 @@
 import type { OpenAIErrorBody } from '../../errors.js';
 import { SseDecoder, type SseEvent } from '../../streaming/sse-decoder.js';
-import { encodeSseEvent, SSE_DONE } from '../../streaming/sse-encode.js';
+import { ChatChunkEncoder } from '../../api/openai-chat/chat-chunk-encoder.js';
 import type { StreamTranslator, TranslationContext } from '../provider-adapter.js';
 import { DeliveredOutput } from '../delivered-output.js';
-import { usageToOpenAI, type Usage } from '../usage.js';
+import type { Usage } from '../usage.js';
 import { convertGeminiLogprobs } from './convert-gemini-logprobs.js';
 import { generateContentResponseSchema, geminiErrorBodySchema, type GeminiCandidate, type GenerateContentResponse } from './gemini-api.js';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
@@ -59,12 +59,14 @@ export class GeminiStreamTranslator implements StreamTranslator {
   #promptBlocked = false;
   #failed = false;
   #usage: Usage | undefined;
-  #model: string | undefined;
+  /** Writes the OpenAI chunks; it holds the model version Gemini named, once it has. */
+  readonly #encoder: ChatChunkEncoder;
   #complete = false;
   readonly #delivered = new DeliveredOutput();
 
   constructor(context: TranslationContext) {
     this.#context = context;
+    this.#encoder = new ChatChunkEncoder(context.responseId, context.created, context.model);
   }
 
   get usage(): Usage | undefined {
@@ -72,7 +74,7 @@ export class GeminiStreamTranslator implements StreamTranslator {
   }
 
   get model(): string | undefined {
-    return this.#model;
+    return this.#encoder.model;
   }
 
   get complete(): boolean {
@@ -110,7 +112,7 @@ export class GeminiStreamTranslator implements StreamTranslator {
         return this.#response(event.response);
       case 'error':
         this.#failed = true;
-        return encodeSseEvent(JSON.stringify(event.body));
+        return this.#encoder.error(event.body);
       case 'ignored':
         return '';
       default: {
@@ -121,7 +123,7 @@ export class GeminiStreamTranslator implements StreamTranslator {
   }
 
   #response(response: GenerateContentResponse): string {
-    if (response.modelVersion) this.#model = response.modelVersion;
+    if (response.modelVersion) this.#encoder.model = response.modelVersion;
     if (response.usageMetadata) this.#usage = usageFromGemini(response.usageMetadata);
     const candidates = response.candidates ?? [];
     if (candidates.length === 0 && response.promptFeedback?.blockReason) this.#promptBlocked = true;
@@ -172,18 +174,12 @@ export class GeminiStreamTranslator implements StreamTranslator {
     for (const [index, state] of finished) out += this.#chunk(index, {}, mapGeminiFinishReason(state.finishReason, state.toolCallCount > 0));
     if (out === '') return '';
     this.#complete = true;
-    if (this.#context.includeUsage && this.#usage) {
-      out += encodeSseEvent(JSON.stringify({ ...this.#envelope(), choices: [], usage: usageToOpenAI(this.#usage) }));
-    }
-    return out + SSE_DONE;
+    if (this.#context.includeUsage && this.#usage) out += this.#encoder.usageChunk(this.#usage);
+    return out + this.#encoder.done();
   }
 
   #chunk(index: number, delta: Record<string, unknown>, finishReason: string | null, logprobs: Record<string, unknown> | null = null): string {
-    return encodeSseEvent(JSON.stringify({ ...this.#envelope(), choices: [{ index, delta, logprobs, finish_reason: finishReason }] }));
-  }
-
-  #envelope(): Record<string, unknown> {
-    return { id: this.#context.responseId, object: 'chat.completion.chunk', created: this.#context.created, model: this.#model ?? this.#context.model };
+    return this.#encoder.chunk(index, delta, finishReason, logprobs);
   }
 }
 

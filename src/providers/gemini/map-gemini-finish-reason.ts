@@ -1,5 +1,4 @@
-/** The finish reasons an OpenAI client knows (openai-openapi `CreateChatCompletionResponse`). */
-export type OpenAIFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+import type { OpenAIFinishReason } from '../../api/openai-chat/openai-finish-reason.js';
 
 /**
  * Gemini's finishReason (https://ai.google.dev/api/generate-content#FinishReason) in OpenAI
