@@ -7,6 +7,7 @@ import { createGatewayEmbedder } from '../src/cache/gateway-embedder.js';
 import { MemoryResponseCacheStore } from '../src/cache/memory-response-cache-store.js';
 import { ResponseCache, type CacheRequest } from '../src/cache/response-cache.js';
 import { SemanticCache } from '../src/cache/semantic-cache.js';
+import { guardSignature } from '../src/cache/semantic-guard.js';
 import { SemanticIndex } from '../src/cache/semantic-index.js';
 import { parseConfiguration } from '../src/config/load.js';
 import type { VirtualKey } from '../src/governance/virtual-key.js';
@@ -26,9 +27,11 @@ import { createLogger } from '../src/observability/logger.js';
  * fill with the real SemanticCache, its USearch index and the gateway's embedder (the HTTP
  * client the sidecar uses, pointed at the local server instead of Envoy). `a` is asked and its
  * answer stored; then `b` is asked, and a semantic hit is a "predicted same". Each pair has its
- * own tenant, so pairs never see each other's entries. The threshold is the gateway's default
- * (`cache.semantic.threshold`); the table at other thresholds uses the cosine of the two
- * vectors the cache embedded, the quantity the index compares.
+ * own tenant, so pairs never see each other's entries. The threshold and the precision guards
+ * are the gateway's defaults (`cache.semantic.threshold`, `require_same_numbers`,
+ * `require_same_negation`); the table at other thresholds uses the cosine of the two vectors
+ * the cache embedded (the quantity the index compares) and the guards' verdict on the pair,
+ * and a second table the cosine alone (the guards off).
  *
  * Run: make cache-quality (installs the model into .bench-venv), or
  *   node dist/bench/cache-quality.js [--python .bench-venv/bin/python] [--out bench/results]
@@ -47,6 +50,8 @@ interface Scored extends Pair {
   cosine: number;
   /** The gateway's semantic cache served `a`'s answer to `b` at the configured threshold. */
   hit: boolean;
+  /** The precision guards (same numbers, same negation; as configured) let the pair be compared at all. */
+  guarded: boolean;
 }
 
 const argument = (name: string, fallback: string) => {
@@ -67,7 +72,9 @@ models:
 `,
   { K: 'unused' },
 );
-const threshold = configuration.models.chat!.cache!.semantic!.threshold;
+const settings = configuration.models.chat!.cache!.semantic!;
+const threshold = settings.threshold;
+const guards = { numbers: settings.require_same_numbers, negation: settings.require_same_negation };
 
 /** Starts the embeddings server; resolves with its port once the model is loaded. */
 function startServer(): Promise<{ port: number; process: ChildProcess }> {
@@ -153,12 +160,16 @@ async function main(): Promise<void> {
       const left = first.semantic?.vector;
       const right = second.semantic?.vector;
       if (left === undefined || right === undefined) throw new Error(`pair ${pair.id}: no embedding`);
-      scored.push({ ...pair, cosine: cosine(left, right), hit: hit?.similarity !== undefined });
+      scored.push({ ...pair, cosine: cosine(left, right), hit: hit?.similarity !== undefined, guarded: guardSignature(pair.a, guards) === guardSignature(pair.b, guards) });
       if (scored.length % 50 === 0) console.error(`${scored.length}/${pairs.length} pairs`);
     }
     const atConfigured = scoreAt(scored, (pair) => pair.hit);
-    const table = TABLE_THRESHOLDS.map((cut) => ({ threshold: cut, ...scoreAt(scored, (pair) => pair.cosine >= cut) }));
-    const disagreements = scored.filter((pair) => pair.hit !== pair.cosine >= threshold).length;
+    const table = TABLE_THRESHOLDS.map((cut) => ({ threshold: cut, ...scoreAt(scored, (pair) => pair.guarded && pair.cosine >= cut) }));
+    const unguardedTable = TABLE_THRESHOLDS.map((cut) => ({ threshold: cut, ...scoreAt(scored, (pair) => pair.cosine >= cut) }));
+    const disagreements = scored.filter((pair) => pair.hit !== (pair.guarded && pair.cosine >= threshold)).length;
+    const blocked = scored.filter((pair) => !pair.guarded && pair.cosine >= threshold);
+    const blockedWrong = blocked.filter((pair) => !pair.same).length;
+    const blockedRight = blocked.length - blockedWrong;
     const kinds = [...new Set(pairs.map((pair) => pair.kind))];
     const byKind = kinds.map((kind) => {
       const members = scored.filter((pair) => pair.kind === kind);
@@ -178,9 +189,12 @@ async function main(): Promise<void> {
       pairs: pairs.length,
       samePairs: pairs.filter((pair) => pair.same).length,
       threshold,
+      guards,
       atConfigured,
+      blockedByGuards: { wrongAnswersPrevented: blockedWrong, paraphrasesLost: blockedRight },
       disagreementsWithCosine: disagreements,
       table,
+      unguardedTable,
       byKind,
       falsePositives,
       modelLoadSeconds: Number(loadSeconds.toFixed(1)),
@@ -198,13 +212,20 @@ async function main(): Promise<void> {
       `## At the default threshold (${threshold})`,
       '',
       `Precision ${percent(atConfigured.precision)}, recall ${percent(atConfigured.recall)}, F1 ${atConfigured.f1.toFixed(3)}: ${atConfigured.truePositives} right hits, ${atConfigured.falsePositives} wrong answers served, ${atConfigured.falseNegatives} paraphrases missed, ${atConfigured.trueNegatives} right misses.`,
-      `(The cache's decisions and \`cosine >= ${threshold}\` disagree on ${disagreements} pairs.)`,
+      `Precision guards: same numbers ${guards.numbers ? 'on' : 'off'}, same negation ${guards.negation ? 'on' : 'off'} (the defaults); at ${threshold} they kept ${blockedWrong} wrong answers from being served and cost ${blockedRight} paraphrases.`,
+      `(The cache's decisions and \`guards pass and cosine >= ${threshold}\` disagree on ${disagreements} pairs.)`,
       '',
       '## By threshold',
       '',
       '| threshold | precision | recall | F1 | wrong answers served | paraphrases missed |',
       '|---|---|---|---|---|---|',
       ...table.map((row) => `| ${row.threshold.toFixed(2)} | ${percent(row.precision)} | ${percent(row.recall)} | ${row.f1.toFixed(3)} | ${row.falsePositives} | ${row.falseNegatives} |`),
+      '',
+      '## By threshold, the embedding alone (guards off)',
+      '',
+      '| threshold | precision | recall | F1 | wrong answers served | paraphrases missed |',
+      '|---|---|---|---|---|---|',
+      ...unguardedTable.map((row) => `| ${row.threshold.toFixed(2)} | ${percent(row.precision)} | ${percent(row.recall)} | ${row.f1.toFixed(3)} | ${row.falsePositives} | ${row.falseNegatives} |`),
       '',
       `## By kind of pair (at ${threshold})`,
       '',

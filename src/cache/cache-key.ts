@@ -24,6 +24,8 @@ export interface CacheKeyInput {
   request: unknown;
   /** Request headers that change the answer (anthropic-version, anthropic-beta), when the endpoint has any. */
   headers?: Readonly<Record<string, string | undefined>> | undefined;
+  /** More that must match, derived from the request by the caller (the semantic guards' signature); absent: the key is as without it. */
+  extra?: string | undefined;
 }
 
 /**
@@ -46,12 +48,14 @@ export function canonicalRequest(request: unknown): string {
   return stableStringify(kept) ?? 'null';
 }
 
-/** sha256 (hex) over the scope, endpoint, model alias, answer-changing headers and the canonical request. */
+/** sha256 (hex) over the scope, endpoint, model alias, answer-changing headers, the canonical request and `extra` when given. */
 export function cacheKey(input: CacheKeyInput): string {
   const hash = createHash('sha256');
   // Length-prefixed parts: no value can run into the next and collide.
   const headers = stableStringify(input.headers ?? {}) ?? '{}';
-  for (const part of [input.scope, input.endpoint, input.model, headers, canonicalRequest(input.request)]) {
+  const parts = [input.scope, input.endpoint, input.model, headers, canonicalRequest(input.request)];
+  if (input.extra !== undefined) parts.push(input.extra);
+  for (const part of parts) {
     hash.update(`${Buffer.byteLength(part)}:`);
     hash.update(part);
   }

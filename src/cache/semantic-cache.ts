@@ -5,6 +5,7 @@ import { cacheKey } from './cache-key.js';
 import type { Embedder } from './gateway-embedder.js';
 import type { SemanticIndex } from './semantic-index.js';
 import type { SharedSemanticEntry } from './redis-semantic-sync.js';
+import { guardSignature } from './semantic-guard.js';
 import { semanticSubject } from './semantic-subject.js';
 
 /** A stored answer served for a request: `similarity` is set when it was found by meaning, not by its exact key. */
@@ -14,7 +15,11 @@ export interface CacheHit extends CachedAnswer {
 
 /** One request's dealings with the semantic cache; `vector` is filled by the lookup and kept for the fill. */
 export interface SemanticPlan {
-  /** Hash of the scope, endpoint, model alias, answer-changing headers and the request without its last turn. */
+  /**
+   * Hash of the scope, endpoint, model alias, answer-changing headers, the request without its
+   * last turn and, when the precision guards are on, the last turn's guard signature
+   * (semantic-guard.ts): a turn with other numbers or the other polarity is never compared.
+   */
   readonly partition: string;
   readonly text: string;
   readonly embeddingsModel: string;
@@ -31,7 +36,9 @@ export interface SemanticPlan {
  * partition. The partition key holds everything else of the request, the earlier turns and
  * system prompt included: the same question asked in another conversation, with other
  * parameters, of another model or by another tenant, is never near. Only the last turn is
- * embedded, so what is compared by meaning is one question, and nothing else.
+ * embedded, so what is compared by meaning is one question, and nothing else. With the
+ * precision guards on (the default), the partition also holds that turn's numbers and whether
+ * it is negated: embeddings score "a 3-day trip" and "a 7-day trip" as near as paraphrases.
  */
 export class SemanticCache {
   readonly #index: SemanticIndex;
@@ -61,7 +68,15 @@ export class SemanticCache {
     const subject = semanticSubject(input.format, input.body);
     if (subject === undefined) return undefined;
     return {
-      partition: cacheKey({ scope: input.scope, endpoint: `semantic:${input.endpoint}`, model: input.model, request: subject.context, headers: input.headers }),
+      partition: cacheKey({
+        scope: input.scope,
+        endpoint: `semantic:${input.endpoint}`,
+        model: input.model,
+        request: subject.context,
+        headers: input.headers,
+        // "" (every guard off) adds nothing: the partition is then the key it was before the guards.
+        extra: guardSignature(subject.text, { numbers: input.settings.require_same_numbers, negation: input.settings.require_same_negation }) || undefined,
+      }),
       text: subject.text,
       embeddingsModel: input.settings.embeddings_model,
       threshold: input.settings.threshold,

@@ -83,6 +83,10 @@ export const responseCacheSchema = z.strictObject({
       timeout: duration.default('1s'),
       /** Entries the in-process index keeps, over all partitions (least recently used evicted). */
       max_entries: z.number().int().positive().default(10_000),
+      /** A near turn is served only when both turns have the same numbers, in order (see src/cache/semantic-guard.ts). */
+      require_same_numbers: z.boolean().default(true),
+      /** A near turn is served only when both turns are negated ("not", "never", "no", "without", "n't"...) or neither is. */
+      require_same_negation: z.boolean().default(true),
     })
     .optional(),
 });

@@ -6,6 +6,7 @@ import type { ProcessingRequest, ProcessingResponse } from './messages.js';
 import { describeExchange } from './describe-exchange.js';
 import { loadExternalProcessorService } from './proto.js';
 import type { StreamEndReason, StreamProcessor } from './stream-processor.js';
+import { writeReply } from './write-reply.js';
 
 
 export interface ExtProcServerDependencies {
@@ -120,11 +121,11 @@ export class ExtProcServer {
       if (reply instanceof Promise) {
         return reply.then((value) => {
           if (this.#debug) this.#logExchange(phase, stream, message, value);
-          if (!closed) call.write(value);
+          if (!closed) writeReply(call, message, value, phase === 'router');
         });
       }
       if (this.#debug) this.#logExchange(phase, stream, message, reply);
-      call.write(reply);
+      writeReply(call, message, reply, phase === 'router');
       return undefined;
     };
     call.on('data', (message: ProcessingRequest) => {

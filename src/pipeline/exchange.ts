@@ -1,5 +1,5 @@
 import type { ModelRoute, RuntimeView } from '../config/runtime.js';
-import type { AdmissionBounds, AnyEndpoint, ClientFormat, LocalAnswer, ResponseHandling } from '../endpoints/endpoint.js';
+import type { AdmissionBounds, AnyEndpoint, ClientFormat, LocalAnswer, ResponseHandling, TokenCounting } from '../endpoints/endpoint.js';
 import type { TokenCounter } from '../gateway/token-counter.js';
 import type { RequestContext } from '../gateway/request-context.js';
 import type { Admission } from '../governance/governance.js';
@@ -12,6 +12,7 @@ import type { AnswerCapture } from '../cache/answer-capture.js';
 import type { CacheHit } from '../cache/semantic-cache.js';
 import type { RouteChoice } from '../capabilities/choose-route.js';
 import type { TargetChoiceInput } from '../capabilities/choose-targets.js';
+import { TranslationMemo } from '../capabilities/translation-memo.js';
 import type { RouteDecision } from '../routing/choose-by-route.js';
 import type { RequestGuard } from '../guardrails/request-guard.js';
 import type { PipelineDependencies } from './pipeline-dependencies.js';
@@ -64,6 +65,10 @@ export class Exchange {
   readonly droppedParams = new Map<string, readonly string[]>();
   /** chooseTargets' input for a candidate model of a request (see stages/read-request.ts). */
   choiceInputFor: ((request: unknown) => (route: ModelRoute) => TargetChoiceInput) | undefined;
+  /** The tokenizer for this request's checks, counting each text once (see authenticated-counter.ts). */
+  counter: TokenCounting | undefined;
+  /** This request's provider requests, each written once (a route's choice and the chosen model's ask for the same). */
+  readonly translations = new TranslationMemo();
   /** The route's choice, when the client asked for a route: a refusal of the chosen model says what was chosen too. */
   routeDecision: RouteDecision | undefined;
   /** This request's guardrails (undefined: none apply). */

@@ -19,6 +19,7 @@ models:
   embedder: { provider: p, model: text-embedding-3-small }
   semantic: { provider: p, model: m, cache: { semantic: { embeddings_model: embedder, threshold: 0.9 } } }
   other: { provider: p, model: m, cache: { semantic: { embeddings_model: embedder } } }
+  unguarded: { provider: p, model: m, cache: { semantic: { embeddings_model: embedder, threshold: 0.9, require_same_numbers: false, require_same_negation: false } } }
   exact: { provider: p, model: m, cache: {} }
 keys:
   - { alias: a, hash: "sha256:${'a'.repeat(64)}" }
@@ -35,6 +36,12 @@ const VECTORS: Record<string, number[]> = {
   'capital of France?': [1, 0, 0],
   'the capital of France please': [0.97, 0.243, 0], // cosine 0.97 to the first
   'population of France?': [0.6, 0.8, 0], // cosine 0.6
+  // An embedder blind to numbers and negation, as real ones nearly are (cosine 1 within each group).
+  'Give me a 3-day itinerary for Rome.': [0, 0, 1],
+  'Give me a 7-day itinerary for Rome.': [0, 0, 1],
+  'Plan a 3 day trip to Rome for me': [0, 0.243, 0.97], // a paraphrase of the first: cosine 0.97
+  'Is coffee good for you?': [0, 1, 0],
+  'Is coffee not good for you?': [0, 1, 0],
 };
 
 function semanticCacheWith(calls: Array<{ model: string; text: string; credential: string | undefined }> = []) {
@@ -100,6 +107,28 @@ describe('semantic cache stage', () => {
     const inAnotherConversation = request(near, {}, { messages: [{ role: 'user', content: 'hello' }, { role: 'assistant', content: 'hi' }, { role: 'user', content: near }] });
     assert.equal(await cache.lookup(cache.plan(inAnotherConversation)!), undefined, 'other preceding turns');
     assert.notEqual(await cache.lookup(cache.plan(request(near))!), undefined, 'the same partition still hits');
+  });
+
+  test('the number guard (on by default) serves no answer to a turn with other numbers, however near', async () => {
+    const { cache } = semanticCacheWith();
+    await fillFor(cache, request('Give me a 3-day itinerary for Rome.'));
+    assert.equal(await cache.lookup(cache.plan(request('Give me a 7-day itinerary for Rome.'))!), undefined, 'another number: a miss at cosine 1');
+    const paraphrase = await cache.lookup(cache.plan(request('Plan a 3 day trip to Rome for me'))!);
+    assert.ok(paraphrase?.similarity !== undefined && Math.abs(paraphrase.similarity - 0.97) < 1e-3, 'the same number in other words: a hit');
+  });
+
+  test('the negation guard (on by default) serves no answer across a "not"', async () => {
+    const { cache } = semanticCacheWith();
+    await fillFor(cache, request('Is coffee good for you?'));
+    assert.equal(await cache.lookup(cache.plan(request('Is coffee not good for you?'))!), undefined);
+  });
+
+  test('with the guards switched off, the embedding alone decides', async () => {
+    const { cache } = semanticCacheWith();
+    await fillFor(cache, request('Give me a 3-day itinerary for Rome.', { model: 'unguarded' }));
+    await fillFor(cache, request('Is coffee good for you?', { model: 'unguarded' }));
+    assert.ok((await cache.lookup(cache.plan(request('Give me a 7-day itinerary for Rome.', { model: 'unguarded' }))!))?.similarity);
+    assert.ok((await cache.lookup(cache.plan(request('Is coffee not good for you?', { model: 'unguarded' }))!))?.similarity);
   });
 
   test('requests with tools or n > 1 have no semantic plan; models without semantic settings neither', () => {

@@ -6,7 +6,7 @@ import { startMockAnthropicUpstream, type MockAnthropicUpstream } from '../suppo
 import { hashKeySecret } from '../../src/governance/key-secret.js';
 import { startGateway, waitFor, type GatewayHarness } from '../support/gateway-harness.js';
 import { freePort } from '../support/free-port.js';
-import { MOCK_REPLY_WORDS, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
+import { bagOfWordsEmbedding, MOCK_REPLY_WORDS, startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
 import { seriesValue } from '../support/prometheus-text.js';
 
 /**
@@ -100,6 +100,21 @@ describe('semantic cache through Envoy', () => {
     // The paraphrase does hit for alpha itself.
     const own = await client(secrets.alpha).chat.completions.create({ model: 'gpt-semantic', messages: [{ role: 'user', content: paraphrase }], temperature: 0 }).withResponse();
     assert.equal(own.response.headers.get('x-gateway-cache'), 'semantic-hit');
+  });
+
+  test('a near question with another number is a miss (the default number guard); the same number in other words hits', async () => {
+    const stored = 'Plan a 3 day trip to Rome with museums and good food please';
+    const otherNumber = 'Plan a 5 day trip to Rome with museums and good food please';
+    const cosine = (left: number[], right: number[]) => left.reduce((sum, value, index) => sum + value * right[index]!, 0);
+    assert.ok(cosine(bagOfWordsEmbedding(stored), bagOfWordsEmbedding(otherNumber)) >= 0.9, 'near enough for the threshold without the guard');
+    await client().chat.completions.create({ model: 'gpt-semantic', messages: [{ role: 'user', content: stored }], temperature: 0 });
+    const before = chatCalls();
+    const other = await client().chat.completions.create({ model: 'gpt-semantic', messages: [{ role: 'user', content: otherNumber }], temperature: 0 }).withResponse();
+    assert.equal(other.response.headers.get('x-gateway-cache'), 'miss');
+    assert.equal(chatCalls(), before + 1);
+    const same = await client().chat.completions.create({ model: 'gpt-semantic', messages: [{ role: 'user', content: 'plan a 3 day trip to Rome with museums and good food' }], temperature: 0 }).withResponse();
+    assert.equal(same.response.headers.get('x-gateway-cache'), 'semantic-hit');
+    assert.equal(chatCalls(), before + 1);
   });
 
   test('a request with tools is never answered by meaning, nor embedded', async () => {

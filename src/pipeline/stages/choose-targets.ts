@@ -13,6 +13,8 @@ import type { RequestStage, StageResult } from '../request-stage.js';
 export const chooseTargets: RequestStage = {
   name: 'choose targets',
   run(exchange) {
+    // Guardrails may have masked or redacted the request in place: what was translated from it before is stale.
+    if (exchange.guard !== undefined) exchange.translations.forget();
     const fitted = chooseFitting(exchange.view!, exchange.route!, exchange.request, exchange.choiceInputFor!);
     const chosen = (fit: FittedChoice): StageResult => {
       // The stream ended while the prompt was counted: nothing is admitted (a reservation would be left held), nothing goes on.

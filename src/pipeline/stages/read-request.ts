@@ -33,12 +33,16 @@ function choiceInputFor(exchange: Exchange, view: RuntimeView, endpoint: AnyEndp
   const { registry, capabilities } = exchange.dependencies;
   const counting = { registry, capabilities, tokenCounter: authenticatedCounter(exchange) };
   const bounds = exchange.bounds;
+  // Remembered per (request, target): a route's cheapest choice translates its candidates, and the chosen one is not translated again.
   return (candidate: ModelRoute) =>
-    withDroppedParams(
-      choiceInput(counting, endpoint, request, candidate, bounds.promptTokens, exchange.clientFormat),
-      view,
-      (current, target) => endpoint.buildUpstream(registry, current, target),
+    exchange.translations.remembering(
+      withDroppedParams(
+        choiceInput(counting, endpoint, request, candidate, bounds.promptTokens, exchange.clientFormat),
+        view,
+        (current, target) => endpoint.buildUpstream(registry, current, target),
+        request,
+        exchange.droppedParams,
+      ),
       request,
-      exchange.droppedParams,
     );
 }
