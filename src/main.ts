@@ -386,6 +386,9 @@ export async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // A worker whose primary is gone (killed, crashed) stops too: nothing would replace it, stop it or
+  // share its store, and it would hold its gRPC port against the next start.
+  if (worker !== undefined) process.once('disconnect', () => stop('primary gone'));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) void main();

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
 import { startGateway, waitFor, type GatewayHarness } from '../support/gateway-harness.js';
@@ -17,6 +18,21 @@ import { MOCK_REPLY_WORDS, startMockOpenAIUpstream, type MockOpenAIUpstream } fr
 const ANTHROPIC_KEY = 'sk-ant-workers-provider-key';
 const GEMINI_KEY = 'AIza-workers-provider-key';
 const OPENAI_KEY = 'sk-openai-workers-key';
+
+/** The processes (Linux /proc) started with this gateway's configuration: the sidecar's primary and workers. */
+function sidecarProcesses(configPath: string): number[] {
+  const wanted = `GATEWAY_CONFIG=${configPath}`;
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(wanted);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 describe('two sidecar workers behind one Envoy', () => {
   let anthropic: MockAnthropicUpstream;
@@ -108,5 +124,19 @@ describe('two sidecar workers behind one Envoy', () => {
     const metrics = await gateway.sidecarMetrics();
     const served = [...metrics.matchAll(/^llm_gateway_requests_total\{[^}]*gen_ai_request_model="to-(?:claude|gemini)"[^}]*\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
     assert.ok(served >= 16, `${served} requests counted across workers`);
+  });
+
+  test('the primary killed: its workers stop too, and a new start serves on the same ports', async () => {
+    await gateway.killSidecar('SIGKILL');
+    await waitFor('the orphaned workers to stop', () => sidecarProcesses(gateway.configPath).length === 0);
+    // startSidecar waits for both workers: it could not while the old ones held the gRPC ports.
+    await gateway.startSidecar();
+    await waitFor('Envoy to reach the new workers', async () => {
+      try {
+        return (await ask('to-claude')).choices[0]?.message.content !== undefined;
+      } catch {
+        return false;
+      }
+    });
   });
 });
