@@ -19,14 +19,15 @@ const ANTHROPIC_KEY = 'sk-ant-workers-provider-key';
 const GEMINI_KEY = 'AIza-workers-provider-key';
 const OPENAI_KEY = 'sk-openai-workers-key';
 
-/** The processes (Linux /proc) started with this gateway's configuration: the sidecar's primary and workers. */
-function sidecarProcesses(configPath: string): number[] {
+/** The processes (Linux /proc) started with this gateway's configuration: the sidecar's primary and workers, or (workers false) the primary only. */
+function sidecarProcesses(configPath: string, workers = true): number[] {
   const wanted = `GATEWAY_CONFIG=${configPath}`;
   return readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))
     .filter((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(wanted);
+        const environment = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+        return environment.includes(wanted) && (workers || !environment.some((entry) => entry.startsWith('GATEWAY_WORKER_INDEX=')));
       } catch {
         return false;
       }
@@ -127,7 +128,10 @@ describe('two sidecar workers behind one Envoy', () => {
   });
 
   test('the primary killed: its workers stop too, and a new start serves on the same ports', async () => {
-    await gateway.killSidecar('SIGKILL');
+    // The primary alone (killSidecar would end the whole process group).
+    const [primary] = sidecarProcesses(gateway.configPath, false);
+    assert.ok(primary !== undefined, 'the primary process');
+    process.kill(primary, 'SIGKILL');
     await waitFor('the orphaned workers to stop', () => sidecarProcesses(gateway.configPath).length === 0);
     // startSidecar waits for both workers: it could not while the old ones held the gRPC ports.
     await gateway.startSidecar();

@@ -85,7 +85,7 @@ export interface GatewayHarness {
   killEnvoy(signal?: NodeJS.Signals): Promise<void>;
   /** Starts Envoy again with the same bootstrap and waits until it is ready. */
   startEnvoy(): Promise<void>;
-  /** Sends a signal without waiting for the sidecar to exit. */
+  /** Sends a signal to the sidecar's process group (every worker with it), without waiting for it to exit. */
   signalSidecar(signal: NodeJS.Signals): void;
   /** Resolves when the sidecar process has exited (after a signal). */
   sidecarExited(): Promise<number | null>;
@@ -151,6 +151,8 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
     sidecar = spawn(process.execPath, [join(PACKAGE_ROOT, 'dist/src/main.js')], {
       env: { PATH: process.env.PATH ?? '', GATEWAY_CONFIG: configPath, LOG_LEVEL: 'debug', ...options.environment },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: signalSidecar reaches every sidecar worker too (SIGSTOP freezes them all).
+      detached: true,
     });
     sidecar.stdout!.on('data', (chunk: Buffer) => sidecarLog.append(chunk));
     sidecar.stderr!.on('data', (chunk: Buffer) => sidecarLog.append(chunk));
@@ -164,7 +166,8 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolveExit) => {
       child.once('exit', () => resolveExit());
-      child.kill(signal);
+      // The whole sidecar: with workers, they go down with the primary (a sidecar that is down).
+      process.kill(-child.pid!, signal);
     });
   };
 
@@ -212,7 +215,9 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
     startSidecar,
     killEnvoy,
     startEnvoy,
-    signalSidecar: (signal) => void sidecar?.kill(signal),
+    signalSidecar: (signal) => {
+      if (sidecar?.pid !== undefined && sidecar.exitCode === null && sidecar.signalCode === null) process.kill(-sidecar.pid, signal);
+    },
     sidecarExited: () =>
       new Promise((resolveExit) => {
         const child = sidecar;
