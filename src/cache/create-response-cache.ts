@@ -93,6 +93,8 @@ export function createResponseCache(
     new Gauge({
       name: 'llm_gateway_cache_semantic_entries',
       help: "Answers held by this replica's semantic cache index (its own and those other replicas shared).",
+      // Sidecar workers keep their indexes in step: the same entries in each, not a count to add up.
+      aggregator: 'max',
       registers: [dependencies.registry],
       collect() {
         this.set(index.size);
