@@ -196,14 +196,14 @@ export class AnswerStreamFilter {
     return held;
   }
 
-  /** Restored text and whether a blocking match cut it (reported to the options). */
-  #check(result: { text: string; violations: OutputViolation[] }): { text: string; blocked: boolean } {
+  /** Reports the violations to the options; whether a blocking one cut the text. */
+  #blocks(violations: readonly OutputViolation[]): boolean {
     let blocked = false;
-    for (const violation of result.violations) {
+    for (const violation of violations) {
       this.#options.onViolation(violation);
       if (violation.action === 'block') blocked = true;
     }
-    return { text: result.text, blocked };
+    return blocked;
   }
 
   #openai(event: string): string | undefined {
@@ -235,14 +235,14 @@ export class AnswerStreamFilter {
       let cut = false;
       if (typeof content === 'string') {
         if (this.#options.moderate !== undefined) this.#unmoderated += content;
-        const pushed = this.#check(checker.push(content));
+        const pushed = checker.push(content);
         text = pushed.text;
-        cut = pushed.blocked;
+        cut = this.#blocks(pushed.violations);
       }
       if (!cut && choice.finish_reason != null) {
-        const tail = this.#check(checker.end());
+        const tail = checker.end();
         text += tail.text;
-        cut = tail.blocked;
+        cut = this.#blocks(tail.violations);
       }
       if (cut) {
         blocked = true;
@@ -289,8 +289,8 @@ export class AnswerStreamFilter {
         }
         if (delta?.type !== 'text_delta' || typeof delta.text !== 'string') return undefined;
         if (this.#options.moderate !== undefined) this.#unmoderated += delta.text;
-        const pushed = this.#check(this.#checker(index).push(delta.text));
-        if (pushed.blocked) return this.#cutAnthropic(index);
+        const pushed = this.#checker(index).push(delta.text);
+        if (this.#blocks(pushed.violations)) return this.#cutAnthropic(index);
         if (pushed.text.length === 0) return '';
         if (pushed.text === delta.text) return undefined;
         delta.text = pushed.text;
@@ -306,8 +306,8 @@ export class AnswerStreamFilter {
         if (argumentsHeld.length > 0) return `${anthropicEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: argumentsHeld } })}${event}\n\n`;
         const checker = this.#checkers.get(index);
         if (checker === undefined) return undefined;
-        const tail = this.#check(checker.end());
-        if (tail.blocked) return this.#cutAnthropic(index);
+        const tail = checker.end();
+        if (this.#blocks(tail.violations)) return this.#cutAnthropic(index);
         if (tail.text.length === 0) return undefined;
         return `${anthropicEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: tail.text } })}${event}\n\n`;
       }
