@@ -1,6 +1,7 @@
 import type { ClientFormat } from '../endpoints/endpoint.js';
 import type { AnswerTextChecker, OutputViolation } from './answer-text-checker.js';
 import type { StreamRestorer } from './placeholder-vault.js';
+import { plainOpenAIContent } from './plain-openai-chunk.js';
 
 type Json = Record<string, unknown>;
 
@@ -209,6 +210,8 @@ export class AnswerStreamFilter {
   #openai(event: string): string | undefined {
     const payload = dataOf(event);
     if (payload === undefined || payload === '[DONE]') return undefined;
+    const plain = this.#moderationCut ? undefined : plainOpenAIContent(payload);
+    if (plain !== undefined) return this.#cut ? '' : this.#plainOpenai(payload, plain.index, plain.content);
     const chunk = parse(payload);
     if (chunk === undefined || !Array.isArray(chunk.choices) || chunk.choices.length === 0) return undefined;
     if (this.#moderationCut) {
@@ -266,6 +269,24 @@ export class AnswerStreamFilter {
     }
     if (blocked) this.#cut = true;
     return changed ? `data: ${JSON.stringify(chunk)}\n\n` : undefined;
+  }
+
+  /** A chunk of one choice's text (plainOpenAIContent), as #openai treats it, parsed only when it must be written anew. */
+  #plainOpenai(payload: string, index: number, content: string): string | undefined {
+    if (this.#options.moderate !== undefined) this.#unmoderated += content;
+    const pushed = this.#checker(index).push(content);
+    const cut = this.#blocks(pushed.violations);
+    if (!cut && pushed.text === content) return undefined;
+    const chunk = JSON.parse(payload) as Json;
+    const choice = (chunk.choices as Json[])[0]!;
+    if (cut) {
+      this.#cut = true;
+      choice.delta = {};
+      choice.finish_reason = 'content_filter';
+    } else {
+      (choice.delta as Json).content = pushed.text;
+    }
+    return `data: ${JSON.stringify(chunk)}\n\n`;
   }
 
   #anthropic(event: string): string | undefined {
