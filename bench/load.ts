@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import autocannon from 'autocannon';
@@ -41,9 +41,23 @@ function bodies(target: HttpTarget): () => Buffer {
   if (marker === undefined) return () => fixed;
   const [before, ...rest] = target.body.split(marker);
   const after = rest.join(marker);
-  const prefix = randomUUID().slice(0, 8);
+  const prefix = lettersOf(randomInt(26 ** 6));
   let next = 0;
-  return () => Buffer.from(`${before}${prefix}-${next++}${after}`);
+  return () => Buffer.from(`${before}${prefix}-${lettersOf(next++)}${after}`);
+}
+
+/**
+ * `n` written with the letters a-z (0 → "a", 26 → "ba"). Markers carry no digits because the
+ * semantic cache serves a near prompt only when its numbers are the same as the stored one's:
+ * a numbered marker would turn every semantic hit into a miss.
+ */
+export function lettersOf(n: number): string {
+  let text = '';
+  do {
+    text = String.fromCharCode(97 + (n % 26)) + text;
+    n = Math.floor(n / 26);
+  } while (n > 0);
+  return text;
 }
 
 export type LoadJob =

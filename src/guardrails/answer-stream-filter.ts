@@ -1,10 +1,12 @@
 import type { ClientFormat } from '../endpoints/endpoint.js';
 import type { AnswerTextChecker, OutputViolation } from './answer-text-checker.js';
 import type { StreamRestorer } from './placeholder-vault.js';
+import { plainOpenAIContent } from './plain-openai-chunk.js';
 
 type Json = Record<string, unknown>;
 
 const EVENT_END = Buffer.from('\n\n');
+const EMPTY = Buffer.alloc(0);
 
 /** What the filter needs per request: a checker per choice or content block, and where violations go. */
 export interface AnswerFilterOptions {
@@ -63,40 +65,60 @@ export class AnswerStreamFilter {
     return this.#cut;
   }
 
-  /** The bytes to deliver for `chunk` (whole events only); a promise while a moderation model is asked. */
+  /**
+   * The bytes to deliver for `chunk` (whole events only); a promise while a moderation model
+   * is asked. Events the guardrails leave alone go out as the provider's bytes, and a chunk
+   * left wholly alone is returned as the same Buffer (the caller then sends no body mutation).
+   */
   push(chunk: Buffer, endOfStream: boolean): Buffer | Promise<Buffer> {
     const data = this.#pending.length > 0 ? Buffer.concat([this.#pending, chunk]) : chunk;
     const last = data.lastIndexOf(EVENT_END);
     if (last === -1 && !endOfStream) {
       this.#pending = data;
-      return Buffer.alloc(0);
+      return EMPTY;
     }
-    const whole = endOfStream ? data : data.subarray(0, last + 2);
-    this.#pending = endOfStream ? Buffer.alloc(0) : Buffer.from(data.subarray(last + 2));
-    const events = whole.toString('utf8').split(/\n\n/);
-    return this.#events(events, 0, '');
+    const end = endOfStream ? data.length : last + 2;
+    // A copy: a view would keep the whole chunk alive.
+    this.#pending = end === data.length ? EMPTY : Buffer.from(data.subarray(end));
+    return this.#events(end === data.length ? data : data.subarray(0, end), 0, undefined);
   }
 
-  /** Filters `events` from `from` on after `out`; stops at a finish to ask the moderation model, and goes on with its verdict. */
-  #events(events: string[], from: number, out: string): Buffer | Promise<Buffer> {
+  /**
+   * Filters the events of `whole` from byte `start` on. `parts`: the output so far, made at
+   * the first event that changes (until then, the output is `whole` itself up to `start`).
+   * Stops at a finish to ask the moderation model, and goes on with its verdict.
+   */
+  #events(whole: Buffer, start: number, parts: Buffer[] | undefined): Buffer | Promise<Buffer> {
     const moderate = this.#options.moderate;
-    for (let at = from; at < events.length; at += 1) {
-      const event = events[at]!;
-      if (event.trim().length === 0) continue;
-      if (moderate !== undefined && !this.#cut && this.#finishes(event)) {
+    let at = start;
+    let out = parts;
+    while (at < whole.length) {
+      const found = whole.indexOf(EVENT_END, at);
+      const end = found === -1 ? whole.length : found;
+      const next = found === -1 ? whole.length : found + 2;
+      const event = whole.toString('utf8', at, end);
+      if (event.trim().length === 0) {
+        // A blank event is dropped (SSE ignores it anyway).
+        out ??= [whole.subarray(0, at)];
+      } else if (moderate !== undefined && !this.#cut && this.#finishes(event)) {
         const text = this.#unmoderated + this.#ownText(event);
         this.#unmoderated = '';
+        const from = at;
+        const before = out;
         return moderate(text).then((cut) => {
           this.#moderationCut = cut;
-          return this.#events(events, at + 1, out + this.#filter(event));
+          return this.#events(whole, next, append(before, whole, from, next, found !== -1, event, this.#filter(event)));
         });
+      } else {
+        out = append(out, whole, at, next, found !== -1, event, this.#filter(event));
       }
-      out += this.#filter(event);
+      at = next;
     }
-    return Buffer.from(out);
+    return out === undefined ? whole : Buffer.concat(out);
   }
 
-  #filter(event: string): string {
+  /** What replaces `event` (with its blank line; '' drops it), or undefined to deliver it as it came. */
+  #filter(event: string): string | undefined {
     return this.#format === 'openai' ? this.#openai(event) : this.#anthropic(event);
   }
 
@@ -145,14 +167,21 @@ export class AnswerStreamFilter {
     return restorer;
   }
 
-  /** Restores the arguments of an OpenAI delta's tool calls in place. */
-  #restoreToolCalls(choice: number, calls: unknown): void {
-    if (this.#options.newArgumentRestorer === undefined || !Array.isArray(calls)) return;
+  /** Restores the arguments of an OpenAI delta's tool calls in place; whether any changed. */
+  #restoreToolCalls(choice: number, calls: unknown): boolean {
+    if (this.#options.newArgumentRestorer === undefined || !Array.isArray(calls)) return false;
+    let changed = false;
     for (const call of calls as Json[]) {
       const fn = call.function as Json | undefined;
-      if (typeof fn?.arguments !== 'string' || fn.arguments.length === 0) continue;
-      fn.arguments = this.#argumentRestorer(choice, typeof call.index === 'number' ? call.index : 0)!.push(fn.arguments);
+      const given = fn?.arguments;
+      if (typeof given !== 'string' || given.length === 0) continue;
+      const restored = this.#argumentRestorer(choice, typeof call.index === 'number' ? call.index : 0)!.push(given);
+      if (restored !== given) {
+        fn!.arguments = restored;
+        changed = true;
+      }
     }
+    return changed;
   }
 
   /** What the choice's argument restorers still hold, as tool-call deltas (OpenAI), to go out with its finish chunk. */
@@ -168,21 +197,23 @@ export class AnswerStreamFilter {
     return held;
   }
 
-  /** Restored text and whether a blocking match cut it (reported to the options). */
-  #check(result: { text: string; violations: OutputViolation[] }): { text: string; blocked: boolean } {
+  /** Reports the violations to the options; whether a blocking one cut the text. */
+  #blocks(violations: readonly OutputViolation[]): boolean {
     let blocked = false;
-    for (const violation of result.violations) {
+    for (const violation of violations) {
       this.#options.onViolation(violation);
       if (violation.action === 'block') blocked = true;
     }
-    return { text: result.text, blocked };
+    return blocked;
   }
 
-  #openai(event: string): string {
+  #openai(event: string): string | undefined {
     const payload = dataOf(event);
-    if (payload === undefined || payload === '[DONE]') return `${event}\n\n`;
+    if (payload === undefined || payload === '[DONE]') return undefined;
+    const plain = this.#moderationCut ? undefined : plainOpenAIContent(payload);
+    if (plain !== undefined) return this.#cut ? '' : this.#plainOpenai(payload, plain.index, plain.content);
     const chunk = parse(payload);
-    if (chunk === undefined || !Array.isArray(chunk.choices) || chunk.choices.length === 0) return `${event}\n\n`;
+    if (chunk === undefined || !Array.isArray(chunk.choices) || chunk.choices.length === 0) return undefined;
     if (this.#moderationCut) {
       // The moderation model flagged the answer: this finish chunk ends every choice, held text and all.
       this.#moderationCut = false;
@@ -195,63 +226,94 @@ export class AnswerStreamFilter {
     }
     if (this.#cut) return '';
     let blocked = false;
+    // Whether the client must get other bytes than the provider's: only then is the chunk written anew.
+    let changed = false;
     for (const choice of chunk.choices as Json[]) {
       const index = typeof choice.index === 'number' ? choice.index : 0;
       const delta = (choice.delta ?? {}) as Json;
       const checker = this.#checker(index);
-      if (delta.tool_calls !== undefined) this.#restoreToolCalls(index, delta.tool_calls);
+      if (delta.tool_calls !== undefined && this.#restoreToolCalls(index, delta.tool_calls)) changed = true;
+      const content = delta.content;
       let text = '';
       let cut = false;
-      if (typeof delta.content === 'string') {
-        if (this.#options.moderate !== undefined) this.#unmoderated += delta.content;
-        const pushed = this.#check(checker.push(delta.content));
+      if (typeof content === 'string') {
+        if (this.#options.moderate !== undefined) this.#unmoderated += content;
+        const pushed = checker.push(content);
         text = pushed.text;
-        cut = pushed.blocked;
+        cut = this.#blocks(pushed.violations);
       }
       if (!cut && choice.finish_reason != null) {
-        const tail = this.#check(checker.end());
+        const tail = checker.end();
         text += tail.text;
-        cut = tail.blocked;
+        cut = this.#blocks(tail.violations);
       }
       if (cut) {
         blocked = true;
+        changed = true;
         choice.delta = {};
         choice.finish_reason = 'content_filter';
       } else {
-        if (typeof delta.content === 'string' || text.length > 0) delta.content = text;
+        if (typeof content === 'string' ? text !== content : text.length > 0) {
+          delta.content = text;
+          changed = true;
+        }
         if (choice.finish_reason != null) {
           const held = this.#heldToolCalls(index);
-          if (held.length > 0) delta.tool_calls = [...(Array.isArray(delta.tool_calls) ? (delta.tool_calls as Json[]) : []), ...held];
+          if (held.length > 0) {
+            delta.tool_calls = [...(Array.isArray(delta.tool_calls) ? (delta.tool_calls as Json[]) : []), ...held];
+            changed = true;
+          }
         }
         choice.delta = delta;
       }
     }
     if (blocked) this.#cut = true;
+    return changed ? `data: ${JSON.stringify(chunk)}\n\n` : undefined;
+  }
+
+  /** A chunk of one choice's text (plainOpenAIContent), as #openai treats it, parsed only when it must be written anew. */
+  #plainOpenai(payload: string, index: number, content: string): string | undefined {
+    if (this.#options.moderate !== undefined) this.#unmoderated += content;
+    const pushed = this.#checker(index).push(content);
+    const cut = this.#blocks(pushed.violations);
+    if (!cut && pushed.text === content) return undefined;
+    const chunk = JSON.parse(payload) as Json;
+    const choice = (chunk.choices as Json[])[0]!;
+    if (cut) {
+      this.#cut = true;
+      choice.delta = {};
+      choice.finish_reason = 'content_filter';
+    } else {
+      (choice.delta as Json).content = pushed.text;
+    }
     return `data: ${JSON.stringify(chunk)}\n\n`;
   }
 
-  #anthropic(event: string): string {
+  #anthropic(event: string): string | undefined {
     const payload = dataOf(event);
     const message = payload === undefined ? undefined : parse(payload);
-    if (message === undefined) return this.#cut ? '' : `${event}\n\n`;
+    if (message === undefined) return this.#cut ? '' : undefined;
     const index = typeof message.index === 'number' ? message.index : 0;
     switch (message.type) {
       case 'content_block_start':
-        return this.#cut ? '' : `${event}\n\n`;
+        return this.#cut ? '' : undefined;
       case 'content_block_delta': {
         if (this.#cut) return '';
         const delta = message.delta as Json | undefined;
         if (delta?.type === 'input_json_delta' && typeof delta.partial_json === 'string') {
           const restorer = this.#argumentRestorer(0, index);
-          if (restorer === undefined) return `${event}\n\n`;
-          delta.partial_json = restorer.push(delta.partial_json);
+          if (restorer === undefined) return undefined;
+          const restored = restorer.push(delta.partial_json);
+          if (restored === delta.partial_json) return undefined;
+          delta.partial_json = restored;
           return anthropicEvent('content_block_delta', message);
         }
-        if (delta?.type !== 'text_delta' || typeof delta.text !== 'string') return `${event}\n\n`;
+        if (delta?.type !== 'text_delta' || typeof delta.text !== 'string') return undefined;
         if (this.#options.moderate !== undefined) this.#unmoderated += delta.text;
-        const pushed = this.#check(this.#checker(index).push(delta.text));
-        if (pushed.blocked) return this.#cutAnthropic(index);
+        const pushed = this.#checker(index).push(delta.text);
+        if (this.#blocks(pushed.violations)) return this.#cutAnthropic(index);
         if (pushed.text.length === 0) return '';
+        if (pushed.text === delta.text) return undefined;
         delta.text = pushed.text;
         return anthropicEvent('content_block_delta', message);
       }
@@ -264,18 +326,18 @@ export class AnswerStreamFilter {
         const argumentsHeld = this.#arguments.get(0)?.get(index)?.end() ?? '';
         if (argumentsHeld.length > 0) return `${anthropicEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: argumentsHeld } })}${event}\n\n`;
         const checker = this.#checkers.get(index);
-        if (checker === undefined) return `${event}\n\n`;
-        const tail = this.#check(checker.end());
-        if (tail.blocked) return this.#cutAnthropic(index);
-        const held = tail.text.length > 0 ? anthropicEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: tail.text } }) : '';
-        return `${held}${event}\n\n`;
+        if (checker === undefined) return undefined;
+        const tail = checker.end();
+        if (this.#blocks(tail.violations)) return this.#cutAnthropic(index);
+        if (tail.text.length === 0) return undefined;
+        return `${anthropicEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: tail.text } })}${event}\n\n`;
       }
       case 'message_delta':
-        if (!this.#cut) return `${event}\n\n`;
+        if (!this.#cut) return undefined;
         message.delta = { ...((message.delta as Json | undefined) ?? {}), stop_reason: 'refusal', stop_sequence: null };
         return anthropicEvent('message_delta', message);
       default:
-        return `${event}\n\n`;
+        return undefined;
     }
   }
 
@@ -289,11 +351,36 @@ function anthropicEvent(type: string, data: unknown): string {
   return `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-/** The data of an event (its `data:` lines joined), or undefined when it has none. */
+/**
+ * Adds one event's output to `parts` (made on the first event that differs from the
+ * provider's bytes, with those before it): `output` undefined keeps the event's own bytes
+ * with its blank line; an event the stream's end left without one gets it added.
+ */
+function append(parts: Buffer[] | undefined, whole: Buffer, from: number, next: number, terminated: boolean, event: string, output: string | undefined): Buffer[] | undefined {
+  if (output === undefined && terminated) {
+    parts?.push(whole.subarray(from, next));
+    return parts;
+  }
+  const out = parts ?? [whole.subarray(0, from)];
+  const text = output ?? `${event}\n\n`;
+  if (text.length > 0) out.push(Buffer.from(text));
+  return out;
+}
+
+/** The data of an event (its `data:` lines joined by \n; lines end with \n or \r\n), or undefined when it has none. */
 function dataOf(event: string): string | undefined {
-  const lines = event.split(/\r?\n/).filter((line) => line.startsWith('data:'));
-  if (lines.length === 0) return undefined;
-  return lines.map((line) => line.slice(line.startsWith('data: ') ? 6 : 5)).join('\n');
+  let data: string | undefined;
+  let start = 0;
+  for (;;) {
+    const newline = event.indexOf('\n', start);
+    const end = newline === -1 ? event.length : newline;
+    if (event.startsWith('data:', start)) {
+      const value = event.slice(start + (event.startsWith('data: ', start) ? 6 : 5), newline > start && event.charCodeAt(newline - 1) === 13 ? newline - 1 : end);
+      data = data === undefined ? value : `${data}\n${value}`;
+    }
+    if (newline === -1) return data;
+    start = newline + 1;
+  }
 }
 
 function parse(payload: string): Json | undefined {

@@ -11,6 +11,9 @@ export interface OutputViolation {
 
 type DenyList = Extract<Guardrail, { kind: 'deny_list' }>;
 
+/** What nearly every piece of text yields, shared so the per-chunk path allocates no list. */
+const NO_VIOLATIONS: readonly OutputViolation[] = Object.freeze([]);
+
 /**
  * The text of one answer (one choice, or one content block), checked as it arrives:
  * placeholders restored (held back while a `<...` tail is undecided) and deny lists applied
@@ -35,18 +38,18 @@ export class AnswerTextChecker {
   }
 
   /** The text to deliver for `piece`, and a violation found in it (with the text before it). */
-  push(piece: string): { text: string; violations: OutputViolation[] } {
+  push(piece: string): { text: string; violations: readonly OutputViolation[] } {
     const text = this.#restorer === undefined ? piece : this.#restorer.push(piece);
     return this.#deliver(text, false);
   }
 
   /** What is still held back, checked. */
-  end(): { text: string; violations: OutputViolation[] } {
+  end(): { text: string; violations: readonly OutputViolation[] } {
     return this.#deliver(this.#restorer?.end() ?? '', true);
   }
 
   /** Checks `text`; delivers what the hold-back lets go (nothing more once a block is found). */
-  #deliver(text: string, last: boolean): { text: string; violations: OutputViolation[] } {
+  #deliver(text: string, last: boolean): { text: string; violations: readonly OutputViolation[] } {
     const violations = this.#check(text);
     if (this.#holdBack === 0) return { text, violations };
     const pending = this.#pending + text;
@@ -59,12 +62,12 @@ export class AnswerTextChecker {
     return { text: pending.slice(0, cut), violations };
   }
 
-  #check(text: string): OutputViolation[] {
-    if (this.#denyLists.length === 0 || text.length === 0) return [];
+  #check(text: string): readonly OutputViolation[] {
+    if (this.#denyLists.length === 0 || text.length === 0) return NO_VIOLATIONS;
     const seen = this.#recent.length;
     const window = this.#recent + text;
     this.#recent = window.slice(-this.#window);
-    const violations: OutputViolation[] = [];
+    let violations: OutputViolation[] | undefined;
     for (const list of this.#denyLists) {
       // Only a match that reaches into the new text is new; older ones were judged already.
       const finding = list.scan(window).find((one) => one.end > seen);
@@ -74,8 +77,9 @@ export class AnswerTextChecker {
         if (this.#logged.has(key)) continue;
         this.#logged.add(key);
       }
+      violations ??= [];
       violations.push({ guardrail: list.name, detector: finding.detector, action: list.action });
     }
-    return violations;
+    return violations ?? NO_VIOLATIONS;
   }
 }

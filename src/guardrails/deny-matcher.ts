@@ -12,5 +12,10 @@ function wordsPattern(words: readonly string[]): RegExp | undefined {
 export function denyMatcher(configuration: Pick<DenyListGuardrailConfiguration, 'words' | 'patterns'>): (text: string) => Finding[] {
   const words = wordsPattern(configuration.words);
   const patterns = configuration.patterns.map((source) => new RegExp(source, 'giu'));
-  return (text) => [...(words ? regexFindings(text, words, 'word') : []), ...patterns.flatMap((pattern) => regexFindings(text, pattern, 'pattern'))];
+  // Called on every streamed chunk's window: one list, no intermediate copies.
+  return (text) => {
+    const findings = words ? regexFindings(text, words, 'word') : [];
+    for (const pattern of patterns) for (const finding of regexFindings(text, pattern, 'pattern')) findings.push(finding);
+    return findings;
+  };
 }

@@ -16,7 +16,7 @@ export function createGuardrailObserver(registry: Registry, logger: Logger): Gua
   });
   const duration = new Histogram({
     name: 'llm_gateway_guardrail_duration_seconds',
-    help: 'Time spent in guardrails: per request for input (stage="input"), per answer or stream chunk for output (stage="output").',
+    help: 'Time spent in guardrails: per request for input (stage="input"), per answer for output (stage="output"; a stream\'s chunks summed).',
     labelNames: ['stage'],
     // Guardrails are meant to cost microseconds to a few milliseconds.
     buckets: [0.00001, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],

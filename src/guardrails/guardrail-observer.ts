@@ -13,6 +13,6 @@ export interface GuardrailDecision {
 /** Where guardrail decisions and timings go (metrics and logs, wired in src/main.ts). */
 export interface GuardrailObserver {
   decided(decision: GuardrailDecision, request: { requestId: string; keyAlias: string | undefined }): void;
-  /** Seconds one stage of guardrails took on one request (input), or on one answer or stream chunk (output). */
+  /** Seconds one stage of guardrails took on one request (input), or on one answer (output; a stream's chunks summed, at its end). */
   timed(stage: 'input' | 'output', seconds: number): void;
 }

@@ -71,7 +71,8 @@ export class StreamRestorer {
   /** The text that can be delivered now, restored. */
   push(piece: string): string {
     const text = this.#held + piece;
-    const partial = PARTIAL.exec(text.slice(-MAX_PLACEHOLDER));
+    // Most pieces have no `<` near their end: nothing to hold, and no slice to make.
+    const partial = text.lastIndexOf('<') < text.length - MAX_PLACEHOLDER ? null : PARTIAL.exec(text.slice(-MAX_PLACEHOLDER));
     const cut = partial === null ? text.length : text.length - partial[0].length;
     this.#held = text.slice(cut);
     const ready = text.slice(0, cut);

@@ -247,12 +247,15 @@ export class RequestGuard {
       newArgumentRestorer: vault.size > 0 ? () => new StreamRestorer(vault, 'json') : undefined,
       moderate: this.#moderatesAnswer ? (text) => this.#moderateAnswer([text]) : undefined,
     });
+    let spent = 0;
     return {
       push: (chunk, endOfStream) => {
         const started = this.#now();
         const out = filter.push(chunk, endOfStream);
         // The filter's own time; a moderation call's wait is the moderation model's request (its own metrics).
-        this.#observer.timed('output', (this.#now() - started) / 1000);
+        spent += this.#now() - started;
+        // One observation per answer, as for a whole one: one per chunk cost about as much as the filter.
+        if (endOfStream) this.#observer.timed('output', spent / 1000);
         return out;
       },
     };

@@ -125,6 +125,50 @@ describe('output guardrails on streams', () => {
   });
 });
 
+describe('output guardrails leave untouched bytes alone', () => {
+  const openaiChunk = (content: string) => `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
+
+  test('a chunk with nothing restored, held back or cut comes back as the same Buffer (no body mutation)', () => {
+    const { filter: target } = filter('openai');
+    for (const content of ['Nothing', ' to restore <b> or', ' forbid here.']) {
+      const chunk = Buffer.from(openaiChunk(content));
+      assert.equal(target.push(chunk, false), chunk, content);
+    }
+    const anthropic = filter('anthropic').filter;
+    for (const event of [
+      'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n',
+      'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Plain words"}}\n\n',
+      'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n',
+      'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":2}}\n\n',
+    ]) {
+      const chunk = Buffer.from(event);
+      assert.equal(anthropic.push(chunk, false), chunk, event);
+    }
+  });
+
+  test('in a chunk where one event changes, the others keep the provider\'s bytes (spacing, escapes)', () => {
+    const { filter: target } = filter('openai', []);
+    const untouched = 'data: {"id": "c", "choices": [{"index": 0, "delta": {"content": "caf\\u00e9 "}, "finish_reason": null}]}\n\n';
+    const chunk = Buffer.from(`${untouched}${openaiChunk(`mail ${placeholder}`)}data: [DONE]\n\n`);
+    const out = target.push(chunk, true).toString();
+    assert.ok(out.startsWith(untouched), out);
+    assert.ok(out.endsWith('data: [DONE]\n\n'), out);
+    assert.equal(readOpenai(out).text, 'café mail jane@example.com');
+  });
+
+  test('a restored placeholder, a held tail and a cut are changes: a new Buffer', () => {
+    const { filter: target } = filter('openai');
+    const restored = Buffer.from(openaiChunk(`to ${placeholder}`));
+    assert.notEqual(target.push(restored, false), restored);
+    const held = Buffer.from(openaiChunk('write to <EMA'));
+    const heldOut = target.push(held, false);
+    assert.notEqual(heldOut, held);
+    assert.equal(readOpenai(heldOut.toString()).text, 'write to ');
+    const cut = Buffer.from(openaiChunk('the forbidden phrase'));
+    assert.deepEqual(readOpenai(target.push(cut, false).toString()).finish, ['content_filter']);
+  });
+});
+
 describe('output guardrails on whole answers', () => {
   const checker = () => new AnswerTextChecker(vault, denyLists);
   test('OpenAI: restored, or emptied with content_filter', () => {
