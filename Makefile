@@ -52,7 +52,7 @@ TSC := node_modules/.bin/tsc
 SOURCES := $(shell find src -name '*.ts')
 ALL_SOURCES := $(SOURCES) $(shell find test bench -name '*.ts')
 
-.PHONY: help deps build build-src envoy kubernetes-tools render render-kubernetes run test check-imports lint test-unit test-e2e bench cache-quality clean
+.PHONY: help deps build build-src envoy kubernetes-tools render render-kubernetes run test check-imports lint test-unit test-e2e bench bench-workers cache-quality clean
 
 help:
 	@echo "make run     run Envoy + sidecar (+ demo upstream) on 127.0.0.1:8080"
@@ -138,6 +138,11 @@ $(BENCH_PIP)/matplotlib/__init__.py:
 bench: deps build $(BENCH_PIP)/matplotlib/__init__.py
 	node dist/bench/run.js --out bench/results
 	PYTHONPATH=$(BENCH_PIP) $(PYTHON) bench/chart.py bench/results/latest.json bench/results/latest.png
+
+# make bench-workers: maximum throughput and CPU per request with 1 and 2 sidecar workers
+# (sidecar.workers), written to bench/results/workers.{json,md}.
+bench-workers: deps build
+	node dist/bench/workers.js --out bench/results
 
 # make cache-quality: the semantic cache's precision and recall on labelled prompt pairs
 # (bench/cache-quality/pairs.jsonl) with a real sentence-embedding model, all-MiniLM-L6-v2 from

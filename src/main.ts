@@ -9,7 +9,7 @@ import { availableModels, buildRuntimeView, type Environment, type RuntimeView }
 import { AttemptProcessor } from './extproc/attempt-processor.js';
 import { RouterProcessor } from './extproc/router-processor.js';
 import { createRequestPipeline } from './pipeline/create-request-pipeline.js';
-import { createEndpointRegistry } from './endpoints/create-endpoint-registry.js';
+import { createEndpointRegistry, forwardedEndpointsByName } from './endpoints/create-endpoint-registry.js';
 import { ExtProcServer } from './extproc/server.js';
 import { createMeter } from './gateway/meter.js';
 import type { RequestContext } from './gateway/request-context.js';
@@ -50,6 +50,15 @@ import { explainListenFailure } from './startup/explain-listen-failure.js';
 import { reportStartupFailure } from './startup/report-startup-failure.js';
 import { StartupError } from './startup/startup-error.js';
 import { tuneGarbageCollector } from './tune-garbage-collector.js';
+import type { Configuration } from './config/schema.js';
+import { createIpcGovernanceStore, storeErrorOf } from './workers/ipc-governance-store.js';
+import { runSidecarWorkers, WORKER_INDEX_VARIABLE } from './workers/run-sidecar-workers.js';
+import { PrimaryChannel } from './workers/worker-channel.js';
+import { sharePausesBetweenWorkers } from './workers/share-pauses-between-workers.js';
+import { forgetKeysInEveryWorker } from './workers/forget-keys-in-every-worker.js';
+import { createIpcResponseCacheStore } from './workers/ipc-response-cache-store.js';
+import { semanticPeersBetweenWorkers } from './workers/semantic-peers-between-workers.js';
+import { AggregatorRegistry } from 'prom-client';
 
 /**
  * The composition root: configuration, dependencies, the gRPC and admin servers, signals.
@@ -70,13 +79,18 @@ export interface StartOptions {
   priceTablePath?: string;
   /** The capability table; defaults to config/capabilities.yaml in the package. */
   capabilityTablePath?: string;
+  /** Set in a sidecar worker (sidecar.workers > 1): its index, and the channel to the primary process. */
+  worker?: { index: number; channel: PrimaryChannel };
 }
 
 export async function startGateway(options: StartOptions): Promise<GatewayHandle> {
   tuneGarbageCollector();
   // Compiled now, not on the first request with a tool: compiling blocks the event loop.
   prepareJsonSchemaChecks();
-  const logger = options.logger ?? createLogger({ level: options.environment.LOG_LEVEL ?? 'info' });
+  const { worker } = options;
+  const baseLogger = options.logger ?? createLogger({ level: options.environment.LOG_LEVEL ?? 'info' });
+  // Every line of a worker says which one wrote it.
+  const logger = worker === undefined ? baseLogger : baseLogger.child({ worker: worker.index });
   routeGrpcLogs(logger);
   // Everything that can refuse the configuration runs before anything is opened, so a refusal leaves nothing behind.
   const configuration = loadConfigurationFile(options.configPath, options.environment);
@@ -97,7 +111,9 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   registerLatencyMetrics(metrics.registry, latency);
   const meter = observingLatency(createMeter({ metrics, logger }), latency);
   const routeMetrics = createRouteMetrics(metrics.registry);
-  const createdStore = createGovernanceStore(configuration, options.environment, Date.now());
+  // A worker reaches the primary's SQLite or memory store over IPC (one process per SQLite file); Redis directly.
+  const createdStore =
+    worker !== undefined && configuration.governance.store !== 'redis' ? createIpcGovernanceStore(worker.channel) : createGovernanceStore(configuration, options.environment, Date.now());
   // Wrapped only when debug lines are on: at info the request path calls the store directly.
   const governanceStore = logger.isLevelEnabled('debug') ? logGovernanceStoreCalls(createdStore, logger) : createdStore;
   const pricing = createPricing(priceTable, configuration, view);
@@ -108,13 +124,15 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     sharedStore: configuration.governance.store === 'redis',
     storedKeys: configuration.governance.mode === 'open' ? await countStoredKeys(governanceStore) : 0,
   });
-  const keyring = createKeyring({
+  const ownKeyring = createKeyring({
     declared: configuration.keys,
     store: governanceStore,
     requireKeys: !access.open,
     // A key changed or revoked through another replica's admin API is seen here within this long.
     cacheTtlMs: 5000,
   });
+  // Another worker's admin API changing a key is seen here at once.
+  const keyring = worker === undefined ? ownKeyring : forgetKeysInEveryWorker(ownKeyring, process);
   const governance = new Governance({
     keyring,
     store: governanceStore,
@@ -147,16 +165,23 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
           clock: Date.now,
           onError: (message) => logger.warn({ error: message }, 'target pauses could not be shared through Redis; each replica keeps its own'),
         })
-      : createTargetPauses(now);
+      : worker !== undefined
+        ? // Workers without Redis share pauses through the primary: a request's streams may run in two workers.
+          sharePausesBetweenWorkers(createTargetPauses(now), process, Date.now)
+        : createTargetPauses(now);
   const { resilience } = configuration;
   const backOff = { overloadedPauseMs: durationMilliseconds(resilience.overloaded_pause), maxPauseMs: durationMilliseconds(resilience.max_pause) };
   const onPause = (model: string, target: { provider: { name: string }; model: string }) =>
     metrics.targetPauses.inc({ gen_ai_request_model: model, target: `${target.provider.name}/${target.model}` });
   const endpoints = createEndpointRegistry();
+  const forwardedEndpoints = forwardedEndpointsByName();
   // Moderation guardrails call the gateway's own /v1/moderations through Envoy, as the semantic cache embeds.
   const moderate = createGatewayModerator({ baseUrl: `http://${localAddress(configuration.listener.address)}:${configuration.listener.port}` });
   const guardrails = createGuardrailRuntime(createGuardrailObserver(metrics.registry, logger), now, moderate);
-  const responseCache = createResponseCache(configuration, { registry: metrics.registry, logger, clock: Date.now, now, environment: options.environment });
+  // A worker's memory cache is the primary's, so every worker hits what one stored.
+  const sharedStore = worker !== undefined && configuration.cache.store !== 'redis' ? createIpcResponseCacheStore(worker.channel) : undefined;
+  const semanticPeers = sharedStore === undefined ? undefined : semanticPeersBetweenWorkers(process);
+  const responseCache = createResponseCache(configuration, { registry: metrics.registry, logger, clock: Date.now, now, environment: options.environment, sharedStore, semanticPeers });
   // The request stages and response observers, composed once for every request.
   const pipeline = createRequestPipeline();
   const server = new ExtProcServer({
@@ -165,13 +190,20 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     maxMessageBytes: configuration.listener.max_request_bytes,
     createProcessor: (phase) =>
       phase === 'attempt'
-        ? new AttemptProcessor({ store, registry, now, clock: Date.now, pauses, backOff, onPause, logger })
+        ? new AttemptProcessor({ view: () => view, endpoints: forwardedEndpoints, registry, clock: Date.now, pauses, backOff, onPause, logger })
         : new RouterProcessor({ view: () => view, store, registry, endpoints, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses, capabilities, routeMetrics, latency, cache: responseCache?.cache, guardrails, pipeline }),
   });
   let healthy = true;
   metrics.openAccess.set(access.open ? 1 : 0);
+  // A worker's /metrics is every worker's, aggregated by the primary (which asks each over IPC).
+  if (worker !== undefined) {
+    AggregatorRegistry.setRegistries([metrics.registry]);
+    // Constructing one is what makes prom-client answer the primary's requests for this worker's metrics.
+    new AggregatorRegistry();
+  }
   const admin = createAdminServer({
     registry: metrics.registry,
+    metricsText: worker === undefined ? undefined : () => worker.channel.call('metrics', []) as Promise<string>,
     adminApi: createAdminApi({
       adminKeyHash: adminKey === undefined ? undefined : hashKeySecret(adminKey),
       store: governanceStore,
@@ -215,11 +247,13 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
 
   const { sidecar } = configuration;
   const source = options.configPath;
+  // Worker i serves on grpc_port + i: one endpoint of Envoy's sidecar cluster each (render-envoy).
+  const grpcPortWanted = sidecar.grpc_port + (worker?.index ?? 0);
   let grpcPort: number;
   let adminPort: number;
   try {
-    grpcPort = await server.listen(`${sidecar.bind_address}:${sidecar.grpc_port}`).catch((error: unknown) => {
-      throw explainListenFailure(error, { what: "The sidecar's gRPC server (ext_proc)", address: sidecar.bind_address, port: sidecar.grpc_port, setting: 'sidecar.grpc_port', source });
+    grpcPort = await server.listen(`${sidecar.bind_address}:${grpcPortWanted}`).catch((error: unknown) => {
+      throw explainListenFailure(error, { what: "The sidecar's gRPC server (ext_proc)", address: sidecar.bind_address, port: grpcPortWanted, setting: worker === undefined ? 'sidecar.grpc_port' : `sidecar.grpc_port + ${worker.index} (worker ${worker.index})`, source });
     });
     adminPort = await listenHttp(admin, sidecar.admin_bind_address, sidecar.admin_port).catch((error: unknown) => {
       throw explainListenFailure(error, { what: "The sidecar's admin server (/healthz, /metrics)", address: sidecar.admin_bind_address, port: sidecar.admin_port, setting: 'sidecar.admin_port', source });
@@ -307,15 +341,39 @@ export async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger(settings);
+  const configPath = environment.GATEWAY_CONFIG ?? DEFAULT_CONFIG_PATH;
+  const graceMs = Number(environment.GATEWAY_SHUTDOWN_GRACE_MS ?? 25_000);
+  const workerIndex = environment[WORKER_INDEX_VARIABLE];
+  if (workerIndex === undefined) {
+    let configuration: Configuration;
+    try {
+      configuration = loadConfigurationFile(configPath, environment);
+    } catch (error) {
+      reportStartupFailure(error, settings.format === 'json' ? logger : undefined);
+      process.exit(1);
+    }
+    if (configuration.sidecar.workers > 1) {
+      // This process forks the workers and serves none of Envoy's streams itself.
+      try {
+        await runSidecarWorkers({ configuration, environment, logger, graceMs });
+      } catch (error) {
+        reportStartupFailure(error, settings.format === 'json' ? logger : undefined);
+        process.exit(1);
+      }
+      return;
+    }
+  }
+  const worker = workerIndex === undefined ? undefined : { index: Number(workerIndex), channel: new PrimaryChannel(process, storeErrorOf) };
   let handle: GatewayHandle;
   try {
-    handle = await startGateway({ configPath: environment.GATEWAY_CONFIG ?? DEFAULT_CONFIG_PATH, environment, logger });
+    handle = await startGateway({ configPath, environment, logger, worker });
   } catch (error) {
     // A person reading pretty logs reads the stderr text; the fatal line is for log pipelines.
     reportStartupFailure(error, settings.format === 'json' ? logger : undefined);
     process.exit(1);
   }
-  const graceMs = Number(environment.GATEWAY_SHUTDOWN_GRACE_MS ?? 25_000);
+  // The primary counts its workers ready before it says the sidecar is.
+  process.send?.({ ready: true });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -328,6 +386,9 @@ export async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // A worker whose primary is gone (killed, crashed) stops too: nothing would replace it, stop it or
+  // share its store, and it would hold its gRPC port against the next start.
+  if (worker !== undefined) process.once('disconnect', () => stop('primary gone'));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) void main();

@@ -22,9 +22,26 @@ import { SqliteCacheJournal } from './sqlite-cache-journal.js';
  * the semantic stage embeds through the gateway's own listener (`embed` replaces that call in tests),
  * and with the redis store its index is kept in step with the other replicas' (RedisSemanticSync).
  */
+/** Other processes' semantic indexes to keep in step with (sidecar workers, src/workers). */
+export interface SemanticPeers {
+  publish(entry: SharedSemanticEntry): void;
+  onEntry(listener: (entry: SharedSemanticEntry) => void): void;
+}
+
 export function createResponseCache(
   configuration: Configuration,
-  dependencies: { registry: Registry; logger: Logger; clock: () => number; now: () => number; environment: Readonly<Record<string, string | undefined>>; embed?: Embedder },
+  dependencies: {
+    registry: Registry;
+    logger: Logger;
+    clock: () => number;
+    now: () => number;
+    environment: Readonly<Record<string, string | undefined>>;
+    embed?: Embedder;
+    /** A memory store held by another process (a sidecar worker's, in the primary): used instead of one here, and its copy on disk is that process's. */
+    sharedStore?: ResponseCacheStore | undefined;
+    /** The other sidecar workers' semantic indexes (without Redis): entries stored here are sent to them, theirs added here. */
+    semanticPeers?: SemanticPeers | undefined;
+  },
 ): { cache: ResponseCache; store: ResponseCacheStore; close: () => Promise<void> } | undefined {
   const wanted = Object.values(configuration.models).some((model) => model.cache !== undefined) || configuration.keys.some((key) => key.cache !== undefined && key.cache !== false);
   if (!wanted) return undefined;
@@ -33,7 +50,7 @@ export function createResponseCache(
   const maxEntries = Math.max(...semanticSettings.map((entry) => entry.max_entries));
   // Counted once the metrics exist (they need the store): a journal write that failed.
   let onJournalError = (_error: unknown): void => {};
-  const journal = openJournal(configuration, dependencies, Number.isFinite(maxEntries) ? maxEntries : 0, (error) => onJournalError(error));
+  const journal = dependencies.sharedStore !== undefined ? undefined : openJournal(configuration, dependencies, Number.isFinite(maxEntries) ? maxEntries : 0, (error) => onJournalError(error));
   const store: ResponseCacheStore =
     settings.store === 'redis'
       ? new RedisResponseCacheStore({
@@ -42,7 +59,7 @@ export function createResponseCache(
           commandTimeoutMs: durationMilliseconds(settings.redis.command_timeout),
           maxEntryBytes: settings.max_entry_bytes,
         })
-      : restoredMemoryStore(settings.max_bytes, journal, dependencies.clock);
+      : (dependencies.sharedStore ?? restoredMemoryStore(settings.max_bytes, journal, dependencies.clock));
   const metrics = createCacheMetrics(dependencies.registry, store);
   onJournalError = (error) => {
     metrics.storeErrors.inc({ operation: 'persist' });
@@ -70,10 +87,14 @@ export function createResponseCache(
           },
         });
   sync?.start();
+  if (index !== undefined && sync === undefined) dependencies.semanticPeers?.onEntry((entry) => index.add(entry.partition, entry.vector, entry.answer, entry.expiresAt - dependencies.clock()));
+  const peers = sync === undefined ? dependencies.semanticPeers : undefined;
   if (index !== undefined) {
     new Gauge({
       name: 'llm_gateway_cache_semantic_entries',
       help: "Answers held by this replica's semantic cache index (its own and those other replicas shared).",
+      // Sidecar workers keep their indexes in step: the same entries in each, not a count to add up.
+      aggregator: 'max',
       registers: [dependencies.registry],
       collect() {
         this.set(index.size);
@@ -86,7 +107,13 @@ export function createResponseCache(
       : new SemanticCache({
           index,
           clock: dependencies.clock,
-          ...(sync !== undefined ? { share: (entry: SharedSemanticEntry) => sync.publish(entry) } : journal !== undefined ? { share: (entry: SharedSemanticEntry) => journal.putSemantic(entry) } : {}),
+          ...(sync !== undefined
+            ? { share: (entry: SharedSemanticEntry) => sync.publish(entry) }
+            : peers !== undefined
+              ? { share: (entry: SharedSemanticEntry) => peers.publish(entry) }
+              : journal !== undefined
+                ? { share: (entry: SharedSemanticEntry) => journal.putSemantic(entry) }
+                : {}),
           embed:
             dependencies.embed ??
             createGatewayEmbedder({

@@ -17,6 +17,34 @@ export const CONTENT_LENGTH_METADATA_KEY = 'content_length';
 /** Dynamic metadata key carrying the gateway's request id from the router processor to the attempt processor and access log. */
 export const REQUEST_ID_METADATA_KEY = 'request_id';
 
+/**
+ * Dynamic metadata keys of the attempt brief (gateway/attempt-brief.ts): what the router processor
+ * tells every attempt of a model with several targets, so that the attempt processor, which may
+ * run in another sidecar process, needs nothing from the router's memory.
+ */
+export const BRIEF_METADATA_KEYS = {
+  /** The model alias asked for (pause metrics, logs). */
+  model: 'model',
+  /** The endpoint's name: which endpoint's translation builds the provider request. */
+  endpoint: 'endpoint',
+  /** The route's target ids, space-separated: whether every target is now paused. */
+  targets: 'targets',
+  /** JSON object target id -> reason code, for targets that cannot serve this request. */
+  skipped: 'skipped',
+  /** JSON array of [target id, wall-clock ms] per attempt written so far, written by the attempt processor. */
+  tried: 'tried',
+} as const;
+
+/** The CEL attribute naming one key of this gateway's dynamic metadata. */
+export function metadataAttribute(key: string): string {
+  return `metadata.filter_metadata['${METADATA_NAMESPACE}']['${key}']`;
+}
+
+/** The attributes the attempt processor asks Envoy for with each attempt: the brief and the attempts before it. */
+export const BRIEF_ATTRIBUTES: readonly string[] = Object.values(BRIEF_METADATA_KEYS).map(metadataAttribute);
+/** The attribute the router processor asks for with the answer: which targets were tried, the last one answering. */
+export const TRIED_ATTRIBUTE = metadataAttribute(BRIEF_METADATA_KEYS.tried);
+
 /** The CEL attribute the attempt processor asks Envoy for: the target of the host an attempt goes to. */
 export const TARGET_ATTRIBUTE = `xds.upstream_host_metadata.filter_metadata['${METADATA_NAMESPACE}']['${TARGET_METADATA_KEY}']`;
 /** The CEL attribute the attempt processor asks Envoy for: the request id the router processor wrote. */

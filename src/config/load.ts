@@ -102,9 +102,13 @@ function crossReferenceProblems(configuration: Configuration): string[] {
       problems.push(`providers.${providerName}.base_url: expected the Azure resource's URL`);
     }
   }
+  const { sidecar } = configuration;
+  if (sidecar.grpc_port + sidecar.workers - 1 > 65535) problems.push(`sidecar.workers: worker ${sidecar.workers - 1} would serve on port ${sidecar.grpc_port + sidecar.workers - 1}, above 65535`);
+  const workerPorts = Array.from({ length: sidecar.workers - 1 }, (_, index) => [`sidecar.grpc_port + ${index + 1} (worker ${index + 1})`, sidecar.grpc_port + index + 1] as const);
   const ports = [
     ['listener.port', configuration.listener.port],
     ['sidecar.grpc_port', configuration.sidecar.grpc_port],
+    ...workerPorts,
     ['sidecar.admin_port', configuration.sidecar.admin_port],
     ['envoy.admin_port', configuration.envoy.admin_port],
     ['envoy.metrics_port', configuration.envoy.metrics_port],

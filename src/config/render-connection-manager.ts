@@ -1,6 +1,6 @@
 import { anthropicErrorFormat } from './anthropic-error-format.js';
 import { durationMilliseconds } from './duration.js';
-import { METADATA_NAMESPACE, ROUTE_HEADER, ROUTER_PROCESSING_MODE } from './envoy-contract.js';
+import { METADATA_NAMESPACE, ROUTE_HEADER, ROUTER_PROCESSING_MODE, TRIED_ATTRIBUTE } from './envoy-contract.js';
 import { envoyDuration, EXT_PROC_TYPE, sidecarGrpcService } from './envoy-config-parts.js';
 import { envoyLocalReplyKinds } from './envoy-local-reply-kinds.js';
 import { HEADERS_NOT_FORWARDED } from './header-policy.js';
@@ -95,6 +95,9 @@ export function httpConnectionManager(view: RuntimeView): Record<string, unknown
             // own replies before that never wait on the sidecar.
             processing_mode: ROUTER_PROCESSING_MODE,
             allow_mode_override: true,
+            // With the answer: the attempts of a model with several targets, as the attempt processor wrote them
+            // (it may run in another sidecar process), the last one the target that answered.
+            response_attributes: [TRIED_ATTRIBUTE],
             // allow_envoy lets the sidecar remove client-sent x-envoy-* headers (timeouts, retries) before the router reads them.
             mutation_rules: { allow_envoy: true },
             message_timeout: '5s',

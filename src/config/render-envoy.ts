@@ -194,16 +194,16 @@ function sidecarCluster(view: RuntimeView): Record<string, unknown> {
     ],
     load_assignment: {
       cluster_name: SIDECAR_CLUSTER,
+      // One endpoint per sidecar worker (sidecar.workers), on consecutive ports; Envoy picks one per
+      // ext_proc stream, round robin, so the workers share the load however few connections Envoy opens.
       endpoints: [
         {
-          lb_endpoints: [
-            {
-              endpoint: {
-                address: socketAddress(sidecar.address, sidecar.grpc_port),
-                health_check_config: { port_value: sidecar.admin_port },
-              },
+          lb_endpoints: Array.from({ length: sidecar.workers }, (_, index) => ({
+            endpoint: {
+              address: socketAddress(sidecar.address, sidecar.grpc_port + index),
+              health_check_config: { port_value: sidecar.admin_port },
             },
-          ],
+          })),
         },
       ],
     },

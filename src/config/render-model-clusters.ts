@@ -1,5 +1,5 @@
 import { durationMilliseconds } from './duration.js';
-import { CONTENT_LENGTH_METADATA_KEY, METADATA_NAMESPACE, REQUEST_ID_ATTRIBUTE, TARGET_ATTRIBUTE, TARGET_HEALTH_PATH, TARGET_METADATA_KEY } from './envoy-contract.js';
+import { BRIEF_ATTRIBUTES, CONTENT_LENGTH_METADATA_KEY, METADATA_NAMESPACE, REQUEST_ID_ATTRIBUTE, TARGET_ATTRIBUTE, TARGET_HEALTH_PATH, TARGET_METADATA_KEY } from './envoy-contract.js';
 import { envoyDuration, EXT_PROC_TYPE, HTTP_OPTIONS_TYPE, sidecarGrpcService, socketAddress } from './envoy-config-parts.js';
 import { hasAttemptProcessor, type ModelRoute, type RuntimeView, type TargetRuntime } from './runtime.js';
 import type { ResilienceConfiguration } from './schema.js';
@@ -94,13 +94,15 @@ function attemptProcessorFilter(writesRequests: boolean): Record<string, unknown
       failure_mode_allow: false,
       processing_mode: {
         request_header_mode: writesRequests ? 'SEND' : 'SKIP',
-        request_body_mode: 'NONE',
+        // The client's request, as the router processor parsed it, is translated for the target Envoy picked.
+        request_body_mode: writesRequests ? 'BUFFERED' : 'NONE',
         request_trailer_mode: 'SKIP',
         response_header_mode: 'SEND',
         response_body_mode: 'NONE',
         response_trailer_mode: 'SKIP',
       },
-      ...(writesRequests ? { request_attributes: [TARGET_ATTRIBUTE, REQUEST_ID_ATTRIBUTE] } : { response_attributes: [TARGET_ATTRIBUTE, REQUEST_ID_ATTRIBUTE] }),
+      // The router's brief travels as dynamic metadata: the attempt may be served by another sidecar process.
+      ...(writesRequests ? { request_attributes: [TARGET_ATTRIBUTE, REQUEST_ID_ATTRIBUTE, ...BRIEF_ATTRIBUTES] } : { response_attributes: [TARGET_ATTRIBUTE, REQUEST_ID_ATTRIBUTE, ...BRIEF_ATTRIBUTES] }),
       allow_mode_override: true,
       mutation_rules: { allow_envoy: true },
       message_timeout: '5s',

@@ -289,6 +289,13 @@ export const configurationSchema = z.strictObject({
       grpc_port: port.default(50051),
       /** The sidecar's own HTTP port: /healthz, /metrics. */
       admin_port: port.default(9090),
+      /**
+       * Sidecar worker processes. Above 1, worker i serves gRPC on grpc_port + i and Envoy's sidecar
+       * cluster balances ext_proc streams across them round robin (the attempt processor is stateless,
+       * so a request's two streams may reach different workers); they share admin_port, and the
+       * governance store (SQLite and memory through the primary process, Redis directly).
+       */
+      workers: z.number().int().min(1).max(64).default(1),
       /** Where the sidecar binds its gRPC server: Envoy is its only client, so loopback when they share a host or pod. */
       bind_address: z.string().default('127.0.0.1'),
       /**

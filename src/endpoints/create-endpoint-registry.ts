@@ -16,6 +16,13 @@ export function isForwarded(endpoint: RoutedEndpoint): endpoint is AnyEndpoint {
 }
 
 /** The gateway's API, in the order its 404 lists it. */
+const ENDPOINTS: readonly RoutedEndpoint[] = [chatCompletionsEndpoint, modelsEndpoint, messagesEndpoint, countTokensEndpoint, embeddingsEndpoint, moderationsEndpoint];
+
 export function createEndpointRegistry(): EndpointRegistry<RoutedEndpoint> {
-  return new EndpointRegistry<RoutedEndpoint>([chatCompletionsEndpoint, modelsEndpoint, messagesEndpoint, countTokensEndpoint, embeddingsEndpoint, moderationsEndpoint]);
+  return new EndpointRegistry<RoutedEndpoint>(ENDPOINTS);
+}
+
+/** The endpoints forwarded to providers, by name: the attempt processor finds a request's endpoint by the name in its brief. */
+export function forwardedEndpointsByName(): ReadonlyMap<string, AnyEndpoint> {
+  return new Map(ENDPOINTS.filter(isForwarded).map((endpoint): [string, AnyEndpoint] => [endpoint.name, endpoint]));
 }

@@ -1,16 +1,18 @@
-import type { TargetRuntime } from '../config/runtime.js';
-import { CONTENT_LENGTH_METADATA_KEY, IMMEDIATE_HEALTH_CHECK_FAIL_HEADER, METADATA_NAMESPACE, REQUEST_ID_ATTRIBUTE, TARGET_ATTRIBUTE, TARGETS_PAUSED_HEADER } from '../config/envoy-contract.js';
-import type { RequestContext } from '../gateway/request-context.js';
-import type { RequestStore } from '../gateway/request-store.js';
+import type { RuntimeView, TargetRuntime } from '../config/runtime.js';
+import { BRIEF_METADATA_KEYS, CONTENT_LENGTH_METADATA_KEY, IMMEDIATE_HEALTH_CHECK_FAIL_HEADER, METADATA_NAMESPACE, REQUEST_ID_ATTRIBUTE, TARGET_ATTRIBUTE, TARGETS_PAUSED_HEADER } from '../config/envoy-contract.js';
+import type { AnyEndpoint } from '../endpoints/endpoint.js';
+import { readAttemptBrief, type AttemptBrief } from '../gateway/attempt-brief.js';
 import type { Logger } from '../observability/logger.js';
+import type { UpstreamRequest } from '../providers/provider-adapter.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { readBackOff, type BackOffRules } from '../resilience/read-back-off.js';
 import { routePausedFor } from '../resilience/route-pause.js';
 import type { TargetPauses } from '../resilience/target-pauses.js';
+import { buildDroppingParams, dropsParams } from '../routing/drop-unsupported-params.js';
 import { headerMutation, readHeaders } from './headers.js';
 import type { HttpBody, HttpHeaders, ProcessingRequest, ProcessingResponse } from './messages.js';
 import { toProtoStruct } from './proto-struct.js';
-import { continueResponseHeaders, replaceRequest, responseBody } from './responses.js';
+import { continueRequestBody, continueRequestHeaders, continueResponseHeaders, responseBody } from './responses.js';
 import type { StreamProcessor } from './stream-processor.js';
 import { upstreamRequestMutation } from './upstream-request-mutation.js';
 
@@ -20,9 +22,11 @@ export const PAUSED_STATUS = '409';
 const BODY_SIGNALS_KINDS = new Set(['gemini']);
 
 export interface AttemptProcessorDependencies {
-  store: RequestStore<RequestContext>;
+  /** The current runtime view: targets by id, and each model's drop_params. */
+  view: () => RuntimeView;
+  /** The endpoints forwarded to providers, by name (forwardedEndpointsByName). */
+  endpoints: ReadonlyMap<string, AnyEndpoint>;
   registry: ProviderRegistry;
-  now: () => number;
   /** Wall-clock milliseconds (Date.now), for Retry-After given as an HTTP-date. */
   clock: () => number;
   pauses: TargetPauses;
@@ -35,15 +39,21 @@ export interface AttemptProcessorDependencies {
 
 /**
  * The upstream-level processor: Envoy runs it once per attempt, after it has picked the
- * endpoint, so a retry that lands on another provider is translated for that provider.
+ * endpoint, so a retry that lands on another provider is translated for that provider. It is
+ * stateless across streams: everything it needs comes with the attempt (the router's brief as
+ * dynamic metadata, the target as endpoint metadata, the client's request as the body), so
+ * the router-level and attempt-level streams of one request may reach different sidecar
+ * processes (sidecar.workers, or several sidecars behind one Envoy).
  *
- * Request headers (models with several targets): it answers CONTINUE_AND_REPLACE with the
- * provider's body, path and credential. Envoy ignores ImmediateResponse from upstream
- * filters, so anything wrong here (a paused target included) fails the stream, which Envoy
- * (failure_mode_allow: false) turns into a 5xx: nothing is ever forwarded untranslated,
- * unauthenticated, or to a target that asked for quiet.
+ * Request (models with several targets): the headers are answered at once (a paused or
+ * skipped target fails the attempt there); the body, the client's request as the router
+ * parsed it (JSON), is translated for the target and replaces it, with the provider's path,
+ * credential and content-length. Envoy ignores ImmediateResponse from upstream filters, so
+ * anything wrong here fails the stream, which Envoy (failure_mode_allow: false) turns into a
+ * 5xx: nothing is ever forwarded untranslated, unauthenticated, or to a target that asked for
+ * quiet. The attempt is added to the `tried` metadata, which the router reads with the answer.
  *
- * Response headers (every model; Envoy leaves successes out, see render-envoy): a provider's
+ * Response headers (every model; Envoy leaves successes out, see render-model-clusters): a provider's
  * explicit request to pause (readBackOff) pauses the target. Envoy's own Retry-After handling is taken out of the way (it falls back to a
  * 100 ms backoff above retry_after_max and would hit the target again): the retry-after
  * headers are removed, and the host is marked as failing its health check, so the retry goes
@@ -54,7 +64,7 @@ export interface AttemptProcessorDependencies {
  */
 export class AttemptProcessor implements StreamProcessor {
   readonly #dependencies: AttemptProcessorDependencies;
-  #context: RequestContext | undefined;
+  #brief: AttemptBrief | undefined;
   #target: TargetRuntime | undefined;
   #responseStatus = 0;
   #responseHeaders: Record<string, string> = {};
@@ -65,6 +75,7 @@ export class AttemptProcessor implements StreamProcessor {
 
   handle(request: ProcessingRequest): ProcessingResponse {
     if (request.request === 'request_headers') return this.#onRequestHeaders(request);
+    if (request.request === 'request_body') return this.#onRequestBody(request.request_body ?? {});
     if (request.request === 'response_headers') return this.#onResponseHeaders(request.response_headers ?? {}, request.attributes);
     if (request.request === 'response_body') return this.#onResponseBody(request.response_body ?? {});
     throw new Error(`attempt processor got an unexpected ${request.request ?? 'empty'} message`);
@@ -74,28 +85,49 @@ export class AttemptProcessor implements StreamProcessor {
 
   #onRequestHeaders(request: ProcessingRequest): ProcessingResponse {
     // Envoy gives every attempt the same header map, so headers removed by one attempt are gone for
-    // the next; the request id therefore travels as the router's dynamic metadata, which no client can set.
-    const { context, target } = this.#locate(request.attributes, true);
-    this.#context = context;
+    // the next; the brief therefore travels as the router's dynamic metadata, which no client can set.
+    const { brief, target } = this.#locate(request.attributes);
+    if (brief === undefined) throw new Error('attempt without the router processor\'s brief (no request id in its metadata)');
+    if (target === undefined) throw new Error(`attempt names no target of model ${brief.model}`);
+    this.#brief = brief;
     this.#target = target;
     const paused = this.#dependencies.pauses.remaining(target.id);
     if (paused > 0) throw new Error(`target ${target.id} is paused for ${Math.ceil(paused)} ms at its provider's request; not sent`);
     // A target that cannot serve the request fails this attempt (Envoy then tries the next one) rather than being sent it.
-    const skipped = context.skipped?.get(target.id);
-    if (skipped !== undefined) throw new Error(`target ${target.id} cannot serve this request (${skipped.reason.code}); not sent`);
-    const upstream = context.prepared.get(target.id) ?? context.endpoint.buildUpstream(this.#dependencies.registry, context.request, target);
-    context.attempts.push({ target, startedAt: this.#dependencies.now() });
-    const { logger } = this.#dependencies;
+    const skipped = brief.skipped.get(target.id);
+    if (skipped !== undefined) throw new Error(`target ${target.id} cannot serve this request (${skipped}); not sent`);
+    // The body follows (request_body_mode BUFFERED); the provider's headers are written with it.
+    return continueRequestHeaders();
+  }
+
+  #onRequestBody(message: HttpBody): ProcessingResponse {
+    const brief = this.#brief;
+    const target = this.#target;
+    if (brief === undefined || target === undefined) throw new Error('attempt body before its headers');
+    const upstream = this.#translate(brief, target, message.body ?? EMPTY);
+    const { logger, clock } = this.#dependencies;
     if (logger?.isLevelEnabled('debug')) {
       logger.debug(
-        { request_id: context.id, model: context.route.alias, attempt: context.attempts.length, target: target.id, provider: target.provider.name, model_sent: target.model, path: upstream.path, body_bytes: upstream.body.length },
+        { request_id: brief.requestId, model: brief.model, attempt: brief.tried.length + 1, target: target.id, provider: target.provider.name, model_sent: target.model, path: upstream.path, body_bytes: upstream.body.length, pid: process.pid },
         'attempt written',
       );
     }
-    const reply = replaceRequest(upstreamRequestMutation(upstream), upstream.body);
-    // CONTINUE_AND_REPLACE drops content-length; the header_mutation upstream filter puts it back from this.
-    reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { [CONTENT_LENGTH_METADATA_KEY]: String(upstream.body.length) } });
+    const length = String(upstream.body.length);
+    // Envoy keeps a content-length in a buffered body reply only if it matches the new body.
+    const reply = continueRequestBody(upstreamRequestMutation(upstream, { 'content-length': length }), false, upstream.body);
+    const tried = JSON.stringify([...brief.tried, [target.id, clock()]]);
+    reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { [CONTENT_LENGTH_METADATA_KEY]: length, [BRIEF_METADATA_KEYS.tried]: tried } });
     return reply;
+  }
+
+  /** The client's request (JSON, as the router's endpoint parsed it) as this target's provider request. */
+  #translate(brief: AttemptBrief, target: TargetRuntime, body: Buffer): UpstreamRequest {
+    const { endpoints, registry, view } = this.#dependencies;
+    const endpoint = endpoints.get(brief.endpoint);
+    if (endpoint === undefined) throw new Error(`attempt for an unknown endpoint ${JSON.stringify(brief.endpoint)}`);
+    const request: unknown = JSON.parse(body.toString('utf8'));
+    if (!dropsParams(view(), { alias: brief.model }, target)) return endpoint.buildUpstream(registry, request, target);
+    return buildDroppingParams((current) => endpoint.buildUpstream(registry, current, target), request, []);
   }
 
   #onResponseHeaders(message: HttpHeaders, attributes: ProcessingRequest['attributes']): ProcessingResponse {
@@ -104,8 +136,8 @@ export class AttemptProcessor implements StreamProcessor {
     if (status !== 429 && status < 500) return continueResponseHeaders();
     // A model with one target sends no request headers here: the attempt is named now.
     if (this.#target === undefined) {
-      const located = this.#locate(attributes, false);
-      this.#context = located.context;
+      const located = this.#locate(attributes);
+      this.#brief = located.brief;
       this.#target = located.target;
     }
     if (this.#target === undefined) return continueResponseHeaders();
@@ -130,33 +162,32 @@ export class AttemptProcessor implements StreamProcessor {
   #pauseMutation(pause: number | undefined): ReturnType<typeof headerMutation> | undefined {
     const target = this.#target!;
     if (pause === undefined) return undefined;
-    const { pauses, onPause } = this.#dependencies;
+    const { pauses, onPause, view } = this.#dependencies;
     pauses.pause(target.id, pause);
-    onPause?.(this.#context?.route.alias ?? target.id, target, pause);
+    const brief = this.#brief;
+    onPause?.(brief?.model || target.id, target, pause);
     const set: Record<string, string> = { [IMMEDIATE_HEALTH_CHECK_FAIL_HEADER]: 'true' };
-    if (this.#context !== undefined && routePausedFor(this.#context.route, pauses) !== undefined) {
-      set[':status'] = PAUSED_STATUS;
-      set[TARGETS_PAUSED_HEADER] = '1';
+    if (brief !== undefined && brief.targets.length > 0) {
+      const targets = view().targets;
+      const route = { targets: brief.targets.map((id) => targets.get(id)).filter((known): known is TargetRuntime => known !== undefined) };
+      if (routePausedFor(route, pauses) !== undefined) {
+        set[':status'] = PAUSED_STATUS;
+        set[TARGETS_PAUSED_HEADER] = '1';
+      }
     }
     return headerMutation(set, ['retry-after', 'retry-after-ms']);
   }
 
-  /** The request and the target Envoy chose, from the attributes the renderer asks for. */
-  #locate(attributes: ProcessingRequest['attributes'], required: true): { context: RequestContext; target: TargetRuntime };
-  #locate(attributes: ProcessingRequest['attributes'], required: false): { context: RequestContext | undefined; target: TargetRuntime | undefined };
-  #locate(attributes: ProcessingRequest['attributes'], required: boolean): { context: RequestContext | undefined; target: TargetRuntime | undefined } {
+  /** The router's brief and the target Envoy chose, from the attributes the renderer asks for. */
+  #locate(attributes: ProcessingRequest['attributes']): { brief: AttemptBrief | undefined; target: TargetRuntime | undefined } {
     const fields = attributes?.['envoy.filters.http.ext_proc']?.fields;
-    const id = fields?.[REQUEST_ID_ATTRIBUTE]?.stringValue;
-    const context = id === undefined ? undefined : this.#dependencies.store.get(id);
+    const brief = readAttemptBrief(fields, fields?.[REQUEST_ID_ATTRIBUTE]?.stringValue);
     const targetId = fields?.[TARGET_ATTRIBUTE]?.stringValue;
-    if (context === undefined) {
-      if (required) throw new Error('attempt for an unknown or expired request');
-      return { context: undefined, target: undefined };
-    }
-    const target = context.route.targets.find((candidate) => candidate.id === targetId);
-    if (target === undefined && required) {
-      throw new Error(`attempt names no target of model ${context.route.alias} (got ${JSON.stringify(targetId ?? null)})`);
-    }
-    return { context, target };
+    const target = targetId === undefined ? undefined : this.#dependencies.view().targets.get(targetId);
+    // Only a target of this request's route (a level variant's, when the brief names one).
+    if (brief !== undefined && target !== undefined && brief.targets.length > 0 && !brief.targets.includes(target.id)) return { brief, target: undefined };
+    return { brief, target };
   }
 }
+
+const EMPTY = Buffer.alloc(0);

@@ -47,7 +47,7 @@ export class RouterProcessor implements StreamProcessor {
       case 'request_body':
         return this.#onRequestBody(request.request_body ?? {});
       case 'response_headers':
-        return onResponseHeaders(this.#exchange, this.#pipeline, request.response_headers ?? {});
+        return onResponseHeaders(this.#exchange, this.#pipeline, request.response_headers ?? {}, request.attributes);
       case 'response_body':
         return onResponseBody(this.#exchange, this.#pipeline, request.response_body ?? {});
       case 'request_trailers':

@@ -5,9 +5,10 @@ import type { UpstreamRequest } from '../providers/provider-adapter.js';
 import type { RouteDecision } from '../routing/choose-by-route.js';
 
 /**
- * Everything the gateway knows about one client request. The router-level processor
- * creates it; the attempt processor (another gRPC stream, same process) finds it by the
- * internal request id and records each upstream attempt on it.
+ * Everything the gateway knows about one client request, held by the router-level
+ * processor's stream. The attempt processor (another gRPC stream, maybe another sidecar
+ * process) never sees it: what an attempt needs travels through Envoy (gateway/attempt-brief.ts),
+ * and the attempts come back to the router with the answer (the `tried` metadata).
  */
 export interface RequestContext {
   readonly id: string;
@@ -27,14 +28,14 @@ export interface RequestContext {
   /**
    * Upstream requests already translated, by target id. The router translates for the
    * first target up front (so a parameter that provider cannot honour is refused with a
-   * 400 before anything is sent); attempts reuse it instead of translating again.
+   * 400 before anything is sent); a single-target model forwards it as is.
    */
   readonly prepared: Map<string, UpstreamRequest>;
   /**
    * Targets that cannot serve this request (a capability it lacks, a parameter it cannot
    * honour, a context window too small), with why. Envoy is handed only the levels that can
    * serve it (routeForLevels), so only a member of a balanced level (or a level of a very long
-   * chain) can be one of these; the attempt processor then refuses to write its request.
+   * chain) can be one of these; the attempt processor, told by the brief, refuses to write its request.
    */
   readonly skipped?: ReadonlyMap<string, SkippedTarget>;
   /** The route's choice, when the client asked for a route (src/routing/); `route` is then the chosen model's. */

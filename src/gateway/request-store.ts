@@ -1,6 +1,7 @@
 /**
- * Per-request state shared by the router-level and attempt-level ext_proc streams, which
- * Envoy opens separately against this one process. Entries are removed when the router
+ * The requests this sidecar process is routing, by request id: a second request with an id
+ * in flight is refused (request_id_in_use), and llm_gateway_request_state_entries counts them.
+ * The attempt processor does not read it (it is stateless). Entries are removed when the router
  * stream ends; the TTL only catches streams that vanished without ending, and the size
  * bound keeps a flood of abandoned requests from growing memory without limit.
  */

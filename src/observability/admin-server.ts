@@ -9,6 +9,8 @@ import { SIDECAR_HEALTH_PATH } from '../config/envoy-contract.js';
  */
 export interface AdminServerOptions {
   registry: Registry;
+  /** The /metrics text; defaults to the registry's. A sidecar worker gives every worker's, aggregated (sidecar.workers). */
+  metricsText?: () => Promise<string>;
   /** False once the sidecar is draining, so Envoy and orchestrators stop sending new work. */
   isHealthy: () => boolean;
   /** Whether clients without a key are served; shown by /healthz so nobody runs an open gateway unknowingly. */
@@ -45,7 +47,7 @@ export function createAdminServer(options: AdminServerOptions): Server {
       return;
     }
     if (request.method === 'GET' && path === '/metrics') {
-      options.registry.metrics().then(
+      (options.metricsText?.() ?? options.registry.metrics()).then(
         (text) => {
           response.writeHead(200, { 'content-type': options.registry.contentType });
           response.end(text);

@@ -117,6 +117,8 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       name: 'llm_gateway_unpriced_models',
       help: 'Configured models with no price (1 each, set at start): requests they serve have an unknown cost. By model alias, configured model and provider.',
       labelNames: ['gen_ai_request_model', 'gen_ai_response_model', 'gen_ai_provider_name'],
+      // Every sidecar worker sets it (sidecar.workers): the same fact, not a count to add up.
+      aggregator: 'max',
       registers: [registry],
     }),
     activeRequests: new Gauge({
@@ -147,6 +149,8 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       name: 'llm_gateway_budget_remaining_usd',
       help: "USD left in a key's current budget period (limit minus spent and held), as last seen by this replica.",
       labelNames: ['key_alias'],
+      // Each worker sets the shared store's figure as it last saw it; within a period the lowest is the latest.
+      aggregator: 'min',
       registers: [registry],
     }),
     activeStreams: new Gauge({
@@ -159,12 +163,16 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
       name: 'llm_gateway_budget_held_usd',
       help: 'USD held against a key\'s budget by reservations of requests in flight (released or settled when each ends).',
       labelNames: ['key_alias'],
+      // Each worker sets the shared store's figure as it last saw it: never added up; the lowest, so that nothing held reads 0.
+      aggregator: 'min',
       registers: [registry],
     }),
     keyRequestsInFlight: new Gauge({
       name: 'llm_gateway_key_requests_in_flight',
       help: 'Requests in flight for a key with a parallel limit, as the governance store counts them.',
       labelNames: ['key_alias'],
+      // Each worker sets the shared store's count as it last saw it: never added up; the lowest, so that none in flight reads 0.
+      aggregator: 'min',
       registers: [registry],
     }),
     requestStateEntries: new Gauge({
@@ -178,6 +186,8 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     openAccess: new Gauge({
       name: 'llm_gateway_open_access',
       help: '1 while the gateway serves clients that bring no key (governance.mode open, and no key can exist); 0 when every request needs a key.',
+      // Every sidecar worker sets it (sidecar.workers): the same fact, not a count to add up.
+      aggregator: 'max',
       registers: [registry],
     }),
   };

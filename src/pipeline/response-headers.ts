@@ -1,10 +1,11 @@
 import { hasAttemptProcessor } from '../config/runtime.js';
-import { ATTEMPT_COUNT_HEADER, TARGETS_PAUSED_HEADER } from '../config/envoy-contract.js';
+import { ATTEMPT_COUNT_HEADER, TARGETS_PAUSED_HEADER, TRIED_ATTRIBUTE } from '../config/envoy-contract.js';
 import { isHiddenFromClient } from '../config/header-policy.js';
 import { headerMutation, readHeaders } from '../extproc/headers.js';
-import type { HttpHeaders, ProcessingResponse } from '../extproc/messages.js';
+import type { HttpHeaders, ProcessingRequest, ProcessingResponse } from '../extproc/messages.js';
 import { REQUEST_ID_HEADER, requestIdHeaders, UPSTREAM_REQUEST_ID_HEADER } from '../extproc/request-id.js';
 import { continueResponseHeaders, errorImmediateResponse } from '../extproc/responses.js';
+import { readTried } from '../gateway/attempt-brief.js';
 import { lastAttempt, type RequestContext } from '../gateway/request-context.js';
 import { routePausedFor } from '../resilience/route-pause.js';
 import { routingHeaders } from '../routing/routing-headers.js';
@@ -20,7 +21,7 @@ import { withAccessLogFacts } from './with-access-log-facts.js';
  * A response to a request the pipeline did not forward (Envoy's own reply) passes untouched,
  * but for the provider headers hidden from clients.
  */
-export function onResponseHeaders(exchange: Exchange, pipeline: RequestPipeline, message: HttpHeaders): ProcessingResponse {
+export function onResponseHeaders(exchange: Exchange, pipeline: RequestPipeline, message: HttpHeaders, attributes?: ProcessingRequest['attributes']): ProcessingResponse {
   const context = exchange.context;
   const headers = readHeaders(message.headers);
   exchange.status = Number(headers[':status'] ?? 0);
@@ -32,6 +33,7 @@ export function onResponseHeaders(exchange: Exchange, pipeline: RequestPipeline,
   }
   const { lifecycle, dependencies } = exchange;
   if (lifecycle.state === 'forwarded') lifecycle.responding();
+  if (hasAttemptProcessor(context.route)) recordTried(exchange, context, attributes);
   const madeFinal = headers[TARGETS_PAUSED_HEADER] !== undefined;
   if (madeFinal || exchange.status === 429 || exchange.status >= 500) {
     // A final answer whose pauses have just run out still gets the 429 (soon over), never the internal status.
@@ -93,6 +95,22 @@ function answerPaused(exchange: Exchange, pipeline: RequestPipeline, context: Re
   endWithoutBody(exchange, pipeline, 429, false);
   const reply = errorImmediateResponse(pausedModel(context.route.alias, pausedMs), exchange.clientFormat, requestIdHeaders(context.id));
   return withAccessLogFacts(exchange, reply);
+}
+
+/**
+ * A multi-target model's tries, as the attempt processors wrote them into the request's dynamic
+ * metadata (the last one answered): they may have run in another sidecar process, so nothing
+ * about them is in this one's memory. Their wall-clock send times become this process's clock.
+ */
+function recordTried(exchange: Exchange, context: RequestContext, attributes: ProcessingRequest['attributes']): void {
+  if (context.attempts.length > 0) return;
+  const tried = readTried(attributes?.['envoy.filters.http.ext_proc']?.fields?.[TRIED_ATTRIBUTE]?.stringValue);
+  const { now, clock } = exchange.dependencies;
+  const offset = now() - clock();
+  for (const [id, sentAt] of tried) {
+    const target = context.route.targets.find((candidate) => candidate.id === id);
+    if (target !== undefined) context.attempts.push({ target, startedAt: sentAt + offset });
+  }
 }
 
 /** A single-target model's tries, as Envoy counted them: the same target, once per try. */

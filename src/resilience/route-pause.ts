@@ -6,7 +6,7 @@ import type { TargetPauses } from './target-pauses.js';
  * one of them is paused; undefined when at least one is free. Targets whose provider cannot
  * be used at all (no credential) are not counted: Envoy never sends them anything.
  */
-export function routePausedFor(route: ModelRoute, pauses: TargetPauses): number | undefined {
+export function routePausedFor(route: Pick<ModelRoute, 'targets'>, pauses: TargetPauses): number | undefined {
   let soonest = Infinity;
   for (const target of usableTargets(route)) {
     const remaining = pauses.remaining(target.id);
@@ -16,7 +16,7 @@ export function routePausedFor(route: ModelRoute, pauses: TargetPauses): number 
   return Number.isFinite(soonest) ? soonest : undefined;
 }
 
-function usableTargets(route: ModelRoute): TargetRuntime[] {
+function usableTargets(route: Pick<ModelRoute, 'targets'>): TargetRuntime[] {
   return route.targets.filter((target) => target.provider.unavailableReason === undefined);
 }
 

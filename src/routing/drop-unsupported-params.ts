@@ -6,7 +6,7 @@ import type { UpstreamRequest } from '../providers/provider-adapter.js';
  * Whether a target drops parameters it cannot honour instead of refusing the request:
  * `models.<alias>.drop_params` when set, else its provider's `drop_params` (default false).
  */
-export function dropsParams(view: RuntimeView, route: ModelRoute, target: TargetRuntime): boolean {
+export function dropsParams(view: RuntimeView, route: Pick<ModelRoute, 'alias'>, target: TargetRuntime): boolean {
   return view.configuration.models[route.alias]?.drop_params ?? view.configuration.providers[target.provider.name]?.drop_params ?? false;
 }
 

@@ -81,6 +81,11 @@ models:
     assert.deepEqual(problems, ['sidecar.admin_port: port 8080 is already used by listener.port']);
   });
 
+  test('sidecar workers serve on grpc_port + index: those ports may not collide either', () => {
+    const problems = problemsOf(`${minimal}\nsidecar: { grpc_port: 9088, admin_port: 9090, workers: 3 }\n`);
+    assert.deepEqual(problems, ['sidecar.admin_port: port 9090 is already used by sidecar.grpc_port + 2 (worker 2)']);
+  });
+
   test('${NAME:-default} placeholders come from the given environment', () => {
     // Inside a YAML flow map ({ ... }) a placeholder must be quoted; in block style it need not be.
     const text = minimal.replace('https://api.openai.com/v1', '"${OPENAI_BASE:-https://api.openai.com/v1}"');

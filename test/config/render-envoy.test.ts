@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { loadConfigurationFile, parseConfiguration } from '../../src/config/load.js';
 import { buildEnvoyBootstrap, MAX_REQUEST_HEADERS, MAX_REQUEST_HEADERS_KIB, renderEnvoyBootstrap } from '../../src/config/render-envoy.js';
-import { REQUEST_ID_ATTRIBUTE, ROUTED_PROCESSING_MODE, ROUTER_PROCESSING_MODE, ROUTE_HEADER, TARGET_ATTRIBUTE } from '../../src/config/envoy-contract.js';
+import { BRIEF_ATTRIBUTES, REQUEST_ID_ATTRIBUTE, ROUTED_PROCESSING_MODE, ROUTER_PROCESSING_MODE, ROUTE_HEADER, TARGET_ATTRIBUTE, TRIED_ATTRIBUTE } from '../../src/config/envoy-contract.js';
 import { HEADERS_NOT_FORWARDED } from '../../src/config/header-policy.js';
 import { buildRuntimeView } from '../../src/config/runtime.js';
 import { UNREAD_REQUEST_ID } from '../../src/config/render-local-reply-config.js';
@@ -187,7 +187,10 @@ resilience: { attempts_per_level: 3, max_attempts: 7, retry_on: [5xx, '429'] }
     assert.deepEqual(skippedClasses(filters[0]), ['1xx', '2xx', '3xx']);
     const attempt = filters[0].typed_config.extension_config.typed_config;
     assert.equal(attempt.failure_mode_allow, false);
-    assert.equal(attempt.processing_mode.request_body_mode, 'NONE');
+    // Stateless: the body (the client's request as the router parsed it) and the router's brief come with each attempt.
+    assert.equal(attempt.processing_mode.request_body_mode, 'BUFFERED');
+    assert.deepEqual(attempt.request_attributes, [TARGET_ATTRIBUTE, REQUEST_ID_ATTRIBUTE, ...BRIEF_ATTRIBUTES]);
+    assert.ok(BRIEF_ATTRIBUTES.includes(TRIED_ATTRIBUTE), 'each attempt reads the ones before it');
     // Every failed attempt's answer is seen (a provider's request to pause), and the host may be marked failing.
     assert.equal(attempt.processing_mode.response_header_mode, 'SEND');
     assert.equal(attempt.allow_mode_override, true);
@@ -200,8 +203,22 @@ resilience: { attempts_per_level: 3, max_attempts: 7, retry_on: [5xx, '429'] }
       const answers = answerFilters[0].typed_config.extension_config.typed_config;
       assert.equal(answers.processing_mode.request_header_mode, 'SKIP');
       assert.equal(answers.processing_mode.response_header_mode, 'SEND');
-      assert.deepEqual(answers.response_attributes, [TARGET_ATTRIBUTE, REQUEST_ID_ATTRIBUTE]);
+      assert.deepEqual(answers.response_attributes, [TARGET_ATTRIBUTE, REQUEST_ID_ATTRIBUTE, ...BRIEF_ATTRIBUTES]);
     }
+  });
+
+  test('the router processor reads the attempts (the last one answered) with the answer, from dynamic metadata', () => {
+    const router = hcm.http_filters.find((filter: any) => filter.name === 'envoy.filters.http.ext_proc');
+    assert.deepEqual(router.typed_config.response_attributes, [TRIED_ATTRIBUTE]);
+  });
+
+  test('sidecar.workers: one sidecar cluster endpoint per worker, on consecutive gRPC ports, all health-checked on the shared admin port', () => {
+    const view = buildRuntimeView(parseConfiguration(`sidecar: { grpc_port: 50051, admin_port: 9090, workers: 3 }\nproviders:\n  openai: { kind: openai, base_url: https://api.openai.com/v1, credential: { env: OPENAI_API_KEY } }\nmodels:\n  gpt: { provider: openai, model: gpt-4o }\n`, {}), { environment: {} });
+    const sidecar = (buildEnvoyBootstrap(view) as any).static_resources.clusters.find((cluster: any) => cluster.name === 'gateway_sidecar');
+    const endpoints = sidecar.load_assignment.endpoints[0].lb_endpoints;
+    assert.deepEqual(endpoints.map((entry: any) => entry.endpoint.address.socket_address.port_value), [50051, 50052, 50053]);
+    assert.deepEqual(endpoints.map((entry: any) => entry.endpoint.health_check_config.port_value), [9090, 9090, 9090]);
+    assert.equal(sidecar.lb_policy ?? 'ROUND_ROBIN', 'ROUND_ROBIN');
   });
 
   test('the route removes the routing and proxy headers before any attempt; Envoy adds no x-envoy-* headers but the attempt count', () => {

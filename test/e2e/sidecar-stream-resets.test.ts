@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startGateway, type GatewayHarness } from '../support/gateway-harness.js';
+import { sidecarWorkersFor, startGateway, type GatewayHarness } from '../support/gateway-harness.js';
 import { startMockOpenAIUpstream, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
 
 const PROVIDER_KEY = 'sk-provider-resets';
-/** Past Node's default Rapid Reset allowance (a burst of 1,000 resets, then 33 per second). */
-const REQUESTS = 1_400;
+/**
+ * Past Node's default Rapid Reset allowance (a burst of 1,000 resets, then 33 per second) on
+ * each sidecar worker's connection: with several workers Envoy spreads the streams over them.
+ */
+const REQUESTS = 1_400 * sidecarWorkersFor({});
 const CONCURRENCY = 16;
 
 /**

@@ -57,22 +57,29 @@ describe('RouterProcessor', () => {
     }
   });
 
-  test('request body, several targets: only the routing header, with clear_route_cache; the request id travels as dynamic metadata', () => {
+  test('request body, several targets: the routing header, with clear_route_cache; the parsed request as the body and the brief as dynamic metadata', () => {
     const dependencies = processorDependencies();
     const processor = new RouterProcessor(dependencies);
     step(processor, { request: 'request_headers', request_headers: chatHeaders });
     const reply = step(processor, { request: 'request_body', request_body: body({ model: 'chain', messages: [{ role: 'user', content: 'hi' }], stream: true }) });
     assert.equal(reply.request_body?.response?.clear_route_cache, true);
-    assert.equal(reply.request_body?.response?.body_mutation, undefined, 'each attempt writes its own provider body');
+    const forwarded = reply.request_body?.response?.body_mutation?.body;
+    assert.ok(forwarded, 'the client request as parsed, for each attempt to translate');
+    assert.deepEqual(JSON.parse(forwarded.toString()), { model: 'chain', messages: [{ role: 'user', content: 'hi' }], stream: true });
     const set = setHeaders(reply, 'request_body');
-    assert.deepEqual(Object.keys(set), [ROUTE_HEADER], 'only the routing header is written; the request id travels as dynamic metadata');
+    assert.deepEqual(Object.keys(set), [ROUTE_HEADER, 'content-length'], 'no provider header yet: the request id and brief travel as dynamic metadata');
     assert.equal(set[ROUTE_HEADER], 'model_chain');
+    assert.equal(set['content-length'], String(forwarded.length));
+    const metadata = fromProtoStruct(reply.dynamic_metadata)[METADATA_NAMESPACE] as Record<string, string>;
+    assert.equal(metadata.model, 'chain');
+    assert.equal(metadata.endpoint, 'chat.completions');
+    assert.equal(metadata.targets, 'chain#0 chain#1');
     const context = dependencies.store.get(requestIdOf(reply));
     assert.ok(context);
     assert.equal(context.stream, true);
     assert.equal(context.includeUsage, false);
     assert.equal(context.route.alias, 'chain');
-    assert.equal(context.attempts.length, 0, 'attempts are recorded by the attempt processor');
+    assert.equal(context.attempts.length, 0, 'attempts are learnt with the answer (the `tried` metadata)');
   });
 
   test('request body, one target: the provider request is written at once (path, credential, body, content-length)', () => {

@@ -3,7 +3,9 @@ import { chatCompletionsEndpoint } from '../../src/endpoints/chat-completions-en
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { credentials, makeGenericClientConstructor, Metadata, type ClientDuplexStream } from '@grpc/grpc-js';
-import { PHASE_METADATA_KEY, REQUEST_ID_ATTRIBUTE, ROUTE_HEADER, TARGET_ATTRIBUTE } from '../../src/config/envoy-contract.js';
+import { metadataAttribute, PHASE_METADATA_KEY, REQUEST_ID_ATTRIBUTE, ROUTE_HEADER, TARGET_ATTRIBUTE } from '../../src/config/envoy-contract.js';
+import { forwardedEndpointsByName } from '../../src/endpoints/create-endpoint-registry.js';
+import { writeAttemptBrief } from '../../src/gateway/attempt-brief.js';
 import { AttemptProcessor } from '../../src/extproc/attempt-processor.js';
 import { headerMutation } from '../../src/extproc/headers.js';
 import type { ProcessingRequest, ProcessingResponse } from '../../src/extproc/messages.js';
@@ -121,14 +123,15 @@ describe('attempt processor', () => {
       attempts: [],
       prepared: new Map(),
     };
-    dependencies.store.put(context.id, context);
-    const processor = new AttemptProcessor({ store: dependencies.store, registry: dependencies.registry, now: dependencies.now, clock: dependencies.clock, pauses: dependencies.pauses, backOff: dependencies.backOff, logger });
+    const processor = new AttemptProcessor({ view: dependencies.view, endpoints: forwardedEndpointsByName(), registry: dependencies.registry, clock: dependencies.clock, pauses: dependencies.pauses, backOff: dependencies.backOff, logger });
     const target = route.targets[1]!;
+    const brief = Object.fromEntries(Object.entries(writeAttemptBrief(context)).map(([key, value]) => [metadataAttribute(key), value]));
     processor.handle({
       request: 'request_headers',
       request_headers: headers({ ':path': '/v1/chat/completions' }),
-      attributes: { 'envoy.filters.http.ext_proc': toProtoStruct({ [TARGET_ATTRIBUTE]: target.id, [REQUEST_ID_ATTRIBUTE]: 'req-1' }) },
+      attributes: { 'envoy.filters.http.ext_proc': toProtoStruct({ [TARGET_ATTRIBUTE]: target.id, [REQUEST_ID_ATTRIBUTE]: 'req-1', ...brief }) },
     });
+    processor.handle({ request: 'request_body', request_body: { body: Buffer.from(JSON.stringify(context.request)), end_of_stream: true } });
     return { lines, text: text(), target };
   }
 
@@ -147,6 +150,7 @@ describe('attempt processor', () => {
       model_sent: 'gpt-4o-mini',
       path: '/v1/chat/completions',
       body_bytes: line.body_bytes,
+      pid: process.pid,
       msg: 'attempt written',
     });
     assert.ok(Number(line.body_bytes) > PROMPT.length);

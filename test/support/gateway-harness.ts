@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { parseConfiguration } from '../../src/config/load.js';
 import { buildEnvoyBootstrap, renderEnvoyBootstrap } from '../../src/config/render-envoy.js';
 import { buildRuntimeView } from '../../src/config/runtime.js';
-import { freePort } from './free-port.js';
+import { freePort, freePortRange } from './free-port.js';
 
 /** The package root, from dist/test/support. */
 export const PACKAGE_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
@@ -56,6 +56,16 @@ export interface HarnessOptions {
    * never has (a cluster the sidecar routes to that Envoy does not know, as after a stale render).
    */
   editBootstrap?: (bootstrap: Record<string, unknown>) => void;
+  /**
+   * sidecar.workers: sidecar worker processes behind Envoy's sidecar cluster. Defaults to the
+   * TEST_SIDECAR_WORKERS environment variable, else 1, so the whole suite can run with 2.
+   */
+  sidecarWorkers?: number;
+}
+
+/** The sidecar workers a test's gateway runs with: its own choice, else TEST_SIDECAR_WORKERS, else 1. */
+export function sidecarWorkersFor(options: Pick<HarnessOptions, 'sidecarWorkers'>): number {
+  return options.sidecarWorkers ?? (Number(process.env.TEST_SIDECAR_WORKERS ?? 1) || 1);
 }
 
 export interface GatewayHarness {
@@ -75,7 +85,7 @@ export interface GatewayHarness {
   killEnvoy(signal?: NodeJS.Signals): Promise<void>;
   /** Starts Envoy again with the same bootstrap and waits until it is ready. */
   startEnvoy(): Promise<void>;
-  /** Sends a signal without waiting for the sidecar to exit. */
+  /** Sends a signal to the sidecar's process group (every worker with it), without waiting for it to exit. */
   signalSidecar(signal: NodeJS.Signals): void;
   /** Resolves when the sidecar process has exited (after a signal). */
   sidecarExited(): Promise<number | null>;
@@ -92,7 +102,8 @@ export interface GatewayHarness {
  * configuration, exactly as `make run` does.
  */
 export async function startGateway(options: HarnessOptions): Promise<GatewayHarness> {
-  const [listenerPort, grpcPort, sidecarAdminPort, envoyAdminPort, envoyMetricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const workers = sidecarWorkersFor(options);
+  const [listenerPort, grpcPort, sidecarAdminPort, envoyAdminPort, envoyMetricsPort] = await Promise.all([freePort(), freePortRange(workers), freePort(), freePort(), freePort()]);
   const directory = mkdtempSync(join(tmpdir(), 'llm-gateway-test-'));
   const configuration = {
     listener: { address: '127.0.0.1', port: listenerPort, ...(options.maxRequestBytes ? { max_request_bytes: options.maxRequestBytes } : {}) },
@@ -102,6 +113,7 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
       ...(options.sidecarAdminBindAddress ? { admin_bind_address: options.sidecarAdminBindAddress } : {}),
       grpc_port: grpcPort,
       admin_port: sidecarAdminPort,
+      ...(workers > 1 ? { workers } : {}),
     },
     envoy: { admin_port: envoyAdminPort, metrics_port: envoyMetricsPort },
     ...(options.resilience ? { resilience: options.resilience } : {}),
@@ -135,13 +147,18 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
   const envoyLog = new ProcessOutput(options.retainLogs ?? true, secrets);
   let sidecar: ChildProcess | undefined;
   const startSidecar = async () => {
+    const readyBefore = countOf(sidecarLog.text, WORKERS_READY);
     sidecar = spawn(process.execPath, [join(PACKAGE_ROOT, 'dist/src/main.js')], {
       env: { PATH: process.env.PATH ?? '', GATEWAY_CONFIG: configPath, LOG_LEVEL: 'debug', ...options.environment },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: signalSidecar reaches every sidecar worker too (SIGSTOP freezes them all).
+      detached: true,
     });
     sidecar.stdout!.on('data', (chunk: Buffer) => sidecarLog.append(chunk));
     sidecar.stderr!.on('data', (chunk: Buffer) => sidecarLog.append(chunk));
     await waitFor(`sidecar on :${sidecarAdminPort}`, async () => (await fetch(`http://127.0.0.1:${sidecarAdminPort}/healthz`)).ok, () => sidecarLog.text);
+    // With workers, the admin port answers once one worker listens; Envoy's streams need every one.
+    if (workers > 1) await waitFor(`${workers} sidecar workers`, () => countOf(sidecarLog.text, WORKERS_READY) > readyBefore, () => sidecarLog.text);
   };
   const killSidecar = async (signal: NodeJS.Signals = 'SIGKILL') => {
     const child = sidecar;
@@ -149,7 +166,8 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolveExit) => {
       child.once('exit', () => resolveExit());
-      child.kill(signal);
+      // The whole sidecar: with workers, they go down with the primary (a sidecar that is down).
+      process.kill(-child.pid!, signal);
     });
   };
 
@@ -197,7 +215,9 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
     startSidecar,
     killEnvoy,
     startEnvoy,
-    signalSidecar: (signal) => void sidecar?.kill(signal),
+    signalSidecar: (signal) => {
+      if (sidecar?.pid !== undefined && sidecar.exitCode === null && sidecar.signalCode === null) process.kill(-sidecar.pid, signal);
+    },
     sidecarExited: () =>
       new Promise((resolveExit) => {
         const child = sidecar;
@@ -218,6 +238,15 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
       envoyLog.assertNoSecret();
     },
   };
+}
+
+/** The primary's line once every sidecar worker is ready (src/workers/run-sidecar-workers.ts). */
+const WORKERS_READY = '"msg":"sidecar workers ready"';
+
+function countOf(text: string, needle: string): number {
+  let count = 0;
+  for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) count += 1;
+  return count;
 }
 
 /** A child process's output: all of it, or the tail, with every chunk checked for secrets as it arrives. */

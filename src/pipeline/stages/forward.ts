@@ -1,6 +1,7 @@
 import { hasAttemptProcessor } from '../../config/runtime.js';
 import { METADATA_NAMESPACE, REQUEST_ID_METADATA_KEY, ROUTE_HEADER } from '../../config/envoy-contract.js';
 import { GatewayError } from '../../errors.js';
+import { writeAttemptBrief } from '../../gateway/attempt-brief.js';
 import { headerMutation } from '../../extproc/headers.js';
 import { toProtoStruct } from '../../extproc/proto-struct.js';
 import { continueRequestBody } from '../../extproc/responses.js';
@@ -43,10 +44,14 @@ export const forward: RequestStage = {
     meter.start(context.route.alias);
     // The routing header only takes effect together with clear_route_cache (Envoy caches the route before ext_proc runs).
     const route = { [ROUTE_HEADER]: context.route.cluster };
+    // The attempt processor may run in another sidecar process: what it needs travels with the request (gateway/attempt-brief.ts).
+    const metadata = toProtoStruct({ [METADATA_NAMESPACE]: { [REQUEST_ID_METADATA_KEY]: context.id, ...writeAttemptBrief(context) } });
     if (hasAttemptProcessor(context.route)) {
-      // Several targets: the attempt processor writes each try's provider request, finding it by this id.
-      const reply = continueRequestBody(headerMutation(route), true);
-      reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { [REQUEST_ID_METADATA_KEY]: context.id } });
+      // Several targets: each try's provider request is written by the attempt processor, from the
+      // client's request as parsed here (JSON: guardrail masks and truncation included), parsed once per try.
+      const body = Buffer.from(JSON.stringify(context.request));
+      const reply = continueRequestBody(headerMutation({ ...route, 'content-length': String(body.length) }), true, body);
+      reply.dynamic_metadata = metadata;
       return reply;
     }
     // One target: every try goes to the same provider, so its request is written here, once. Envoy
@@ -55,8 +60,8 @@ export const forward: RequestStage = {
     const upstream = context.prepared.get(target.id)!;
     context.attempts.push({ target, startedAt: now() });
     const reply = continueRequestBody(upstreamRequestMutation(upstream, { ...route, 'content-length': String(upstream.body.length) }), true, upstream.body);
-    // The attempt processor reads each try's answer (a request to pause), finding the request by this id.
-    reply.dynamic_metadata = toProtoStruct({ [METADATA_NAMESPACE]: { [REQUEST_ID_METADATA_KEY]: context.id } });
+    // The attempt processor reads each try's answer (a request to pause) with this brief.
+    reply.dynamic_metadata = metadata;
     return reply;
   },
 };
