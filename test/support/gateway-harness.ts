@@ -47,6 +47,8 @@ export interface HarnessOptions {
    * that the gateway's side would pay for. Secrets are checked either way.
    */
   retainLogs?: boolean;
+  /** Sees every chunk the sidecar writes (stdout and stderr), e.g. to count its log lines over a long run without keeping them. */
+  onSidecarOutput?: (chunk: Buffer) => void;
   /** More command-line arguments for Envoy (e.g. a short --drain-time-s). */
   envoyArguments?: string[];
   /** sidecar.admin_bind_address, e.g. 0.0.0.0 for a Kubernetes pod's shape (gRPC stays on 127.0.0.1). */
@@ -139,7 +141,11 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
       env: { PATH: process.env.PATH ?? '', GATEWAY_CONFIG: configPath, LOG_LEVEL: 'debug', ...options.environment },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    sidecar.stdout!.on('data', (chunk: Buffer) => sidecarLog.append(chunk));
+    const onOutput = options.onSidecarOutput;
+    sidecar.stdout!.on('data', (chunk: Buffer) => {
+      sidecarLog.append(chunk);
+      onOutput?.(chunk);
+    });
     sidecar.stderr!.on('data', (chunk: Buffer) => sidecarLog.append(chunk));
     await waitFor(`sidecar on :${sidecarAdminPort}`, async () => (await fetch(`http://127.0.0.1:${sidecarAdminPort}/healthz`)).ok, () => sidecarLog.text);
   };
