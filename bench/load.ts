@@ -34,16 +34,32 @@ export interface HttpTarget {
   vary?: string;
 }
 
-/** The body of each request: the same buffer, or one with the target's marker replaced by a fresh value. */
+/**
+ * `value` written in the letters a-z (base 26), so a varied prompt carries no digits: the
+ * semantic cache's guard serves a neighbour's answer only when both prompts have the same
+ * numbers, and a counter in digits would make every near prompt a miss.
+ */
+export function inLetters(value: number): string {
+  let out = '';
+  let rest = Math.floor(value);
+  do {
+    out = String.fromCharCode(97 + (rest % 26)) + out;
+    rest = Math.floor(rest / 26);
+  } while (rest > 0);
+  return out;
+}
+
+/** The body of each request: the same buffer, or one with the target's marker replaced by a fresh value (letters only). */
 function bodies(target: HttpTarget): () => Buffer {
   const fixed = Buffer.from(target.body);
   const marker = target.vary;
   if (marker === undefined) return () => fixed;
   const [before, ...rest] = target.body.split(marker);
   const after = rest.join(marker);
-  const prefix = randomUUID().slice(0, 8);
+  // Unique across jobs and rounds: 48 random bits.
+  const prefix = inLetters(Number.parseInt(randomUUID().replaceAll('-', '').slice(0, 12), 16));
   let next = 0;
-  return () => Buffer.from(`${before}${prefix}-${next++}${after}`);
+  return () => Buffer.from(`${before}${prefix}-${inLetters(next++)}${after}`);
 }
 
 export type LoadJob =
