@@ -31,6 +31,22 @@ export function inFlightGauges(exposition: string): Record<InFlightGauge, number
   return Object.fromEntries(IN_FLIGHT_GAUGES.map((name) => [name, metricSum(exposition, name)])) as Record<InFlightGauge, number>;
 }
 
+/**
+ * Reads the in-flight gauges (through `scrape`, the sidecar's /metrics) every 200 ms until all
+ * are 0 or `limitMs` has passed: the last reading, and after how many ms they were all 0
+ * (undefined: they never were).
+ */
+export async function settleInFlight(scrape: () => Promise<string>, limitMs: number): Promise<{ gauges: Record<InFlightGauge, number>; settledAfterMs: number | undefined }> {
+  const startedAt = performance.now();
+  for (;;) {
+    const gauges = inFlightGauges(await scrape());
+    const elapsed = performance.now() - startedAt;
+    if (Object.values(gauges).every((value) => value === 0)) return { gauges, settledAfterMs: Math.round(elapsed) };
+    if (elapsed >= limitMs) return { gauges, settledAfterMs: undefined };
+    await new Promise((wake) => setTimeout(wake, 200));
+  }
+}
+
 /** prom-client's default eventLoopMonitoringPrecision: monitorEventLoopDelay's timer interval, ms. */
 export const EVENT_LOOP_RESOLUTION_MS = 10;
 

@@ -4,7 +4,7 @@ import { startGateway, type GatewayHarness } from '../test/support/gateway-harne
 import type { MockProfile } from './mock-upstream.js';
 import { cpuMicros, findChildByCommandLine, findChildByEnvironment, memory, systemCpu } from './proc-stats.js';
 import type { MockProcess } from './run.js';
-import { EVENT_LOOP_RESOLUTION_MS, eventLoopWindow, inFlightGauges, type EventLoopWindow, type InFlightGauge } from './sidecar-gauges.js';
+import { EVENT_LOOP_RESOLUTION_MS, eventLoopWindow, settleInFlight, type EventLoopWindow, type InFlightGauge } from './sidecar-gauges.js';
 import { emptyOutcomes, runSoakTraffic, SOAK_CYCLE, type SoakOutcomes, type SoakSecrets } from './soak-traffic.js';
 
 /**
@@ -196,17 +196,7 @@ async function soakThrough(gateway: GatewayHarness, lines: MeteringLines, option
   samples.push({ atSeconds: round((performance.now() - startedAt) / 1000), rssMiB: mib(memory(sidecar).rssBytes), heapUsedMiB: heapUsedMiB(last), eventLoop: eventLoopWindow(last) });
 
   // Settle: every gauge of work in flight back to 0.
-  const settleStart = performance.now();
-  let gauges = inFlightGauges(last);
-  let settledAfterMs: number | undefined;
-  while (performance.now() - settleStart < SETTLE_LIMIT_MS) {
-    gauges = inFlightGauges(await gateway.sidecarMetrics());
-    if (Object.values(gauges).every((value) => value === 0)) {
-      settledAfterMs = Math.round(performance.now() - settleStart);
-      break;
-    }
-    await sleep(200);
-  }
+  const { gauges, settledAfterMs } = await settleInFlight(() => gateway.sidecarMetrics(), SETTLE_LIMIT_MS);
   await sleep(LOG_FLUSH_MS);
   lines.counting = false;
   const ids = await options.mock.takeIds();

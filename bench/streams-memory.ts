@@ -5,7 +5,7 @@ import { runInWorker, type HttpTarget } from './load.js';
 import { scanStamps, type MockProfile } from './mock-upstream.js';
 import { findChildByCommandLine, findChildByEnvironment, memory } from './proc-stats.js';
 import type { MockProcess } from './run.js';
-import { inFlightGauges, metricSum } from './sidecar-gauges.js';
+import { metricSum, settleInFlight } from './sidecar-gauges.js';
 
 /**
  * Memory with many concurrent streams (issue 17: "sidecar RSS <= 150 MiB, and still
@@ -57,7 +57,7 @@ export interface StreamsMemoryReport {
   sidecarActiveRequests: number | undefined;
   completed: number;
   failed: number;
-  /** In-flight gauges after the streams ended (all 0 when nothing leaks). */
+  /** In-flight gauges once the streams ended (all 0 when nothing leaks; read until they are, for up to 15 s). */
   gaugesAfter: Record<string, number>;
   targetMiB: number;
   idleMet: boolean;
@@ -178,9 +178,9 @@ export async function runStreamsMemory(options: StreamsMemoryOptions): Promise<S
       }
       await sleep(250);
     }
+    const { gauges: gaugesAfter } = await settleInFlight(() => gateway.sidecarMetrics(), 15_000);
     await sleep(1000);
     const afterRss = memory(sidecar).rssBytes;
-    const gaugesAfter = inFlightGauges(await gateway.sidecarMetrics());
     await options.mock.setProfile(options.jsonProfile);
     const report: StreamsMemoryReport = {
       streams: options.streams,
