@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { startGateway, type GatewayHarness } from '../test/support/gateway-harness.js';
 import { BENCH_GUARDRAILS } from './guardrails.js';
 import { measureInProcess, type InProcessFigures } from './in-process.js';
-import { lettersOf, mergeRounds, runInWorker, type HttpTarget, type LoadJob, type LoadResult, type RequestRunResult } from './load.js';
+import { inLetters, mergeRounds, runInWorker, type HttpTarget, type LoadJob, type LoadResult, type RequestRunResult } from './load.js';
 import type { MockProfile } from './mock-upstream.js';
 import { prosePrompt } from './prompts.js';
 import type { MockProcess } from './run.js';
@@ -259,7 +259,7 @@ async function prepare(specs: ComparisonSpec[]): Promise<void> {
     for (const variant of spec.variants) {
       // A first request stores the answer a hit variant then gets (the seed of the near prompts, for the semantic one).
       if (variant.id.endsWith('hit')) await send(variant.target);
-      const body = variant.target.vary === undefined ? variant.target.body : variant.target.body.replaceAll(variant.target.vary, `check-${lettersOf(Date.now())}`);
+      const body = variant.target.vary === undefined ? variant.target.body : variant.target.body.replaceAll(variant.target.vary, `check-${inLetters(Date.now())}`);
       const answer = await send(variant.target, body);
       if (answer.status !== 200) throw new Error(`feature check ${spec.id}/${variant.id}: status ${answer.status}\n${answer.text.slice(0, 500)}`);
       if (variant.expectHeader !== undefined) {

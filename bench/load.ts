@@ -1,5 +1,5 @@
 import { Agent, request } from 'node:http';
-import { randomInt } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import autocannon from 'autocannon';
@@ -34,30 +34,32 @@ export interface HttpTarget {
   vary?: string;
 }
 
-/** The body of each request: the same buffer, or one with the target's marker replaced by a fresh value. */
+/**
+ * `value` written in the letters a-z (base 26), so a varied prompt carries no digits: the
+ * semantic cache's guard serves a neighbour's answer only when both prompts have the same
+ * numbers, and a counter in digits would make every near prompt a miss.
+ */
+export function inLetters(value: number): string {
+  let out = '';
+  let rest = Math.floor(value);
+  do {
+    out = String.fromCharCode(97 + (rest % 26)) + out;
+    rest = Math.floor(rest / 26);
+  } while (rest > 0);
+  return out;
+}
+
+/** The body of each request: the same buffer, or one with the target's marker replaced by a fresh value (letters only). */
 function bodies(target: HttpTarget): () => Buffer {
   const fixed = Buffer.from(target.body);
   const marker = target.vary;
   if (marker === undefined) return () => fixed;
   const [before, ...rest] = target.body.split(marker);
   const after = rest.join(marker);
-  const prefix = lettersOf(randomInt(26 ** 6));
+  // Unique across jobs and rounds: 48 random bits.
+  const prefix = inLetters(Number.parseInt(randomUUID().replaceAll('-', '').slice(0, 12), 16));
   let next = 0;
-  return () => Buffer.from(`${before}${prefix}-${lettersOf(next++)}${after}`);
-}
-
-/**
- * `n` written with the letters a-z (0 → "a", 26 → "ba"). Markers carry no digits because the
- * semantic cache serves a near prompt only when its numbers are the same as the stored one's:
- * a numbered marker would turn every semantic hit into a miss.
- */
-export function lettersOf(n: number): string {
-  let text = '';
-  do {
-    text = String.fromCharCode(97 + (n % 26)) + text;
-    n = Math.floor(n / 26);
-  } while (n > 0);
-  return text;
+  return () => Buffer.from(`${before}${prefix}-${inLetters(next++)}${after}`);
 }
 
 export type LoadJob =

@@ -21,6 +21,8 @@ import { answerEmbeddings } from './mock-embeddings.js';
  *   GET  /__bench/stats    requests served since start, per API and mode
  *   GET  /__bench/last     the first request received per API and mode since the last reset (body and headers)
  *   POST /__bench/last/reset  forgets them, so the next requests of each kind are kept
+ *   POST /__bench/ids/start   starts counting the x-request-id of every chat and Messages request (forgets earlier counts)
+ *   POST /__bench/ids/take    stops counting and returns them (RequestIds): the soak's ground truth of what reached the provider
  */
 export interface MockProfile {
   /** Milliseconds between the request's end and the answer's first byte (time to first token of a stream). */
@@ -50,6 +52,12 @@ export interface LastRequest {
   path: string;
   headers: Record<string, string>;
   body: string;
+}
+
+/** Requests that reached the mock while ids were counted: times each x-request-id was seen, and requests without one. */
+export interface RequestIds {
+  counts: Record<string, number>;
+  withoutId: number;
 }
 
 export interface MockUpstream {
@@ -211,6 +219,8 @@ export async function startMockUpstream(options: { port?: number; profile?: Part
   let current = precompute({ ...DEFAULT_PROFILE, ...options.profile });
   const stats: MockStats = { requests: { openai_json: 0, openai_sse: 0, anthropic_json: 0, anthropic_sse: 0 }, embeddings: 0, notFound: 0 };
   let last: Partial<Record<keyof MockStats['requests'], LastRequest>> = {};
+  // Off unless a soak asks: a Map of every id would grow through the whole benchmark.
+  let ids: { counts: Map<string, number>; withoutId: number } | undefined;
 
   const answer = (incoming: IncomingMessage, response: ServerResponse, body: string) => {
     const path = incoming.url ?? '';
@@ -231,6 +241,11 @@ export async function startMockUpstream(options: { port?: number; profile?: Part
     const stream = body.includes('"stream":true');
     const key = `${api}_${stream ? 'sse' : 'json'}` as const;
     stats.requests[key] += 1;
+    if (ids !== undefined) {
+      const id = incoming.headers['x-request-id'];
+      if (typeof id === 'string') ids.counts.set(id, (ids.counts.get(id) ?? 0) + 1);
+      else ids.withoutId += 1;
+    }
     // Only the first since the last reset is kept (the benchmark reads it to build its baseline requests).
     if (last[key] === undefined) last[key] = { path, headers: Object.fromEntries(Object.entries(incoming.headers).map(([name, value]) => [name, String(value)])), body };
     const precomputed = current;
@@ -268,6 +283,15 @@ export async function startMockUpstream(options: { port?: number; profile?: Part
     }
     if (incoming.url === '/__bench/stats') return reply(200, stats);
     if (incoming.url === '/__bench/last') return reply(200, last);
+    if (incoming.url === '/__bench/ids/start' && incoming.method === 'POST') {
+      ids = { counts: new Map(), withoutId: 0 };
+      return reply(200, {});
+    }
+    if (incoming.url === '/__bench/ids/take' && incoming.method === 'POST') {
+      const taken: RequestIds = { counts: Object.fromEntries(ids?.counts ?? []), withoutId: ids?.withoutId ?? 0 };
+      ids = undefined;
+      return reply(200, taken);
+    }
     if (incoming.url === '/__bench/last/reset' && incoming.method === 'POST') {
       last = {};
       return reply(200, {});

@@ -7,11 +7,13 @@ import { envoyBinary, startGateway, type GatewayHarness } from '../test/support/
 import { freePort } from '../test/support/free-port.js';
 import { BASELINE_ROUTE_HEADER, startBaselineEnvoy, type BaselineEnvoy } from './envoy-baseline.js';
 import { mergeRounds, runInWorker, type HttpTarget, type LatencySummary, type LoadJob, type LoadResult, type RequestRunResult, type StreamRunResult } from './load.js';
-import { monotonicMicros, type LastRequest, type MockProfile, type MockStats } from './mock-upstream.js';
+import { monotonicMicros, type LastRequest, type MockProfile, type MockStats, type RequestIds } from './mock-upstream.js';
 import { analyseProfile, type CpuProfile, type ProfileWindow, type WindowAnalysis } from './profile.js';
 import { cpuMicros, describeMachine, findChildByCommandLine, findChildByEnvironment, memory, systemCpu, type MachineDescription, type SystemCpu } from './proc-stats.js';
 import { FEATURE_GROUPS, runFeatures, type FeatureGroup, type FeaturesReport } from './features.js';
 import { renderMarkdown } from './report.js';
+import { runSoak, type SoakReport } from './soak.js';
+import { runStreamsMemory, type StreamsMemoryReport } from './streams-memory.js';
 
 /**
  * `make bench`: what the gateway (Envoy + ext_proc sidecar) adds to a request and to a
@@ -32,8 +34,12 @@ import { renderMarkdown } from './report.js';
 export type Api = 'openai' | 'anthropic' | 'messages-anthropic' | 'messages-openai';
 export type Side = 'baseline' | 'gateway';
 
-/** What `BENCH_ONLY` (or `--only`) selects: the client APIs (chat, messages) and the feature scenarios (bench/features.ts). */
-export const BENCH_GROUPS = ['chat', 'messages', 'cache', 'guardrails', 'routing'] as const;
+/**
+ * What `BENCH_ONLY` (or `--only`) selects: the client APIs (chat, messages), the feature
+ * scenarios (bench/features.ts), the sidecar's memory with 1,000 concurrent streams
+ * (bench/streams-memory.ts) and the steady-state soak (bench/soak.ts).
+ */
+export const BENCH_GROUPS = ['chat', 'messages', 'cache', 'guardrails', 'routing', 'memory', 'soak'] as const;
 export type BenchGroup = (typeof BENCH_GROUPS)[number];
 
 export interface ScenarioSpec {
@@ -107,6 +113,21 @@ export interface ModeSettings {
 export const MODES: Record<'full' | 'smoke', ModeSettings> = {
   full: { rounds: 2, globalWarmupSeconds: 2, warmupSeconds: 1, seconds: 3.5, profileSeconds: 4 },
   smoke: { rounds: 1, globalWarmupSeconds: 0.3, warmupSeconds: 0.2, seconds: 0.5, profileSeconds: 0.5 },
+};
+
+/**
+ * The soak (bench/soak.ts): BENCH_SOAK_SECONDS sets its length (1800 for the 30-minute run),
+ * BENCH_SOAK_RATE its rate; readings of RSS and event-loop delay every sampleSeconds.
+ */
+export const SOAK_MODES: Record<'full' | 'smoke', { seconds: number; rate: number; warmupSeconds: number; sampleSeconds: number }> = {
+  full: { seconds: 30, rate: 50, warmupSeconds: 3, sampleSeconds: 5 },
+  smoke: { seconds: 5, rate: 50, warmupSeconds: 1, sampleSeconds: 1 },
+};
+
+/** 1,000 concurrent streams (bench/streams-memory.ts): opened over rampSeconds, each lasting holdSeconds. */
+export const STREAMS_MEMORY_MODES: Record<'full' | 'smoke', { streams: number; rampSeconds: number; holdSeconds: number; warmupSeconds: number }> = {
+  full: { streams: 1000, rampSeconds: 3, holdSeconds: 10, warmupSeconds: 4 },
+  smoke: { streams: 1000, rampSeconds: 2, holdSeconds: 6, warmupSeconds: 1 },
 };
 
 /** The paced rate of the profiled JSON windows: one the gateway sustains on a small machine. */
@@ -188,6 +209,10 @@ export interface BenchReport {
   profile?: { intervalMicros: number; windows: WindowAnalysis[]; note: string };
   /** Cache, guardrail and routing scenarios (issues 14-16), when any of those groups ran. */
   features?: FeaturesReport;
+  /** Sidecar RSS at rest and with 1,000 concurrent streams open (issue 17), when the memory group ran. */
+  streamsMemory?: StreamsMemoryReport;
+  /** The steady-state soak (issue 17), when the soak group ran. */
+  soak?: SoakReport;
   durationSeconds: number;
 }
 
@@ -197,6 +222,10 @@ export interface BenchOptions {
   profile: boolean;
   /** What to measure (default: every group). */
   groups?: BenchGroup[];
+  /** Length of the soak's measured phase (BENCH_SOAK_SECONDS; default SOAK_MODES[mode].seconds). */
+  soakSeconds?: number;
+  /** The soak's request rate (BENCH_SOAK_RATE; default SOAK_MODES[mode].rate). */
+  soakRate?: number;
   log?: (line: string) => void;
 }
 
@@ -256,6 +285,10 @@ export interface MockProcess {
   last(): Promise<Partial<Record<keyof MockStats['requests'], LastRequest>>>;
   /** Forgets the kept requests: the next of each kind is kept. */
   resetLast(): Promise<void>;
+  /** Starts counting the x-request-id of each chat and Messages request the mock receives. */
+  startIds(): Promise<void>;
+  /** Stops counting and returns the counts. */
+  takeIds(): Promise<RequestIds>;
   stop(): Promise<void>;
 }
 
@@ -278,6 +311,8 @@ export async function startMockProcess(): Promise<MockProcess> {
     stats: () => json('/stats'),
     last: () => json('/last'),
     resetLast: async () => void (await json('/last/reset', { method: 'POST' })),
+    startIds: async () => void (await json('/ids/start', { method: 'POST' })),
+    takeIds: () => json('/ids/take', { method: 'POST' }),
     stop: () =>
       new Promise((resolveStop) => {
         if (child.exitCode !== null) return resolveStop();
@@ -560,6 +595,14 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     const featureGroups = groups.filter((group): group is FeatureGroup => (FEATURE_GROUPS as readonly string[]).includes(group));
     const features = featureGroups.length === 0 ? undefined : await runFeatures({ mock, mode: options.mode, groups: featureGroups, providers: sections.providers, environment: SIDECAR_ENVIRONMENT, jsonProfile: JSON_PROFILE, streamProfile: STREAM_PROFILE, log });
 
+    const streamsMemory = groups.includes('memory')
+      ? await runStreamsMemory({ mock, ...sections, environment: SIDECAR_ENVIRONMENT, model: MODELS.openai.alias, jsonProfile: JSON_PROFILE, log, ...STREAMS_MEMORY_MODES[options.mode] })
+      : undefined;
+    const soakMode = SOAK_MODES[options.mode];
+    const soak = groups.includes('soak')
+      ? await runSoak({ mock, ...sections, environment: SIDECAR_ENVIRONMENT, log, ...soakMode, seconds: options.soakSeconds ?? soakMode.seconds, rate: options.soakRate ?? soakMode.rate })
+      : undefined;
+
     const summary = summarise(scenarios, peakRssMiB);
     const report: BenchReport = {
       schema: 'llm-gateway-bench/1',
@@ -581,6 +624,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
       targets: evaluateTargets(summary),
       ...(profile ? { profile } : {}),
       ...(features ? { features } : {}),
+      ...(streamsMemory ? { streamsMemory } : {}),
+      ...(soak ? { soak } : {}),
       durationSeconds: round((Date.now() - startedAt) / 1000, 1),
     };
     mkdirSync(options.outDir, { recursive: true });
@@ -841,7 +886,17 @@ function parseArguments(argv: string[]): BenchOptions {
     outDir: out === -1 ? join(packageRoot, 'bench/results') : resolve(argv[out + 1] ?? '.'),
     profile: !argv.includes('--no-profile'),
     groups: selectedGroups(argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : process.env.BENCH_ONLY),
+    soakSeconds: positiveNumber('BENCH_SOAK_SECONDS', process.env.BENCH_SOAK_SECONDS),
+    soakRate: positiveNumber('BENCH_SOAK_RATE', process.env.BENCH_SOAK_RATE),
   };
+}
+
+/** A positive number from an environment variable, or undefined when unset; anything else is an error. */
+export function positiveNumber(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new Error(`${name}=${value}: expected a positive number`);
+  return number;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -4,13 +4,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { BENCH_GROUPS, SCENARIO_IDS, selectedGroups, type BenchReport } from '../../bench/run.js';
+import { BENCH_GROUPS, positiveNumber, SCENARIO_IDS, selectedGroups, type BenchReport } from '../../bench/run.js';
+import { IN_FLIGHT_GAUGES } from '../../bench/sidecar-gauges.js';
+import { SOAK_CYCLE } from '../../bench/soak-traffic.js';
 import { PACKAGE_ROOT } from '../support/gateway-harness.js';
 
 /**
  * `make bench` in miniature: the whole benchmark (mock provider, Envoy alone, the gateway,
- * every scenario, the profiled sidecar, the cache, guardrail and routing comparisons and the
- * in-process figures) runs with a few hundred requests and must write a well-formed report
+ * every scenario, the profiled sidecar, the cache, guardrail and routing comparisons, the
+ * in-process figures, 1,000 concurrent streams and a short soak) runs with a few thousand
+ * requests and must write a well-formed report
  * naming every scenario and figure. No timing is asserted: this machine's speed is
  * not the subject, only that the benchmark still runs and says what it measured.
  */
@@ -129,7 +132,29 @@ describe('make bench, smoke mode', { timeout: 420_000 }, () => {
     const inProcess = features.inProcess;
     for (const value of [inProcess.exactCacheMiBPer10k.heap, inProcess.semanticSearch.p50, inProcess.tokenCount64kMs.p50, inProcess.guardrailPerChunk.p50]) assert.ok(isNumber(value));
 
-    for (const heading of ['## Headline', '## Targets (issue 7)', '## Non-streaming requests', '## Streaming', '## Where the sidecar\'s time goes (CPU profile)', '## Response cache (issue 14)', '## Guardrails (issue 15)', '## Routing (issue 16)']) {
+    // Issue 17: 1,000 streams at once, every one whole; RSS read at rest and while they were open.
+    const memory = report.streamsMemory;
+    assert.ok(memory !== undefined, 'a memory section');
+    assert.equal(memory.streams, 1000);
+    assert.equal(memory.completed, memory.streams, `every stream whole (${memory.failed} failed)`);
+    assert.ok(memory.idleRssMiB > 0 && memory.afterRssMiB > 0 && memory.envoyIdleRssMiB > 0, 'RSS readings');
+    assert.equal(typeof memory.openMet, 'boolean');
+    for (const name of IN_FLIGHT_GAUGES) assert.equal(memory.gaugesAfter[name], 0, `${name} back to 0 after the streams`);
+
+    // The soak: its correctness checks hold (gauges at 0, metering exactly once, refusals logged, clients answered as their kind should be).
+    const soak = report.soak;
+    assert.ok(soak !== undefined, 'a soak section');
+    assert.deepEqual(Object.keys(soak.outcomes).sort(), [...new Set(SOAK_CYCLE)].sort(), 'every kind of soak traffic ran');
+    for (const outcome of Object.values(soak.outcomes)) assert.ok(outcome.sent > 0);
+    assert.ok(soak.checks.length >= 4);
+    for (const check of soak.checks) assert.ok(check.passed, `soak check "${check.name}": ${check.detail}`);
+    assert.ok(soak.metering.reachedMock > 0 && soak.metering.meteredOnce === soak.metering.reachedMock);
+    assert.ok(soak.metering.cutShortLines > 0, 'cut-short streams were metered as such');
+    for (const status of ['400', '401', '404', '429']) assert.ok((soak.metering.refusalLines[status] ?? 0) > 0, `refusals with status ${status} were logged`);
+    for (const value of [soak.rss.startMiB, soak.rss.endMiB, soak.rss.growthMiB, soak.eventLoop.meanMs, soak.eventLoop.maxMs]) assert.ok(isNumber(value));
+    assert.ok(soak.samples.length > 0, 'RSS and event-loop readings during the soak');
+
+    for (const heading of ['## Headline', '## Targets (issue 7)', '## Non-streaming requests', '## Streaming', '## Where the sidecar\'s time goes (CPU profile)', '## Response cache (issue 14)', '## Guardrails (issue 15)', '## Routing (issue 16)', '## Memory with 1,000 concurrent streams (issue 17)', '## Steady state: soak (issue 17)']) {
       assert.ok(markdown.includes(heading), `latest.md has "${heading}"`);
     }
     for (const scenario of report.scenarios) assert.ok(markdown.includes(scenario.title), `latest.md names ${scenario.title}`);
@@ -140,5 +165,13 @@ describe('make bench, smoke mode', { timeout: 420_000 }, () => {
     assert.deepEqual(selectedGroups(undefined), [...BENCH_GROUPS]);
     assert.deepEqual(selectedGroups(' routing, cache '), ['cache', 'routing']);
     assert.throws(() => selectedGroups('cache,guardrail'), /unknown bench group "guardrail"/);
+    assert.deepEqual(selectedGroups('soak,memory'), ['memory', 'soak']);
+  });
+
+  test('BENCH_SOAK_SECONDS and BENCH_SOAK_RATE take a positive number, or nothing', () => {
+    assert.equal(positiveNumber('BENCH_SOAK_SECONDS', undefined), undefined);
+    assert.equal(positiveNumber('BENCH_SOAK_SECONDS', '1800'), 1800);
+    assert.throws(() => positiveNumber('BENCH_SOAK_SECONDS', '30m'), /BENCH_SOAK_SECONDS=30m: expected a positive number/);
+    assert.throws(() => positiveNumber('BENCH_SOAK_RATE', '0'), /expected a positive number/);
   });
 });

@@ -47,6 +47,8 @@ export interface HarnessOptions {
    * that the gateway's side would pay for. Secrets are checked either way.
    */
   retainLogs?: boolean;
+  /** Sees every chunk the sidecar writes (stdout and stderr), e.g. to count its log lines over a long run without keeping them. */
+  onSidecarOutput?: (chunk: Buffer) => void;
   /** More command-line arguments for Envoy (e.g. a short --drain-time-s). */
   envoyArguments?: string[];
   /** sidecar.admin_bind_address, e.g. 0.0.0.0 for a Kubernetes pod's shape (gRPC stays on 127.0.0.1). */
@@ -154,7 +156,11 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
       // Its own process group: signalSidecar reaches every sidecar worker too (SIGSTOP freezes them all).
       detached: true,
     });
-    sidecar.stdout!.on('data', (chunk: Buffer) => sidecarLog.append(chunk));
+    const onOutput = options.onSidecarOutput;
+    sidecar.stdout!.on('data', (chunk: Buffer) => {
+      sidecarLog.append(chunk);
+      onOutput?.(chunk);
+    });
     sidecar.stderr!.on('data', (chunk: Buffer) => sidecarLog.append(chunk));
     await waitFor(`sidecar on :${sidecarAdminPort}`, async () => (await fetch(`http://127.0.0.1:${sidecarAdminPort}/healthz`)).ok, () => sidecarLog.text);
     // With workers, the admin port answers once one worker listens; Envoy's streams need every one.
