@@ -13,6 +13,7 @@ import { cpuMicros, describeMachine, findChildByCommandLine, findChildByEnvironm
 import { FEATURE_GROUPS, runFeatures, type FeatureGroup, type FeaturesReport } from './features.js';
 import { evaluateIssue17Targets, readWorkersFile, type IssueTarget } from './issue17-targets.js';
 import { runPeers, type PeerApi, type PeersReport } from './peers.js';
+import { installedPortkey, peersDirectory, PORTKEY_VERSION } from './portkey.js';
 import { renderMarkdown } from './report.js';
 import { runSoak, type SoakReport } from './soak.js';
 import { runStreamsMemory, type StreamsMemoryReport } from './streams-memory.js';
@@ -506,6 +507,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
 
   const groups = options.groups ?? selectedGroups(undefined, options.mode);
   const apis = APIS.filter((entry) => groups.includes(entry.group)).map((entry) => entry.api);
+  // Before anything runs: a missing Portkey would otherwise fail the run after the chat scenarios.
+  if (groups.includes('peers') && installedPortkey() === undefined) throw new Error(`the peers group needs Portkey ${PORTKEY_VERSION} in ${peersDirectory()}: \`make bench\` installs it`);
   // The peers group measures the chat paths through the same gateway and Envoy alone.
   const targetApis = groups.includes('peers') ? [...new Set<Api>([...apis, 'openai', 'anthropic'])] : apis;
   const mock = await startMockProcess();
