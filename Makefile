@@ -135,7 +135,20 @@ BENCH_PIP := .bench/pip
 $(BENCH_PIP)/matplotlib/__init__.py:
 	$(PYTHON) -m pip install --disable-pip-version-check --quiet --no-warn-conflicts --target $(BENCH_PIP) matplotlib
 
-bench: deps build $(BENCH_PIP)/matplotlib/__init__.py
+# The peers group measures Portkey OSS side by side (issue 17): installed from npm into the
+# project (.bench/peers, from bench/peers-package.json: its version and the @hono pins its
+# streaming needs), never into the project's node_modules; `make test` never needs it.
+BENCH_PEERS := .bench/peers
+PORTKEY_VERSION := $(shell node -p "require('./bench/peers-package.json').dependencies['@portkey-ai/gateway']" 2>/dev/null)
+BENCH_PEERS_STAMP := $(BENCH_PEERS)/.installed-portkey-$(PORTKEY_VERSION)
+$(BENCH_PEERS_STAMP): bench/peers-package.json
+	rm -rf $(BENCH_PEERS)
+	mkdir -p $(BENCH_PEERS)
+	cp bench/peers-package.json $(BENCH_PEERS)/package.json
+	npm install --prefix $(BENCH_PEERS) --no-audit --no-fund --omit=dev --ignore-scripts --no-package-lock
+	@touch $@
+
+bench: deps build $(BENCH_PIP)/matplotlib/__init__.py $(BENCH_PEERS_STAMP)
 	node dist/bench/run.js --out bench/results
 	PYTHONPATH=$(BENCH_PIP) $(PYTHON) bench/chart.py bench/results/latest.json bench/results/latest.png
 

@@ -47,7 +47,28 @@ export function compareReports(before: BenchReport, after: BenchReport, labels =
     };
     lines.push(`| ${label} | ${cell(before, 'openai')} | ${cell(after, 'openai')} | ${cell(before, 'anthropic')} | ${cell(after, 'anthropic')} |`);
   }
+  lines.push(...issue17Comparison(before, after));
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Issue 17 (the peers group): every target, measured and met, before and after (matched by
+ * name), then every side-by-side figure (`contender.figure`, bench/peers.ts). Empty when
+ * neither run had the peers group.
+ */
+function issue17Comparison(before: BenchReport, after: BenchReport): string[] {
+  if (before.peers === undefined && after.peers === undefined) return [];
+  const verdict = (target: { measured: string; met?: boolean } | undefined) => (target === undefined ? '-' : `${target.measured}${target.met === undefined ? '' : target.met ? ' (met)' : ' (**not met**)'}`);
+  const out = ['', '## Issue 17 targets', '', '| target | limit | before | after |', '|---|---|---:|---:|'];
+  const names = [...new Set([...(after.issue17Targets ?? []), ...(before.issue17Targets ?? [])].map((target) => target.name))];
+  for (const name of names) {
+    const [was, now] = [before.issue17Targets?.find((target) => target.name === name), after.issue17Targets?.find((target) => target.name === name)];
+    out.push(`| ${name} | ${(now ?? was)!.limit} | ${verdict(was)} | ${verdict(now)} |`);
+  }
+  out.push('', `## Side by side with Portkey (ms, µs, req/s, MiB as named)`, '', '| figure | before | after |', '|---|---:|---:|');
+  const [was, now] = [before.peers?.figures ?? {}, after.peers?.figures ?? {}];
+  for (const key of [...new Set([...Object.keys(now), ...Object.keys(was)])].sort()) out.push(`| ${key} | ${was[key] ?? '-'} | ${now[key] ?? '-'} |`);
+  return out;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

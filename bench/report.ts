@@ -2,6 +2,7 @@ import type { LatencySummary, RequestRunResult, StreamRunResult } from './load.j
 import type { WindowAnalysis } from './profile.js';
 import type { ComparisonResult, FeaturesReport } from './features.js';
 import type { Api, BenchReport } from './run.js';
+import { peersSections } from './report-peers.js';
 import { steadyStateSections } from './report-steady-state.js';
 
 /** Column headings of the headline, per client API and provider. */
@@ -124,6 +125,7 @@ export function renderMarkdown(report: BenchReport): string {
 
   if (report.features) push(...featureSections(report.features));
   push(...steadyStateSections(report));
+  push(...peersSections(report));
 
   if (report.profile) {
     push(

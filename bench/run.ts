@@ -11,6 +11,9 @@ import { monotonicMicros, type LastRequest, type MockProfile, type MockStats, ty
 import { analyseProfile, type CpuProfile, type ProfileWindow, type WindowAnalysis } from './profile.js';
 import { cpuMicros, describeMachine, findChildByCommandLine, findChildByEnvironment, memory, systemCpu, type MachineDescription, type SystemCpu } from './proc-stats.js';
 import { FEATURE_GROUPS, runFeatures, type FeatureGroup, type FeaturesReport } from './features.js';
+import { evaluateIssue17Targets, readWorkersFile, type IssueTarget } from './issue17-targets.js';
+import { runPeers, type PeerApi, type PeersReport } from './peers.js';
+import { installedPortkey, peersDirectory, PORTKEY_VERSION } from './portkey.js';
 import { renderMarkdown } from './report.js';
 import { runSoak, type SoakReport } from './soak.js';
 import { runStreamsMemory, type StreamsMemoryReport } from './streams-memory.js';
@@ -37,9 +40,10 @@ export type Side = 'baseline' | 'gateway';
 /**
  * What `BENCH_ONLY` (or `--only`) selects: the client APIs (chat, messages), the feature
  * scenarios (bench/features.ts), the sidecar's memory with 1,000 concurrent streams
- * (bench/streams-memory.ts) and the steady-state soak (bench/soak.ts).
+ * (bench/streams-memory.ts), the steady-state soak (bench/soak.ts) and the side-by-side
+ * comparison with Portkey (bench/peers.ts).
  */
-export const BENCH_GROUPS = ['chat', 'messages', 'cache', 'guardrails', 'routing', 'memory', 'soak'] as const;
+export const BENCH_GROUPS = ['chat', 'messages', 'peers', 'cache', 'guardrails', 'routing', 'memory', 'soak'] as const;
 export type BenchGroup = (typeof BENCH_GROUPS)[number];
 
 export interface ScenarioSpec {
@@ -91,10 +95,12 @@ export function groupOf(api: Api): 'chat' | 'messages' {
 
 /**
  * The groups to run: `--only a,b` or the BENCH_ONLY environment variable (same syntax), else
- * all. An unknown name is an error, so a typo does not silently run nothing.
+ * all; in smoke mode all but `peers`, which needs Portkey installed by `make bench` (the smoke
+ * run is part of `make test`, which must not download it). An unknown name is an error, so a
+ * typo does not silently run nothing.
  */
-export function selectedGroups(value: string | undefined): BenchGroup[] {
-  if (value === undefined || value.trim() === '') return [...BENCH_GROUPS];
+export function selectedGroups(value: string | undefined, mode: 'full' | 'smoke' = 'full'): BenchGroup[] {
+  if (value === undefined || value.trim() === '') return BENCH_GROUPS.filter((group) => mode === 'full' || group !== 'peers');
   const names = value.split(',').map((name) => name.trim()).filter((name) => name.length > 0);
   for (const name of names) if (!(BENCH_GROUPS as readonly string[]).includes(name)) throw new Error(`unknown bench group "${name}": expected some of ${BENCH_GROUPS.join(', ')}`);
   return BENCH_GROUPS.filter((group) => names.includes(group));
@@ -135,6 +141,8 @@ export const PROFILE_RATE = 250;
 
 export const JSON_PROFILE: MockProfile = { latencyMs: 0, responseBytes: 1024, chunks: 20, chunkBytes: 24, interChunkMs: 2 };
 export const STREAM_PROFILE: MockProfile = { ...JSON_PROFILE };
+/** The peers group's streams: issue 17's side-by-side run used 50 chunks 2 ms apart. */
+export const PEERS_STREAM_PROFILE: MockProfile = { ...JSON_PROFILE, chunks: 50 };
 
 export interface CpuUse {
   /** Process CPU time (user + system) in the measured phase, per completed request, microseconds. */
@@ -213,6 +221,10 @@ export interface BenchReport {
   streamsMemory?: StreamsMemoryReport;
   /** The steady-state soak (issue 17), when the soak group ran. */
   soak?: SoakReport;
+  /** Side by side with Envoy alone, the mock and Portkey (issue 17), when the peers group ran. */
+  peers?: PeersReport;
+  /** Every issue 17 target, when the peers group ran: measured, limit, met. */
+  issue17Targets?: IssueTarget[];
   durationSeconds: number;
 }
 
@@ -228,6 +240,8 @@ export interface BenchOptions {
   soakRate?: number;
   log?: (line: string) => void;
 }
+
+const PACKAGE_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 
 const SYSTEM_PROMPT = 'You are a concise assistant for an engineering team. Answer in plain English.';
 const USER_PROMPT =
@@ -491,8 +505,12 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
   const machine = { ...describeMachine(), envoy: envoyVersion() };
   log(`bench (${options.mode}): ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, Envoy ${machine.envoy}`);
 
-  const groups = options.groups ?? [...BENCH_GROUPS];
+  const groups = options.groups ?? selectedGroups(undefined, options.mode);
   const apis = APIS.filter((entry) => groups.includes(entry.group)).map((entry) => entry.api);
+  // Before anything runs: a missing Portkey would otherwise fail the run after the chat scenarios.
+  if (groups.includes('peers') && installedPortkey() === undefined) throw new Error(`the peers group needs Portkey ${PORTKEY_VERSION} in ${peersDirectory()}: \`make bench\` installs it`);
+  // The peers group measures the chat paths through the same gateway and Envoy alone.
+  const targetApis = groups.includes('peers') ? [...new Set<Api>([...apis, 'openai', 'anthropic'])] : apis;
   const mock = await startMockProcess();
   const sections = gatewaySections(mock.port);
   let gateway: GatewayHarness | undefined;
@@ -501,7 +519,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     const scenarios: ScenarioResult[] = [];
     let peakRssMiB = 0;
     let profile: BenchReport['profile'];
-    if (apis.length > 0) {
+    let peers: PeersReport | undefined;
+    if (targetApis.length > 0) {
       gateway = await startGateway({ ...sections, environment: SIDECAR_ENVIRONMENT, retainLogs: false });
       const sidecarPid = findChildByEnvironment(process.pid, 'GATEWAY_CONFIG', gateway.configPath);
       const gatewayEnvoyPid = findChildByCommandLine(process.pid, join(dirname(gateway.configPath), 'envoy.yaml'));
@@ -511,7 +530,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
       log(`mock :${mock.port} (pid ${mock.pid}); gateway :${gateway.listenerPort} (envoy pid ${gatewayEnvoyPid}, sidecar pid ${sidecarPid}); baseline envoy :${baseline.listenerPort} (pid ${baseline.pid})`);
 
       const gatewayHarness = gateway;
-      const targets = await buildTargets(gateway, baseline, mock, apis);
+      const targets = await buildTargets(gateway, baseline, mock, targetApis);
       await warmUp(targets, mock, settings.globalWarmupSeconds, log);
       for (const scenario of SCENARIOS.filter((entry) => apis.includes(entry.api))) {
         const profile = scenario.kind === 'stream' ? STREAM_PROFILE : JSON_PROFILE;
@@ -583,6 +602,23 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
         scenarios.push({ ...scenario, baseline: sides.baseline, gateway: sides.gateway, added: addedFor(scenario, sides.baseline.load, sides.gateway.load, profile.chunks) });
       }
       peakRssMiB = round(memory(sidecarPid).peakRssBytes / 2 ** 20, 1);
+      if (groups.includes('peers')) {
+        const chat = (side: Side) => Object.fromEntries((['openai', 'anthropic'] as const).map((api) => [api, targets[side][api]!])) as Record<PeerApi, Record<'json' | 'sse', HttpTarget>>;
+        peers = await runPeers({
+          mock,
+          ours: chat('gateway'),
+          envoy: chat('baseline'),
+          pids: { gatewayEnvoy: gatewayEnvoyPid, sidecar: sidecarPid, baselineEnvoy: baseline.pid },
+          ownPids: [process.pid, mock.pid],
+          rounds: settings.rounds,
+          warmupSeconds: settings.warmupSeconds,
+          seconds: settings.seconds,
+          globalWarmupSeconds: settings.globalWarmupSeconds,
+          jsonProfile: JSON_PROFILE,
+          streamProfile: PEERS_STREAM_PROFILE,
+          log,
+        });
+      }
       await gateway.stop();
       gateway = undefined;
 
@@ -626,6 +662,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
       ...(features ? { features } : {}),
       ...(streamsMemory ? { streamsMemory } : {}),
       ...(soak ? { soak } : {}),
+      ...(peers ? { peers, issue17Targets: evaluateIssue17Targets(peers.figures, streamsMemory, readWorkersFile(join(PACKAGE_ROOT, 'bench/results/workers.json'))) } : {}),
       durationSeconds: round((Date.now() - startedAt) / 1000, 1),
     };
     mkdirSync(options.outDir, { recursive: true });
@@ -880,12 +917,12 @@ function evaluateTargets(summary: BenchReport['summary']): Target[] {
 
 function parseArguments(argv: string[]): BenchOptions {
   const out = argv.indexOf('--out');
-  const packageRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+  const mode = argv.includes('--smoke') ? 'smoke' : 'full';
   return {
-    mode: argv.includes('--smoke') ? 'smoke' : 'full',
-    outDir: out === -1 ? join(packageRoot, 'bench/results') : resolve(argv[out + 1] ?? '.'),
+    mode,
+    outDir: out === -1 ? join(PACKAGE_ROOT, 'bench/results') : resolve(argv[out + 1] ?? '.'),
     profile: !argv.includes('--no-profile'),
-    groups: selectedGroups(argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : process.env.BENCH_ONLY),
+    groups: selectedGroups(argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : process.env.BENCH_ONLY, mode),
     soakSeconds: positiveNumber('BENCH_SOAK_SECONDS', process.env.BENCH_SOAK_SECONDS),
     soakRate: positiveNumber('BENCH_SOAK_RATE', process.env.BENCH_SOAK_RATE),
   };

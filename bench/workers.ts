@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     ...results.map((entry) => `| ${entry.workers} | ${entry.throughputRps} | ${entry.p50Ms} / ${entry.p99Ms} | ${entry.cpuPerRequestMicros} µs | ${entry.envoyCpuPerRequestMicros} µs | ${entry.sidecarCpuPerRequestMicros} µs | ${entry.sidecarRssMiB} MiB | ${entry.failed} |`),
   ];
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'workers.json'), `${JSON.stringify({ machine, seconds: SECONDS, results }, null, 2)}\n`);
+  writeFileSync(join(out, 'workers.json'), `${JSON.stringify({ date: new Date().toISOString(), machine, seconds: SECONDS, results }, null, 2)}\n`);
   writeFileSync(join(out, 'workers.md'), `${lines.join('\n')}\n`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
