@@ -7,8 +7,8 @@ import { headers, processorDependencies } from '../test/support/processor-fixtur
 /**
  * The router processor's request path, in process, for a model, a fallback chain and a route
  * that chooses the cheapest of three models: CPU per request (request headers + body), and
- * how many provider requests were written per request. No Envoy, no gRPC: the gateway's own
- * logic only, so a change to routing or capabilities shows without the machine's noise.
+ * how many provider requests were written (and targets only checked) per request. No Envoy,
+ * no gRPC: the gateway's own logic only, so a change to routing or capabilities shows without the machine's noise.
  *
  *   node dist/bench/route-choice-micro.js [iterations]
  */
@@ -47,10 +47,15 @@ for (const model of ['one', 'chain', 'auto']) {
   );
   const dependencies = processorDependencies(view);
   let translations = 0;
-  // Each adapter's buildRequest counted: one call is one provider request written.
+  let checks = 0;
+  // Each adapter's buildRequest counted: one call is one provider request written (a chain's are
+  // written by the attempt processor, one per attempt, not here); checkRequest: one target judged.
   const counted = new Map([...dependencies.registry].map(([kind, adapter]) => [kind, { ...adapter, buildRequest: (...args: Parameters<typeof adapter.buildRequest>) => {
         translations += 1;
         return adapter.buildRequest(...args);
+      }, checkRequest: (...args: Parameters<typeof adapter.checkRequest>) => {
+        checks += 1;
+        return adapter.checkRequest(...args);
       } }]));
   const run = async (count: number) => {
     for (let index = 0; index < count; index += 1) {
@@ -63,8 +68,9 @@ for (const model of ['one', 'chain', 'auto']) {
   };
   await run(2000);
   translations = 0;
+  checks = 0;
   const started = process.cpuUsage();
   await run(iterations);
   const used = process.cpuUsage(started);
-  console.log(`${model}: ${((used.user + used.system) / iterations).toFixed(1)} µs CPU/request, ${(translations / iterations).toFixed(2)} provider requests written/request`);
+  console.log(`${model}: ${((used.user + used.system) / iterations).toFixed(1)} µs CPU/request, ${(translations / iterations).toFixed(2)} provider requests written/request, ${(checks / iterations).toFixed(2)} targets checked/request`);
 }
