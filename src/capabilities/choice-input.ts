@@ -6,7 +6,7 @@ import type { Capabilities } from './create-capabilities.js';
 
 /**
  * What chooseTargets needs of one request at one endpoint: the endpoint's reading of what the
- * request needs, its prompt (for the tokenizer) and its translation for each target.
+ * request needs, its prompt (for the tokenizer), and for each target its translation or the check of it.
  */
 export function choiceInput(
   dependencies: { registry: ProviderRegistry; capabilities: Capabilities; tokenCounter: TokenCounting },
@@ -22,6 +22,7 @@ export function choiceInput(
     promptUpperBound,
     promptText: () => endpoint.promptText(request),
     prepare: (target) => endpoint.buildUpstream(dependencies.registry, request, target),
+    check: endpoint.checkUpstream === undefined ? undefined : (target) => endpoint.checkUpstream!(dependencies.registry, request, target),
     capabilities: dependencies.capabilities,
     counter: dependencies.tokenCounter,
     format,

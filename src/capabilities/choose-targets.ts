@@ -1,4 +1,4 @@
-import type { ModelRoute, TargetRuntime } from '../config/runtime.js';
+import { hasAttemptProcessor, type ModelRoute, type TargetRuntime } from '../config/runtime.js';
 import type { ClientFormat } from '../endpoints/endpoint.js';
 import { GatewayError } from '../errors.js';
 import type { UpstreamRequest } from '../providers/provider-adapter.js';
@@ -19,6 +19,12 @@ export interface TargetChoiceInput {
   promptText: () => string;
   /** Writes one target's provider request; throws a GatewayError (400) when the target cannot honour the request. */
   prepare: (target: TargetRuntime) => UpstreamRequest;
+  /**
+   * Whether one target can honour the request, without writing it: throws what `prepare`
+   * would throw. Asked instead of `prepare` on a route with several targets, whose attempts
+   * write their own requests (the attempt processor). Absent: `prepare` is asked.
+   */
+  check?: ((target: TargetRuntime) => void) | undefined;
   capabilities: Capabilities;
   counter: { count(text: string): Promise<number> };
   format: ClientFormat;
@@ -30,10 +36,11 @@ export interface SkippedTarget {
   readonly reason: GatewayError;
 }
 
-/** The targets of a route that can serve a request, each with its provider request written. */
+/** The targets of a route that can serve a request, and for a route of one target its provider request. */
 export interface TargetChoice {
   /** In chain order; empty when no target can serve the request. */
   readonly usable: readonly TargetRuntime[];
+  /** Target id -> provider request: written only on a route of one target (the others are checked). */
   readonly prepared: Map<string, UpstreamRequest>;
   /** Targets that cannot serve it, with why: the chain's first reason is the refusal when none can. */
   readonly skipped: ReadonlyMap<string, SkippedTarget>;
@@ -46,7 +53,7 @@ export interface TargetChoice {
 /**
  * Sorts a route's targets (those whose provider can be used) into the ones that can serve
  * this request and the ones that cannot, before anything is sent: a missing capability
- * (checkCapabilities), a parameter the provider cannot honour (`prepare` throws), or a
+ * (checkCapabilities), a parameter the provider cannot honour (`prepare` or `check` throws), or a
  * prompt plus output bound beyond the context window (contextLengthExceeded).
  *
  * The tokenizer runs at most once, and only when a target's window is smaller than the
@@ -56,6 +63,8 @@ export interface TargetChoice {
 export function chooseTargets(input: TargetChoiceInput): TargetChoice | Promise<TargetChoice> {
   const { route, needs, capabilities } = input;
   const candidates = route.targets.filter((target) => target.provider.unavailableReason === undefined);
+  // Several targets: each attempt writes its own request, so here they are only checked.
+  const check = hasAttemptProcessor(route) ? input.check : undefined;
   const prepared = new Map<string, UpstreamRequest>();
   const skipped = new Map<string, SkippedTarget>();
   /** Targets whose window the cheap bound cannot vouch for, with their output bound. */
@@ -70,7 +79,8 @@ export function chooseTargets(input: TargetChoiceInput): TargetChoice | Promise<
       }
     }
     try {
-      prepared.set(target.id, input.prepare(target));
+      if (check !== undefined) check(target);
+      else prepared.set(target.id, input.prepare(target));
     } catch (thrown) {
       if (!(thrown instanceof GatewayError)) throw thrown;
       skipped.set(target.id, { target, reason: thrown });

@@ -1,7 +1,7 @@
 import { chatRequestNeeds } from '../capabilities/chat-request-needs.js';
 import { promptText } from '../gateway/estimate-usage.js';
 import { parseChatRequest } from '../gateway/parse-chat-request.js';
-import { prepareUpstreamRequest } from '../gateway/prepare-upstream-request.js';
+import { checkUpstreamRequest, prepareUpstreamRequest } from '../gateway/prepare-upstream-request.js';
 import { promptTokensUpperBound, requestedMaxOutputTokens } from '../governance/prompt-upper-bound.js';
 import type { ChatCompletionRequest } from '../providers/openai/openai-api.js';
 import type { Endpoint } from './endpoint.js';
@@ -25,6 +25,7 @@ export const chatCompletionsEndpoint: Endpoint<ChatCompletionRequest> = {
   promptText,
   needs: chatRequestNeeds,
   buildUpstream: prepareUpstreamRequest,
+  checkUpstream: checkUpstreamRequest,
   // Every adapter speaks OpenAI's format back: passed through for OpenAI-compatible targets, translated for the others.
   responseHandling: (registry, kind) => registry.get(kind),
 };

@@ -68,6 +68,12 @@ export interface Endpoint<Request = unknown> extends EndpointLocation {
    */
   buildUpstream(registry: ProviderRegistry, request: Request, target: TargetRuntime): UpstreamRequest;
   /**
+   * Whether the target can honour the request, without writing the body: throws what
+   * buildUpstream would throw, else returns. Routing asks it of every target of a chain whose
+   * attempts write their own requests. Absent: buildUpstream is the check.
+   */
+  checkUpstream?(registry: ProviderRegistry, request: Request, target: TargetRuntime): void;
+  /**
    * For a target that cannot serve this endpoint but whose answer the gateway can make
    * itself (a token count estimated with the tokenizer): the work to do once the request is
    * admitted. Undefined: the request is forwarded. Absent on endpoints that always forward.

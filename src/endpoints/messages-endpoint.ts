@@ -2,7 +2,7 @@ import { messagesRequestNeeds } from '../capabilities/messages-request-needs.js'
 import type { MessagesRequest } from '../api/anthropic-messages/messages-request.js';
 import { messagesMediaBlocks, messagesPromptText } from '../api/anthropic-messages/messages-prompt.js';
 import { parseMessagesRequest } from '../api/anthropic-messages/parse-messages-request.js';
-import { attemptTargetOf, usableAdapter } from '../gateway/prepare-upstream-request.js';
+import { attemptTargetOf, checkedTargetOf, usableAdapter } from '../gateway/prepare-upstream-request.js';
 import { TOKENS_PER_IMAGE_BOUND } from '../governance/prompt-upper-bound.js';
 import { anthropicMessagesPassthrough } from '../providers/anthropic/anthropic-messages-passthrough.js';
 import { buildAnthropicMessagesRequest } from '../providers/anthropic/build-anthropic-messages-request.js';
@@ -57,6 +57,12 @@ export const messagesEndpoint: Endpoint<MessagesCall> = {
       return buildAnthropicMessagesRequest(call.request, { version: call.anthropicVersion, beta: call.anthropicBeta }, attemptTargetOf(target));
     }
     return adapter.buildRequest(convertMessagesToChat(call.request, OPENAI_CHAT_TARGET), attemptTargetOf(target));
+  },
+  checkUpstream(registry, call, target) {
+    const adapter = usableAdapter(registry, target);
+    // Anthropic judges a passed-through request itself: nothing to refuse here.
+    if (target.provider.kind === 'anthropic') return;
+    adapter.checkRequest(convertMessagesToChat(call.request, OPENAI_CHAT_TARGET), checkedTargetOf(target));
   },
   responseHandling(registry, kind) {
     if (kind === 'anthropic') return anthropicMessagesPassthrough;

@@ -7,7 +7,11 @@ import type { ProtoStruct, ProtoValue } from './messages.js';
  */
 export function toProtoStruct(object: Record<string, unknown>): ProtoStruct {
   const fields: Record<string, ProtoValue> = {};
-  for (const [key, value] of Object.entries(object)) if (value !== undefined) fields[key] = toProtoValue(value);
+  // for-in rather than Object.entries: no array per key, on every request's metadata and access-log facts.
+  for (const key in object) {
+    const value = object[key];
+    if (value !== undefined && Object.hasOwn(object, key)) fields[key] = toProtoValue(value);
+  }
   return { fields };
 }
 

@@ -97,6 +97,8 @@ export function createMeter(dependencies: { metrics: GatewayMetrics; logger: Log
           metrics.timePerOutputToken.observe({ gen_ai_request_model: model, gen_ai_provider_name: provider }, timePerOutputToken);
         }
       }
+      // The line is built only when it is written (the level may be above info).
+      if (!logger.isLevelEnabled('info')) return;
       logger.info(
         {
           event: 'request',
@@ -135,6 +137,7 @@ export function createMeter(dependencies: { metrics: GatewayMetrics; logger: Log
     },
     refuse(error, request) {
       metrics.refusals.inc({ reason: error.code });
+      if (!logger.isLevelEnabled('info')) return;
       logger.info(
         { event: 'refusal', request_id: request.requestId, key_alias: request.keyAlias, method: request.method, path: request.path, model: request.model, status: error.status, code: error.code, message: error.message },
         'request refused',

@@ -12,6 +12,14 @@ export function prepareUpstreamRequest(registry: ProviderRegistry, request: Chat
   return usableAdapter(registry, target).buildRequest(request, attemptTargetOf(target));
 }
 
+/**
+ * Whether the target can honour a client request, without writing it (ProviderAdapter.checkRequest):
+ * throws what prepareUpstreamRequest would throw. The credential is not revealed for a check.
+ */
+export function checkUpstreamRequest(registry: ProviderRegistry, request: ChatCompletionRequest, target: TargetRuntime): void {
+  usableAdapter(registry, target).checkRequest(request, checkedTargetOf(target));
+}
+
 /** The target's adapter; an Error when the kind has none or the provider is unavailable. */
 export function usableAdapter(registry: ProviderRegistry, target: TargetRuntime): ProviderAdapter {
   const adapter = registry.get(target.provider.kind);
@@ -28,4 +36,9 @@ export function attemptTargetOf(target: TargetRuntime): AttemptTarget {
     credential: target.provider.credential?.reveal(),
     apiVersion: target.provider.apiVersion,
   };
+}
+
+/** What an adapter needs of a target to judge a request: no credential. */
+export function checkedTargetOf(target: TargetRuntime): AttemptTarget {
+  return { model: target.model, pathPrefix: target.provider.pathPrefix, credential: undefined, apiVersion: target.provider.apiVersion };
 }

@@ -10,6 +10,12 @@ import type { Usage } from './usage.js';
 export interface ProviderAdapter {
   /** The upstream request for one attempt: path (with query), headers to set, body. */
   buildRequest(request: ChatCompletionRequest, target: AttemptTarget): UpstreamRequest;
+  /**
+   * Whether the target can honour the request, without writing its body: throws the
+   * GatewayError (400) buildRequest would throw, else returns. Routing asks this of every
+   * target of a chain; only the attempt that is sent pays for the body.
+   */
+  checkRequest(request: ChatCompletionRequest, target: AttemptTarget): void;
   /** Translates a whole (non-streamed) response body, success or error, to OpenAI form. */
   translateResponse(response: UpstreamResponse, context: TranslationContext): TranslatedResponse;
   /** A per-request object that turns the provider's event stream into OpenAI chunks. */

@@ -22,7 +22,7 @@ const MAX_DROPS = 64;
  * (`messages[0].content[1]`) or another error is thrown as before: dropping part of the
  * conversation would answer another question.
  */
-export function buildDroppingParams(build: (request: unknown) => UpstreamRequest, request: unknown, dropped: string[]): UpstreamRequest {
+export function buildDroppingParams<Built = UpstreamRequest>(build: (request: unknown) => Built, request: unknown, dropped: string[]): Built {
   let current = request as Record<string, unknown>;
   for (let tries = 0; ; tries += 1) {
     try {
@@ -38,26 +38,33 @@ export function buildDroppingParams(build: (request: unknown) => UpstreamRequest
 }
 
 /**
- * chooseTargets' input with `prepare` dropping what a target cannot honour, for targets that
- * drop parameters (dropsParams); `dropped` gets, by target id, the parameters left out of
- * that target's request (an entry is written anew each time the target is prepared).
+ * chooseTargets' input with `prepare` and `check` dropping what a target cannot honour, for
+ * targets that drop parameters (dropsParams); `dropped` gets, by target id, the parameters
+ * left out of that target's request (an entry is written anew each time the target is
+ * prepared or checked: both drop the same ones, the translators being pure).
  */
-export function withDroppedParams<Input extends { route: ModelRoute; prepare: (target: TargetRuntime) => UpstreamRequest }>(
+export function withDroppedParams<Input extends { route: ModelRoute; prepare: (target: TargetRuntime) => UpstreamRequest; check?: ((target: TargetRuntime) => void) | undefined }>(
   input: Input,
   view: RuntimeView,
   build: (request: unknown, target: TargetRuntime) => UpstreamRequest,
   request: unknown,
   dropped: Map<string, readonly string[]>,
+  check?: (request: unknown, target: TargetRuntime) => void,
 ): Input {
+  const dropping = <Built>(target: TargetRuntime, write: (current: unknown) => Built): Built => {
+    const names: string[] = [];
+    const written = buildDroppingParams(write, request, names);
+    if (names.length > 0) dropped.set(target.id, names);
+    else dropped.delete(target.id);
+    return written;
+  };
+  const { check: checkAsIs } = input;
   return {
     ...input,
-    prepare: (target: TargetRuntime) => {
-      if (!dropsParams(view, input.route, target)) return input.prepare(target);
-      const names: string[] = [];
-      const upstream = buildDroppingParams((current) => build(current, target), request, names);
-      if (names.length > 0) dropped.set(target.id, names);
-      else dropped.delete(target.id);
-      return upstream;
-    },
+    prepare: (target: TargetRuntime) => (dropsParams(view, input.route, target) ? dropping(target, (current) => build(current, target)) : input.prepare(target)),
+    check:
+      check === undefined || checkAsIs === undefined
+        ? checkAsIs
+        : (target: TargetRuntime) => (dropsParams(view, input.route, target) ? dropping(target, (current) => check(current, target)) : checkAsIs(target)),
   };
 }

@@ -9,8 +9,9 @@ import { headers, processorDependencies } from '../support/processor-fixtures.js
 
 /**
  * A route choosing the cheapest of two models, each with a window too small for the cheap
- * bound to vouch for: the prompt is counted once per request, and each target's provider
- * request written once, though the route's choice and the chosen model's both ask.
+ * bound to vouch for: the prompt is counted once per request, a lone target's provider
+ * request written once and a chain's targets checked once, though the route's choice and the
+ * chosen model's both ask.
  */
 const SMALL: ModelCapabilities = { context_window: 1000, max_output_tokens: 100, tools: false, vision: false, json_schema: true, reasoning: false };
 const view = buildRuntimeView(
@@ -35,10 +36,14 @@ routes:
 function setup() {
   const counted: string[] = [];
   let written = 0;
+  let checked = 0;
   const base = processorDependencies(view);
   const registry = new Map([...base.registry].map(([kind, adapter]) => [kind, { ...adapter, buildRequest: (...args: Parameters<typeof adapter.buildRequest>) => {
         written += 1;
         return adapter.buildRequest(...args);
+      }, checkRequest: (...args: Parameters<typeof adapter.checkRequest>) => {
+        checked += 1;
+        return adapter.checkRequest(...args);
       } }]));
   const dependencies = {
     ...base,
@@ -52,18 +57,20 @@ function setup() {
       close: async () => undefined,
     },
   };
-  return { processor: new RouterProcessor(dependencies), counted, written: () => written };
+  return { processor: new RouterProcessor(dependencies), counted, written: () => written, checked: () => checked };
 }
 
 describe('one request, one count and one translation per target', () => {
   test('a route whose candidates need the tokenizer: counted once, each target written once', async () => {
-    const { processor, counted, written } = setup();
+    const { processor, counted, written, checked } = setup();
     processor.handle({ request: 'request_headers', request_headers: headers({ ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json' }) });
     const body = Buffer.from(JSON.stringify({ model: 'auto', max_tokens: 10, messages: [{ role: 'user', content: 'x'.repeat(2000) }] }));
     const reply = await processor.handle({ request: 'request_body', request_body: { body, end_of_stream: true } });
     assert.equal(reply.immediate_response, undefined, reply.immediate_response?.body?.toString());
     assert.equal(counted.length, 1, 'the prompt is counted once');
-    // other's two targets and small's one, each written once (the chosen model's are not written again).
-    assert.equal(written(), 3);
+    // small's one target written once (the chosen model's is not written again); other's two only
+    // checked, once each: a chain's attempts write their own requests (the attempt processor).
+    assert.equal(written(), 1);
+    assert.equal(checked(), 2);
   });
 });

@@ -52,4 +52,32 @@ describe('TranslationMemo: a request is translated once per target', () => {
     assert.equal(masked.body.toString(), 'card [masked]');
     assert.deepEqual(calls, ['a:card 4111', 'a:short', 'a:card [masked]']);
   });
+
+  test('a check is remembered apart from a translation: checked once, then written once when asked', () => {
+    const memo = new TranslationMemo();
+    const { calls, prepare } = translator();
+    const request = { text: 'hi' };
+    const input = () => memo.remembering({ prepare: prepare(request), check: (candidate: TargetRuntime) => void calls.push(`check ${candidate.id}`) }, request);
+    input().check!(target('a'));
+    input().check!(target('a'));
+    const written = input().prepare(target('a'));
+    input().check!(target('a'));
+    assert.equal(written.body.toString(), 'hi');
+    assert.deepEqual(calls, ['check a', 'a:hi']);
+  });
+
+  test('a refusal found by a check is thrown again by a check and by a translation, without asking again', () => {
+    const memo = new TranslationMemo();
+    const { calls, prepare } = translator();
+    const request = { text: 'hi' };
+    const check = (candidate: TargetRuntime) => {
+      calls.push(`check ${candidate.id}`);
+      if (candidate.id === 'no') throw new GatewayError({ status: 400, code: 'unsupported_parameter', message: 'no' });
+    };
+    const input = () => memo.remembering({ prepare: prepare(request), check }, request);
+    assert.throws(() => input().check!(target('no')), /no/);
+    assert.throws(() => input().check!(target('no')), /no/);
+    assert.throws(() => input().prepare(target('no')), /no/);
+    assert.deepEqual(calls, ['check no']);
+  });
 });

@@ -42,6 +42,7 @@ function choiceInputFor(exchange: Exchange, view: RuntimeView, endpoint: AnyEndp
         (current, target) => endpoint.buildUpstream(registry, current, target),
         request,
         exchange.droppedParams,
+        endpoint.checkUpstream === undefined ? undefined : (current, target) => endpoint.checkUpstream!(registry, current, target),
       ),
       request,
     );

@@ -31,6 +31,11 @@ export const anthropicAdapter: ProviderAdapter = {
     return { path: `${target.pathPrefix}/messages`, headers, body: Buffer.from(JSON.stringify(convertRequestToAnthropic(request, target))) };
   },
 
+  // The refusals are found while converting; the body is neither serialised nor copied.
+  checkRequest(request: ChatCompletionRequest, target: AttemptTarget): void {
+    convertRequestToAnthropic(request, target);
+  },
+
   translateResponse(response: UpstreamResponse, context: TranslationContext): TranslatedResponse {
     if (response.status >= 400) return toOpenAIError(response);
     return convertResponseFromAnthropic(response, context);

@@ -22,6 +22,7 @@ export const azureOpenAIAdapter: ProviderAdapter = {
         : `${target.pathPrefix}/deployments/${encodeURIComponent(target.model)}/chat/completions?api-version=${encodeURIComponent(target.apiVersion)}`;
     return { ...openAIRequest, path, headers };
   },
+  checkRequest: openAIAdapter.checkRequest,
   translateResponse: openAIAdapter.translateResponse,
   createStreamTranslator: openAIAdapter.createStreamTranslator,
 };

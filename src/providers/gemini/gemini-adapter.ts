@@ -33,6 +33,11 @@ export const geminiAdapter: ProviderAdapter = {
     return { path, headers, body: Buffer.from(JSON.stringify(convertRequestToGemini(request, target))) };
   },
 
+  // The refusals are found while converting; the body is neither serialised nor copied.
+  checkRequest(request: ChatCompletionRequest, target: AttemptTarget): void {
+    convertRequestToGemini(request, target);
+  },
+
   translateResponse(response: UpstreamResponse, context: TranslationContext): TranslatedResponse {
     if (response.status >= 400) return toOpenAIError(response);
     const parsed = generateContentResponseSchema.safeParse(parseJson(response.body));

@@ -31,6 +31,9 @@ export const openAIAdapter: ProviderAdapter = {
     return { path: `${target.pathPrefix}/chat/completions`, headers, body: Buffer.from(JSON.stringify(body)) };
   },
 
+  // Passed through: OpenAI judges every field itself, so nothing is refused here.
+  checkRequest(): void {},
+
   translateResponse(response: UpstreamResponse, _context: TranslationContext): TranslatedResponse {
     if (response.status >= 400) return toOpenAIError(response);
     const parsed = parseJson(response.body);
