@@ -111,7 +111,12 @@ describe('two sidecar workers behind one Envoy', () => {
       assert.match(answers[index + 3]!, /Hello/, 'the Gemini stream after the fallback');
     }
 
-    await waitFor('every request logged', () => placements().size >= answers.length);
+    // Each worker batches its log output, so an attempt's line (written by another worker) may land after the request's.
+    const whole = () => {
+      const entries = [...placements().values()];
+      return entries.length >= answers.length && entries.every((entry) => entry.attempts.length >= 1);
+    };
+    await waitFor('every request and its attempts logged', whole);
     const placed = [...placements().values()];
     assert.equal(placed.length, answers.length);
     const routers = new Set(placed.map((entry) => entry.router));
