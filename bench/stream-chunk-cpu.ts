@@ -1,11 +1,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startGateway } from '../test/support/gateway-harness.js';
 import { runInWorker, type StreamRunResult } from './load.js';
 import { DEFAULT_PROFILE, monotonicMicros, type MockProfile } from './mock-upstream.js';
-import { cpuMicros, findChildByEnvironment } from './proc-stats.js';
+import { cpuMicros, findChildByCommandLine, findChildByEnvironment } from './proc-stats.js';
 import { analyseProfile, type CpuProfile, type ProfileWindow } from './profile.js';
 import { clientBody, clientRequest, startMockProcess, type Api } from './run.js';
 
@@ -18,7 +18,8 @@ import { clientBody, clientRequest, startMockProcess, type Api } from './run.js'
  *
  *   node dist/bench/stream-chunk-cpu.js [--apis openai,anthropic] [--concurrency 64] [--seconds 4] [--rounds 2] [--profile]
  *
- * Prints one JSON line per API. With --profile the sidecar runs under V8's sampling profiler
+ * Prints one JSON line per API: the sidecar's CPU, and the gateway Envoy's marginal CPU per chunk
+ * (its ext_proc work included; Envoy alone proxies a chunk for a few µs). With --profile the sidecar runs under V8's sampling profiler
  * (as `make bench`'s profiled run) and the long-stream windows are summarised by activity and
  * function (bench/profile.ts); read the shares, not the absolute times.
  */
@@ -69,37 +70,44 @@ async function main(options: Options): Promise<void> {
   const results: Record<string, unknown>[] = [];
   try {
     const sidecar = findChildByEnvironment(process.pid, 'GATEWAY_CONFIG', gateway.configPath);
-    if (sidecar === undefined) throw new Error('sidecar not found');
+    const envoy = findChildByCommandLine(process.pid, join(dirname(gateway.configPath), 'envoy.yaml'));
+    if (sidecar === undefined || envoy === undefined) throw new Error('sidecar or Envoy not found');
     const run = async (api: Api, chunks: number, seconds: number, warmupSeconds: number) => {
       const profile: MockProfile = { ...DEFAULT_PROFILE, chunks };
       await mock.setProfile(profile);
       const request = clientRequest(api);
       const target = { host: '127.0.0.1', port: gateway.listenerPort, path: request.path, headers: request.headers, body: clientBody(api, true) };
       let from = 0;
+      let fromEnvoy = 0;
       let fromMicros = 0;
       const load = (await runInWorker({ kind: 'stream', target, concurrency: options.concurrency, expectedChunks: chunks, warmupSeconds, seconds }, () => {
         from = cpuMicros(sidecar);
+        fromEnvoy = cpuMicros(envoy);
         fromMicros = monotonicMicros();
       })) as StreamRunResult;
       const cpu = cpuMicros(sidecar) - from;
+      const envoyCpu = cpuMicros(envoy) - fromEnvoy;
       if (chunks === options.long) windows.push({ id: `${api}-${windows.length}`, description: api, fromMicros, toMicros: monotonicMicros(), requests: load.ok, chunks: load.ok * chunks });
-      return { cpu, streams: load.ok, errors: load.errors };
+      return { cpu, envoyCpu, streams: load.ok, errors: load.errors };
     };
     for (const api of options.apis) {
       // Warm-up: V8 optimises after enough calls.
       await run(api, options.long, 3, 1);
-      const totals = { long: { cpu: 0, streams: 0, errors: 0 }, short: { cpu: 0, streams: 0, errors: 0 } };
+      const totals = { long: { cpu: 0, envoyCpu: 0, streams: 0, errors: 0 }, short: { cpu: 0, envoyCpu: 0, streams: 0, errors: 0 } };
       for (let round = 0; round < options.rounds; round++) {
         const order = round % 2 === 0 ? (['long', 'short'] as const) : (['short', 'long'] as const);
         for (const kind of order) {
           const measured = await run(api, options[kind], options.seconds, 1);
           totals[kind].cpu += measured.cpu;
+          totals[kind].envoyCpu += measured.envoyCpu;
           totals[kind].streams += measured.streams;
           totals[kind].errors += measured.errors;
         }
       }
       const perLong = totals.long.cpu / totals.long.streams;
       const perShort = totals.short.cpu / totals.short.streams;
+      const envoyLong = totals.long.envoyCpu / totals.long.streams;
+      const envoyShort = totals.short.envoyCpu / totals.short.streams;
       results.push({
         api,
         concurrency: options.concurrency,
@@ -108,6 +116,7 @@ async function main(options: Options): Promise<void> {
         cpu_us_per_stream: { long: Math.round(perLong), short: Math.round(perShort) },
         cpu_us_per_chunk_all_in: Math.round((perLong / options.long) * 10) / 10,
         cpu_us_per_chunk_marginal: Math.round(((perLong - perShort) / (options.long - options.short)) * 10) / 10,
+        envoy_cpu_us_per_chunk_marginal: Math.round(((envoyLong - envoyShort) / (options.long - options.short)) * 10) / 10,
       });
     }
   } finally {

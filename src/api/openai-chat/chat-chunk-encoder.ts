@@ -9,8 +9,8 @@ import { usageToOpenAI } from './openai-usage.js';
  * (ChatStreamWriter, and the Anthropic and Gemini stream translators) encodes through it,
  * so the envelope's fields and their order are the same everywhere.
  *
- * One per response. Each chunk is one SSE event (`data: {...}\n\n`); the JSON is built once
- * per chunk with no intermediate envelope object.
+ * One per response. Each chunk is one SSE event (`data: {...}\n\n`): the envelope's head is
+ * written once per model, and only the choice per chunk.
  */
 export class ChatChunkEncoder {
   readonly #id: string;
