@@ -4,7 +4,8 @@ import { loadSync } from '@grpc/proto-loader';
 import protobuf from 'google-protobuf/google/protobuf/struct_pb.js';
 import { ROUTED_PROCESSING_MODE } from '../../src/config/envoy-contract.js';
 import { fromProtoStruct, toProtoStruct } from '../../src/extproc/proto-struct.js';
-import { jsonImmediateResponse } from '../../src/extproc/responses.js';
+import { loadExternalProcessorService } from '../../src/extproc/proto.js';
+import { CONTINUE_RESPONSE_BODY, jsonImmediateResponse, responseBody } from '../../src/extproc/responses.js';
 import { PACKAGE_ROOT } from '../support/gateway-harness.js';
 
 /**
@@ -69,5 +70,18 @@ describe('protos/ wire compatibility', () => {
     const bytes = responseType.serialize({ request_headers: {}, mode_override: ROUTED_PROCESSING_MODE });
     // Field 1 (request_headers), then field 9 with its fields in number order.
     assert.deepEqual([...bytes], [0x0a, 0x00, 0x4a, 0x06, 0x10, 0x01, 0x18, 0x02, 0x20, 0x02]);
+  });
+
+  test('the service encodes the constant "continue" chunk reply as protobufjs does, and every other reply as before', () => {
+    const method = Object.values(loadExternalProcessorService())[0]!;
+    const serialize = method.responseSerialize as (value: unknown) => Buffer;
+    // response_body is field 4 of ProcessingResponse, length-delimited (0x22), an empty BodyResponse (length 0).
+    assert.deepEqual(serialize(CONTINUE_RESPONSE_BODY), responseType.serialize(CONTINUE_RESPONSE_BODY));
+    assert.deepEqual([...serialize(CONTINUE_RESPONSE_BODY)], [0x22, 0x00]);
+    // An equal but distinct object takes the ordinary encoder, and so does a body mutation.
+    assert.deepEqual(serialize({ response_body: {} }), responseType.serialize({ response_body: {} }));
+    const mutation = responseBody(Buffer.from('data: {}\n\n'));
+    assert.deepEqual(serialize(mutation), responseType.serialize(mutation));
+    assert.deepEqual((method.responseDeserialize(serialize(mutation)) as any).response_body.response.body_mutation.body.toString(), 'data: {}\n\n');
   });
 });

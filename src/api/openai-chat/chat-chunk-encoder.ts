@@ -9,15 +9,19 @@ import { usageToOpenAI } from './openai-usage.js';
  * (ChatStreamWriter, and the Anthropic and Gemini stream translators) encodes through it,
  * so the envelope's fields and their order are the same everywhere.
  *
- * One per response. Each chunk is one SSE event (`data: {...}\n\n`); the JSON is built once
- * per chunk with no intermediate envelope object.
+ * One per response. Each chunk is one SSE event (`data: {...}\n\n`): the envelope's head is
+ * written once per model, and only the choice per chunk.
  */
 export class ChatChunkEncoder {
   readonly #id: string;
   readonly #created: number;
   readonly #fallbackModel: string;
-  /** The model the provider named, once it has; until then the one the gateway expected. */
-  model: string | undefined;
+  #model: string | undefined;
+  /**
+   * `data: {"id":…,"object":"chat.completion.chunk","created":…,"model":…` as JSON.stringify
+   * writes it: the same on every chunk, so written once per model rather than once per chunk.
+   */
+  #head: string;
 
   /**
    * @param id the chunks' id ("chatcmpl-..."), one per response
@@ -28,6 +32,22 @@ export class ChatChunkEncoder {
     this.#id = id;
     this.#created = created;
     this.#fallbackModel = fallbackModel;
+    this.#head = this.#envelopeHead();
+  }
+
+  /** The model the provider named, once it has; until then the one the gateway expected. */
+  get model(): string | undefined {
+    return this.#model;
+  }
+
+  set model(value: string | undefined) {
+    this.#model = value;
+    this.#head = this.#envelopeHead();
+  }
+
+  #envelopeHead(): string {
+    const envelope = JSON.stringify({ id: this.#id, object: 'chat.completion.chunk', created: this.#created, model: this.#model ?? this.#fallbackModel });
+    return `data: ${envelope.slice(0, -1)}`;
   }
 
   /**
@@ -35,21 +55,18 @@ export class ChatChunkEncoder {
    * (null until the choice ends).
    */
   chunk(index: number, delta: Record<string, unknown>, finishReason: string | null, logprobs: unknown): string {
-    return encodeSseEvent(
-      JSON.stringify({
-        id: this.#id,
-        object: 'chat.completion.chunk',
-        created: this.#created,
-        model: this.model ?? this.#fallbackModel,
-        choices: [{ index, delta, logprobs, finish_reason: finishReason }],
-      }),
-    );
+    // The bytes JSON.stringify would write for the whole envelope (an undefined logprobs is left
+    // out, as it leaves it out); JSON has no raw line break, so the event is one `data:` line.
+    const choice = logprobs === undefined
+      ? JSON.stringify({ index, delta, finish_reason: finishReason })
+      : `{"index":${JSON.stringify(index)},"delta":${JSON.stringify(delta)},"logprobs":${JSON.stringify(logprobs)},"finish_reason":${JSON.stringify(finishReason)}}`;
+    return `${this.#head},"choices":[${choice}]}\n\n`;
   }
 
   /** The usage chunk OpenAI sends after every finish chunk when the client asked (stream_options.include_usage): `choices: []`. */
   usageChunk(usage: Usage): string {
     return encodeSseEvent(
-      JSON.stringify({ id: this.#id, object: 'chat.completion.chunk', created: this.#created, model: this.model ?? this.#fallbackModel, choices: [], usage: usageToOpenAI(usage) }),
+      JSON.stringify({ id: this.#id, object: 'chat.completion.chunk', created: this.#created, model: this.#model ?? this.#fallbackModel, choices: [], usage: usageToOpenAI(usage) }),
     );
   }
 

@@ -26,4 +26,21 @@ describe('ChatChunkEncoder', () => {
     assert.equal(encoder.error({ error: { message: 'overloaded' } }), 'data: {"error":{"message":"overloaded"}}\n\n');
     assert.equal(encoder.done(), 'data: [DONE]\n\n');
   });
+
+  test('each chunk is byte for byte what JSON.stringify writes for the whole envelope, whatever the strings and logprobs hold', () => {
+    const id = 'chatcmpl-"quoted"\\\n\u2028é';
+    const encoder = new ChatChunkEncoder(id, 1_760_000_000, 'model "expected"\n');
+    const whole = (model: string, choice: Record<string, unknown>) =>
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1_760_000_000, model, choices: [choice] })}\n\n`;
+    const deltas = [{ content: 'line\nbreak "and" \\ \u0000 😀' }, { tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] }, {}];
+    for (const logprobs of [null, undefined, { content: [{ token: 'a', logprob: -0.5, bytes: [97], top_logprobs: [] }], refusal: null }]) {
+      for (const delta of deltas) {
+        assert.equal(encoder.chunk(2, delta, null, logprobs), whole('model "expected"\n', { index: 2, delta, logprobs, finish_reason: null }));
+      }
+    }
+    encoder.model = 'served\tmodel';
+    assert.equal(encoder.chunk(0, {}, 'length', null), whole('served\tmodel', { index: 0, delta: {}, logprobs: null, finish_reason: 'length' }));
+    encoder.model = undefined;
+    assert.equal(encoder.chunk(0, {}, 'stop', undefined), whole('model "expected"\n', { index: 0, delta: {}, finish_reason: 'stop' }));
+  });
 });
