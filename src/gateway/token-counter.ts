@@ -9,10 +9,18 @@ import { Worker } from 'node:worker_threads';
  * in the request thread every major GC had to walk it, pauses of 10-30 ms that set the
  * sidecar's p99 (`make bench`). In a worker they live in another V8 heap, so counting costs
  * the request path one message round trip, and only for a stream that was cut short.
+ *
+ * The worker costs ~80 MiB of RSS (its isolate, tiktoken's WebAssembly and the ranks) and
+ * 1-2 s of CPU to start, so it starts at the first count unless `start()` is called: the
+ * composition root starts it at once when the configuration counts on a request's path
+ * (a route's `prompt_tokens` rule); otherwise the first count (a cut-short stream, a
+ * count_tokens answered locally, a prompt that may not fit a context window) waits for it.
  */
 export interface TokenCounter {
   count(text: string): Promise<number>;
-  /** Stops the worker. */
+  /** Starts the worker now instead of at the first count (idempotent). */
+  start(): void;
+  /** Stops the worker; later counts get the rough count. */
   close(): Promise<void>;
 }
 
@@ -22,9 +30,7 @@ export function roughTokenCount(text: string): number {
 }
 
 export function createTokenCounter(): TokenCounter {
-  const worker = new Worker(new URL('./token-counter-worker.js', import.meta.url));
-  // Never keeps the process alive: the sidecar's own shutdown decides when it exits.
-  worker.unref();
+  let worker: Worker | undefined;
   const pending = new Map<number, { text: string; resolve: (count: number) => void }>();
   let nextId = 0;
   let failed = false;
@@ -34,12 +40,19 @@ export function createTokenCounter(): TokenCounter {
     for (const { text, resolve } of pending.values()) resolve(roughTokenCount(text));
     pending.clear();
   };
-  worker.on('message', ({ id, count }: { id: number; count: number }) => {
-    pending.get(id)?.resolve(count);
-    pending.delete(id);
-  });
-  worker.on('error', failAll);
-  worker.on('exit', failAll);
+  const started = (): Worker => {
+    if (worker !== undefined) return worker;
+    worker = new Worker(new URL('./token-counter-worker.js', import.meta.url));
+    // Never keeps the process alive: the sidecar's own shutdown decides when it exits.
+    worker.unref();
+    worker.on('message', ({ id, count }: { id: number; count: number }) => {
+      pending.get(id)?.resolve(count);
+      pending.delete(id);
+    });
+    worker.on('error', failAll);
+    worker.on('exit', failAll);
+    return worker;
+  };
   return {
     count(text) {
       if (text.length === 0) return Promise.resolve(0);
@@ -47,11 +60,15 @@ export function createTokenCounter(): TokenCounter {
       const id = nextId++;
       return new Promise((resolve) => {
         pending.set(id, { text, resolve });
-        worker.postMessage({ id, text });
+        started().postMessage({ id, text });
       });
     },
+    start() {
+      if (!failed) started();
+    },
     async close() {
-      await worker.terminate();
+      if (worker === undefined) failed = true;
+      else await worker.terminate();
     },
   };
 }

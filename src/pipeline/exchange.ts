@@ -76,7 +76,7 @@ export class Exchange {
   /** The model's route, resolved once the model is final. */
   route: ModelRoute | undefined;
   /** The endpoint answers this request itself (an estimated token count). */
-  localAnswer: ((counter: TokenCounter) => Promise<LocalAnswer>) | undefined;
+  localAnswer: ((counter: Omit<TokenCounter, 'start'>) => Promise<LocalAnswer>) | undefined;
   /** The targets chosen to serve the request. */
   chosen: RouteChoice | undefined;
   droppedTurns = 0;

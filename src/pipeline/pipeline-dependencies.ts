@@ -36,7 +36,8 @@ export interface PipelineDependencies {
   /** Wall-clock milliseconds (Date.now), for `created` fields. */
   clock: () => number;
   newId: () => string;
-  tokenCounter: TokenCounter;
+  /** Starting the tokenizer is the composition root's. */
+  tokenCounter: Omit<TokenCounter, 'start'>;
   governance: Governance;
   pricing: Pricing;
   /** Targets whose provider asked for quiet (Retry-After): a model whose targets are all paused is answered 429. */

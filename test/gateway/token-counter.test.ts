@@ -29,3 +29,14 @@ test('a stopped tokenizer still answers, with the rough count', async () => {
   await stopped.close();
   assert.equal(await stopped.count('12345678'), 2);
 });
+
+test('a tokenizer started ahead of its first count counts the same', async () => {
+  const early = createTokenCounter();
+  early.start();
+  early.start();
+  try {
+    assert.equal(await early.count('hello world'), 2);
+  } finally {
+    await early.close();
+  }
+});

@@ -32,7 +32,7 @@ export const answerLocally: RequestStage = {
  * the answer is computed: nothing is spent, and a stream that ends meanwhile then has nothing
  * left to release.
  */
-async function answer(exchange: Exchange, compute: (counter: TokenCounter) => Promise<LocalAnswer>, model: string): Promise<ProcessingResponse> {
+async function answer(exchange: Exchange, compute: (counter: Omit<TokenCounter, 'start'>) => Promise<LocalAnswer>, model: string): Promise<ProcessingResponse> {
   const rateLimitHeaders = exchange.lifecycle.admission?.headers ?? {};
   const keyAlias = exchange.lifecycle.admission?.key.alias ?? null;
   exchange.lifecycle.refused();
