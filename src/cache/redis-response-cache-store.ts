@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '../stores/create-redis-client.js';
 import type { CachedAnswer } from './cached-answer.js';
 import type { ResponseCacheStore } from './response-cache-store.js';
 
@@ -28,7 +29,7 @@ export class RedisResponseCacheStore implements ResponseCacheStore {
 
   constructor(options: RedisResponseCacheStoreOptions) {
     this.#options = options;
-    this.#client = new Redis(options.url, {
+    this.#client = createRedisClient(options.url, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: options.commandTimeoutMs * 5,

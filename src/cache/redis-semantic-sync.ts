@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from '../stores/create-redis-client.js';
 import type { CachedAnswer } from './cached-answer.js';
 
 /** One semantic entry as the replicas share it. */
@@ -52,9 +53,9 @@ export class RedisSemanticSync {
     this.#options = options;
     this.#stream = `${options.keyPrefix}semantic`;
     const common = { maxRetriesPerRequest: 1, retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000) };
-    this.#writer = new Redis(options.url, { ...common, enableOfflineQueue: false, connectTimeout: options.commandTimeoutMs * 5, commandTimeout: options.commandTimeoutMs });
+    this.#writer = createRedisClient(options.url, { ...common, enableOfflineQueue: false, connectTimeout: options.commandTimeoutMs * 5, commandTimeout: options.commandTimeoutMs });
     // The follower's XREAD blocks: its own connection, with no command timeout shorter than the block.
-    this.#reader = new Redis(options.url, { ...common, enableOfflineQueue: true });
+    this.#reader = createRedisClient(options.url, { ...common, enableOfflineQueue: true });
     this.#writer.on('error', () => {});
     this.#reader.on('error', () => {});
   }

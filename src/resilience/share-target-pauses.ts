@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { createRedisClient } from '../stores/create-redis-client.js';
 import { redisUrlSecrets } from '../stores/redact-redis-url.js';
 import type { TargetPauses } from './target-pauses.js';
 
@@ -43,8 +43,8 @@ export function shareTargetPauses(local: TargetPauses, options: ShareTargetPause
   };
   const retryStrategy = (attempt: number) => Math.min(attempt * 100, 1000);
   // Publishing fails fast when disconnected; subscribing is queued until connected, and renewed on reconnect.
-  const publisher = new Redis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 500, commandTimeout: 500, retryStrategy });
-  const subscriber = new Redis(options.url, { connectTimeout: 500, retryStrategy });
+  const publisher = createRedisClient(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 500, commandTimeout: 500, retryStrategy });
+  const subscriber = createRedisClient(options.url, { connectTimeout: 500, retryStrategy });
   let lastError: string | undefined;
   const onConnectionError = (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);

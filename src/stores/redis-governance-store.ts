@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisClient } from './create-redis-client.js';
 import { budgetPeriod } from './budget-period.js';
 import {
   StoreUnavailableError,
@@ -276,7 +277,7 @@ export class RedisGovernanceStore implements GovernanceStore {
  */
 export function createRedisGovernanceStore(options: RedisGovernanceStoreOptions): RedisGovernanceStore {
   const connectTimeoutMs = options.connectTimeoutMs ?? 500;
-  const client = new Redis(options.url, {
+  const client = createRedisClient(options.url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: connectTimeoutMs,
