@@ -10,16 +10,17 @@ export const PII_PRIORITY: readonly PiiDetectorName[] = ['secret', 'email', 'iba
 
 /** The detectors to run, by name, with the phone detector for `phoneRegion`. */
 export function piiScanner(detectors: readonly PiiDetectorName[], phoneRegion: string): (text: string) => Finding[] {
-  const table: Record<PiiDetectorName, Detector> = {
-    email: detectEmail,
-    phone: phoneDetector(phoneRegion),
-    card: detectCard,
-    iban: detectIban,
-    ssn: detectSsn,
-    ip: detectIp,
-    secret: detectSecret,
+  // Factories, so a detector is only built (and its library loaded) when a policy asks for it.
+  const table: Record<PiiDetectorName, () => Detector> = {
+    email: () => detectEmail,
+    phone: () => phoneDetector(phoneRegion),
+    card: () => detectCard,
+    iban: () => detectIban,
+    ssn: () => detectSsn,
+    ip: () => detectIp,
+    secret: () => detectSecret,
   };
-  const chosen = PII_PRIORITY.filter((name) => detectors.includes(name)).map((name) => table[name]);
+  const chosen = PII_PRIORITY.filter((name) => detectors.includes(name)).map((name) => table[name]());
   return (text) => {
     if (text.length === 0) return [];
     return resolveOverlaps(chosen.flatMap((detect) => detect(text)), PII_PRIORITY);
