@@ -75,9 +75,25 @@ export function onResponseHeaders(exchange: Exchange, pipeline: RequestPipeline,
     if (exchange.encoding !== undefined) exchange.decompressor = new StreamDecompressor(exchange.encoding);
     // Chunks are rewritten one by one, so the upstream's length no longer holds.
     else if (headers['content-length'] !== undefined) remove.push('content-length');
+    if (leftToObserver(exchange)) return continueResponseHeaders(headerMutation(set, remove), OBSERVED_BODY);
     return continueResponseHeaders(headerMutation(set, remove), { response_body_mode: 'STREAMED' });
   }
+  if (leftToObserver(exchange)) return continueResponseHeaders(headerMutation(set, remove), OBSERVED_BODY);
   return continueResponseHeaders(headerMutation(set, remove));
+}
+
+/** The router filter skips the body: the observer filter reads it without Envoy waiting. */
+const OBSERVED_BODY = Object.freeze({ response_body_mode: 'NONE' } as const);
+
+/**
+ * A marked request's 200 answer, uncompressed, is the observer's (pipeline/observation.ts); any
+ * other answer (an error, which may be rewritten; a compressed one) stays the router filter's.
+ */
+function leftToObserver(exchange: Exchange): boolean {
+  const observation = exchange.observation;
+  if (observation === undefined || exchange.status !== 200 || exchange.encoding !== undefined) return false;
+  observation.decide('observer');
+  return observation.owner === 'observer';
 }
 
 /** The response ended with nothing for the observers to read (no body, or one that cannot be read). */

@@ -63,6 +63,8 @@ export interface HarnessOptions {
    * TEST_SIDECAR_WORKERS environment variable, else 1, so the whole suite can run with 2.
    */
   sidecarWorkers?: number;
+  /** sidecar.pass_through_observability_mode (needs sidecarWorkers 1). */
+  passThroughObservabilityMode?: boolean;
 }
 
 /** The sidecar workers a test's gateway runs with: its own choice, else TEST_SIDECAR_WORKERS, else 1. */
@@ -116,6 +118,7 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
       grpc_port: grpcPort,
       admin_port: sidecarAdminPort,
       ...(workers > 1 ? { workers } : {}),
+      ...(options.passThroughObservabilityMode ? { pass_through_observability_mode: true } : {}),
     },
     envoy: { admin_port: envoyAdminPort, metrics_port: envoyMetricsPort },
     ...(options.resilience ? { resilience: options.resilience } : {}),
