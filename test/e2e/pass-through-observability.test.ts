@@ -35,6 +35,12 @@ describe('pass-through answers observed without Envoy waiting', () => {
 
   const meteredLines = (id: string) => gateway.sidecarLogLines().filter((line) => line.event === 'request' && line.request_id === id);
   const observerStreams = async () => (await gateway.envoyStats()).get('http.gateway.ext_proc.observer.streams_started') ?? 0;
+  const accessLines = () =>
+    gateway
+      .envoyLogs()
+      .split('\n')
+      .filter((line) => line.startsWith('{') && line.includes('"upstream_cluster"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
   /** Messages the router-level filter sent the sidecar (and waited for). */
   const routerMessages = async () => (await gateway.envoyStats()).get('http.gateway.ext_proc.stream_msgs_sent') ?? 0;
 
@@ -66,6 +72,12 @@ describe('pass-through answers observed without Envoy waiting', () => {
     assert.equal(line.outcome, 'completed');
     assert.equal(line.total_tokens, MOCK_USAGE.total_tokens);
     assert.equal(await observerStreams(), before + 1, 'the observer filter read it');
+    // Envoy's access log has the facts known at response headers (the observer's replies are ignored).
+    const access = () => accessLines().find((entry) => entry.request_id === answer.id);
+    await waitFor('the access log line', () => access() !== undefined, () => gateway.envoyLogs());
+    assert.equal(access()!.model, 'gpt');
+    assert.equal(access()!.path, '/v1/chat/completions');
+    assert.equal(access()!.model_served, MODEL);
   });
 
   test('a stream whose client asked for usage: every byte as sent, metered once by the observer', async () => {
