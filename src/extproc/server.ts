@@ -7,7 +7,7 @@ import { describeExchange } from './describe-exchange.js';
 import { loadExternalProcessorService } from './proto.js';
 import type { StreamEndReason, StreamProcessor } from './stream-processor.js';
 import type { StreamObserver } from './stream-observer.js';
-import { writeReply } from './write-reply.js';
+import { resetQuietly, writeReply } from './write-reply.js';
 
 
 export interface ExtProcServerDependencies {
@@ -161,8 +161,8 @@ export class ExtProcServer {
 
   /**
    * An observability-mode stream: Envoy ignores replies, so none is written. Messages are read in
-   * order (one that waits holds the next); once the last is read the sidecar ends the stream with
-   * an OK status, instead of holding it open until Envoy's deferred close.
+   * order (one that waits holds the next); once the last is read the sidecar ends the stream
+   * (a NO_ERROR reset, see write-reply.ts), instead of holding it open until Envoy's deferred close.
    */
   #observe(call: ServerDuplexStream<ProcessingRequest, ProcessingResponse>): void {
     const { logger, metrics, createObserver } = this.#dependencies;
@@ -189,7 +189,8 @@ export class ExtProcServer {
     const finishIfDone = () => {
       if (!observer.finished || closed) return;
       close('ended');
-      call.end();
+      // Envoy sends nothing after the last chunk; its own end would be an INTERNAL_ERROR reset.
+      if (!resetQuietly(call)) call.end();
     };
     const fail = (error: unknown) => {
       logger.error({ err: error, phase }, 'ext_proc observing failed');

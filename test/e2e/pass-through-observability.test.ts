@@ -4,10 +4,11 @@ import { startGateway, waitFor, type GatewayHarness } from '../support/gateway-h
 import { completion, MOCK_USAGE, startMockOpenAIUpstream, streamEvents, type MockOpenAIUpstream } from '../support/mock-openai-upstream.js';
 
 /**
- * sidecar.pass_through_observability_mode through the real Envoy: pass-through answers that need
+ * sidecar.pass_through_observability_mode through the real Envoy: pass-through streams that need
  * only metering are read by the observability-mode filter (Envoy does not wait), and still every
- * request that reached the provider is metered exactly once, the client gets the provider's bytes
- * with its account headers hidden, and error answers stay the router filter's.
+ * request that reached the provider is metered exactly once (cut short included), the client gets
+ * the provider's bytes with its account headers hidden, and whole answers, streams that need
+ * rewriting and error answers stay the router filter's.
  */
 const KEY = 'sk-openai-observed';
 const MODEL = 'gpt-4o-mini';
@@ -59,13 +60,27 @@ describe('pass-through answers observed without Envoy waiting', () => {
     return lines[0]!;
   }
 
-  test('a whole answer: the provider bytes, headers hidden, metered once by the observer', async () => {
+  test('a whole answer stays the router filter\'s (one body round trip is cheaper than a second stream): bytes, headers hidden, metered once', async () => {
     const before = await observerStreams();
     const sentBefore = await routerMessages();
     const answer = await post({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }] });
     assert.equal(answer.status, 200);
     assert.equal(answer.text, JSON.stringify(completion(MODEL)));
-    assert.equal((await routerMessages()) - sentBefore, 3, 'request headers, request body, response headers: no response body round trip');
+    assert.equal((await routerMessages()) - sentBefore, 4, 'request headers and body, response headers and body');
+    for (const name of HIDDEN) assert.equal(answer.headers.get(name), null, name);
+    const line = await meteredOnce(answer.id);
+    assert.equal(line.outcome, 'completed');
+    assert.equal(line.total_tokens, MOCK_USAGE.total_tokens);
+    assert.equal(await observerStreams(), before, 'no observer stream for an unmarked request');
+  });
+
+  test('a stream whose client asked for usage: every byte as sent, headers hidden, metered once by the observer', async () => {
+    const before = await observerStreams();
+    const sentBefore = await routerMessages();
+    const answer = await post({ model: 'gpt', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.text, streamEvents(MODEL, true).join(''));
+    assert.equal((await routerMessages()) - sentBefore, 3, 'request headers, request body, response headers: no chunk waits on the sidecar');
     for (const name of HIDDEN) assert.equal(answer.headers.get(name), null, name);
     assert.equal(upstream.requests.at(-1)!.headers['x-gateway-observe'], undefined, 'the marking header never reaches the provider');
     const line = await meteredOnce(answer.id);
@@ -80,18 +95,6 @@ describe('pass-through answers observed without Envoy waiting', () => {
     assert.equal(access()!.model_served, MODEL);
   });
 
-  test('a stream whose client asked for usage: every byte as sent, metered once by the observer', async () => {
-    const before = await observerStreams();
-    const answer = await post({ model: 'gpt', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] });
-    assert.equal(answer.status, 200);
-    assert.equal(answer.text, streamEvents(MODEL, true).join(''));
-    for (const name of HIDDEN) assert.equal(answer.headers.get(name), null, name);
-    const line = await meteredOnce(answer.id);
-    assert.equal(line.outcome, 'completed');
-    assert.equal(line.total_tokens, MOCK_USAGE.total_tokens);
-    assert.equal(await observerStreams(), before + 1);
-  });
-
   test('a stream whose client did not ask for usage stays the router filter\'s: usage chunk removed, metered once', async () => {
     const before = await observerStreams();
     const answer = await post({ model: 'gpt', stream: true, messages: [{ role: 'user', content: 'hi' }] });
@@ -103,12 +106,12 @@ describe('pass-through answers observed without Envoy waiting', () => {
     assert.equal(await observerStreams(), before, 'no observer stream for an unmarked request');
   });
 
-  test('an error answer stays the router filter\'s: the client\'s format, metered once', async () => {
+  test('an error answer to a marked request stays the router filter\'s: the client\'s format, metered once', async () => {
     upstream.respondWith((_request, response) => {
       response.writeHead(400, { 'content-type': 'application/json', 'openai-organization': 'org-secret-mock' });
       response.end(JSON.stringify({ error: { message: 'bad things', type: 'invalid_request_error', param: null, code: 'bad' } }));
     });
-    const answer = await post({ model: 'gpt', messages: [{ role: 'user', content: 'hi' }] });
+    const answer = await post({ model: 'gpt', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'hi' }] });
     assert.equal(answer.status, 400);
     assert.equal((JSON.parse(answer.text) as { error: { message: string } }).error.message, 'bad things');
     assert.equal(answer.headers.get('openai-organization'), null);

@@ -80,21 +80,21 @@ describe('answers left to the observer stream', () => {
   });
 
   test('an observer stream that never shows up: the router stream meters it after its grace, and a late one is ignored', async () => {
-    const { dependencies, router, observer: newObserver, id } = await forwarded(false, false);
-    await step(router, { request: 'response_headers', response_headers: headers({ ':status': '200', 'content-type': 'application/json' }) });
+    const { dependencies, router, observer: newObserver, id } = await forwarded(true, true);
+    await step(router, { request: 'response_headers', response_headers: headers({ ':status': '200', 'content-type': 'text/event-stream' }) });
     router.close('cancelled');
     assert.equal(dependencies.meter.outcomes.length, 0);
     await new Promise((resolve) => setTimeout(resolve, 1100));
     assert.equal(dependencies.meter.outcomes.length, 1);
     assert.equal(dependencies.meter.outcomes[0]!.cutShort, true);
     const late = newObserver();
-    assert.equal(late.observe(chunk(id, JSON.stringify({ usage: USAGE }), true)), undefined);
+    assert.equal(late.observe(chunk(id, CHUNKS[1]!, true)), undefined);
     late.close('ended');
     assert.equal(dependencies.meter.outcomes.length, 1);
   });
 
   test('an error answer stays the router\'s: the observer stream ignores it', async () => {
-    const { dependencies, router, observer: newObserver, id } = await forwarded(false, false);
+    const { dependencies, router, observer: newObserver, id } = await forwarded(true, true);
     const observer = newObserver();
     const waiting = observer.observe(chunk(id, '{"error":{"message":"no"}}', true));
     const headersReply = await step(router, { request: 'response_headers', response_headers: headers({ ':status': '400', 'content-type': 'application/json' }) });
@@ -110,6 +110,12 @@ describe('answers left to the observer stream', () => {
 
   test('a stream whose client did not ask for usage is not marked (the gateway removes the usage chunk it asked for)', async () => {
     const { marked, dependencies } = await forwarded(true, false);
+    assert.equal(marked, false);
+    assert.equal(dependencies.observed.size, 0);
+  });
+
+  test('a whole answer is not marked: one body round trip on the router stream costs less than a second stream', async () => {
+    const { marked, dependencies } = await forwarded(false, false);
     assert.equal(marked, false);
     assert.equal(dependencies.observed.size, 0);
   });
