@@ -12,6 +12,7 @@ import { createRequestPipeline } from './pipeline/create-request-pipeline.js';
 import { createEndpointRegistry, forwardedEndpointsByName } from './endpoints/create-endpoint-registry.js';
 import { ObserverProcessor } from './extproc/observer-processor.js';
 import { ObservedExchanges } from './pipeline/observed-exchanges.js';
+import type { Exchange } from './pipeline/exchange.js';
 import { ExtProcServer } from './extproc/server.js';
 import { createMeter } from './gateway/meter.js';
 import type { RequestContext } from './gateway/request-context.js';
@@ -187,7 +188,7 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   // The request stages and response observers, composed once for every request.
   const pipeline = createRequestPipeline();
   // Marked requests whose answers the observability-mode filter reads (one process: the schema requires workers: 1).
-  const observed = configuration.sidecar.pass_through_observability_mode ? new ObservedExchanges() : undefined;
+  const observed = configuration.sidecar.pass_through_observability_mode ? new ObservedExchanges<Exchange>() : undefined;
   const server = new ExtProcServer({
     logger,
     metrics,

@@ -9,7 +9,7 @@ import type { StreamEndReason } from './stream-processor.js';
 import type { StreamObserver } from './stream-observer.js';
 
 export interface ObserverProcessorDependencies {
-  observed: ObservedExchanges;
+  observed: ObservedExchanges<Exchange>;
   pipeline: RequestPipeline;
 }
 

@@ -5,6 +5,7 @@ import type { ProcessingRequest, ProcessingResponse } from '../../src/extproc/me
 import { ObserverProcessor } from '../../src/extproc/observer-processor.js';
 import { fromProtoStruct } from '../../src/extproc/proto-struct.js';
 import { RouterProcessor } from '../../src/extproc/router-processor.js';
+import type { Exchange } from '../../src/pipeline/exchange.js';
 import { ObservedExchanges } from '../../src/pipeline/observed-exchanges.js';
 import { headers, processorDependencies } from '../support/processor-fixtures.js';
 
@@ -21,7 +22,7 @@ const USAGE = { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 };
 const event = (data: unknown) => `data: ${JSON.stringify(data)}\n\n`;
 const CHUNKS = [
   event({ id: 'c', object: 'chat.completion.chunk', model: 'gpt-4o', choices: [{ index: 0, delta: { content: 'Hi' } }], usage: null }),
-  event({ id: 'c', object: 'chat.completion.chunk', model: 'gpt-4o', choices: [], usage: USAGE }) + 'data: [DONE]\n\n',
+  `${event({ id: 'c', object: 'chat.completion.chunk', model: 'gpt-4o', choices: [], usage: USAGE })}data: [DONE]\n\n`,
 ];
 
 function chunk(id: string | undefined, text: string, endOfStream: boolean): ProcessingRequest {
@@ -31,7 +32,7 @@ function chunk(id: string | undefined, text: string, endOfStream: boolean): Proc
 }
 
 async function forwarded(stream: boolean, includeUsage: boolean) {
-  const dependencies = { ...processorDependencies(), observed: new ObservedExchanges() };
+  const dependencies = { ...processorDependencies(), observed: new ObservedExchanges<Exchange>() };
   const router = new RouterProcessor(dependencies);
   await step(router, { request: 'request_headers', request_headers: headers({ ':method': 'POST', ':path': '/v1/chat/completions', 'content-type': 'application/json' }) });
   const request = { model: 'gpt', messages: [{ role: 'user', content: 'hi' }], ...(stream ? { stream: true } : {}), ...(includeUsage ? { stream_options: { include_usage: true } } : {}) };
