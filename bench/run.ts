@@ -355,6 +355,14 @@ function gatewaySections(mockPort: number): { providers: Record<string, unknown>
   };
 }
 
+/**
+ * BENCH_PASS_THROUGH_OBSERVABILITY=1 runs the gateway with sidecar.pass_through_observability_mode
+ * (one worker): pass-through answers metered by the observability-mode filter, for A/B runs.
+ */
+export function observabilityOptions(): { passThroughObservabilityMode?: boolean; sidecarWorkers?: number } {
+  return process.env.BENCH_PASS_THROUGH_OBSERVABILITY === '1' ? { passThroughObservabilityMode: true, sidecarWorkers: 1 } : {};
+}
+
 const SIDECAR_ENVIRONMENT = { LOG_LEVEL: 'info', BENCH_OPENAI_KEY: 'sk-bench-openai-key', BENCH_ANTHROPIC_KEY: 'sk-ant-bench-key' };
 
 /** One request through `target`, checked: a wrong answer must stop the benchmark, not be timed. */
@@ -521,7 +529,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     let profile: BenchReport['profile'];
     let peers: PeersReport | undefined;
     if (targetApis.length > 0) {
-      gateway = await startGateway({ ...sections, environment: SIDECAR_ENVIRONMENT, retainLogs: false });
+      gateway = await startGateway({ ...sections, ...observabilityOptions(), environment: SIDECAR_ENVIRONMENT, retainLogs: false });
+      if (observabilityOptions().passThroughObservabilityMode) log('gateway: sidecar.pass_through_observability_mode on');
       const sidecarPid = findChildByEnvironment(process.pid, 'GATEWAY_CONFIG', gateway.configPath);
       const gatewayEnvoyPid = findChildByCommandLine(process.pid, join(dirname(gateway.configPath), 'envoy.yaml'));
       if (sidecarPid === undefined || gatewayEnvoyPid === undefined) throw new Error('could not find the sidecar or the gateway Envoy process');

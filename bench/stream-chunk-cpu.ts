@@ -7,7 +7,7 @@ import { runInWorker, type StreamRunResult } from './load.js';
 import { DEFAULT_PROFILE, monotonicMicros, type MockProfile } from './mock-upstream.js';
 import { cpuMicros, findChildByCommandLine, findChildByEnvironment } from './proc-stats.js';
 import { analyseProfile, type CpuProfile, type ProfileWindow } from './profile.js';
-import { clientBody, clientRequest, startMockProcess, type Api } from './run.js';
+import { clientBody, clientRequest, observabilityOptions, startMockProcess, type Api } from './run.js';
 
 /**
  * The sidecar's CPU per streamed chunk at many concurrent streams (issue 17: "profile the
@@ -65,6 +65,7 @@ async function main(options: Options): Promise<void> {
     models: { 'bench-openai': { provider: 'mock_openai', model: 'gpt-4o-mini' }, 'bench-anthropic': { provider: 'mock_anthropic', model: 'claude-haiku-4-5' } },
     environment: directory === undefined ? SIDECAR_ENVIRONMENT : { ...SIDECAR_ENVIRONMENT, NODE_OPTIONS: `--import=${hook}`, BENCH_CPU_PROFILE_DIR: directory, BENCH_CPU_PROFILE_INTERVAL_US: '200' },
     retainLogs: false,
+    ...observabilityOptions(),
   });
   const windows: ProfileWindow[] = [];
   const results: Record<string, unknown>[] = [];

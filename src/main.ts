@@ -10,6 +10,9 @@ import { AttemptProcessor } from './extproc/attempt-processor.js';
 import { RouterProcessor } from './extproc/router-processor.js';
 import { createRequestPipeline } from './pipeline/create-request-pipeline.js';
 import { createEndpointRegistry, forwardedEndpointsByName } from './endpoints/create-endpoint-registry.js';
+import { ObserverProcessor } from './extproc/observer-processor.js';
+import { ObservedExchanges } from './pipeline/observed-exchanges.js';
+import type { Exchange } from './pipeline/exchange.js';
 import { ExtProcServer } from './extproc/server.js';
 import { createMeter } from './gateway/meter.js';
 import type { RequestContext } from './gateway/request-context.js';
@@ -187,6 +190,8 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
   const responseCache = createResponseCache(configuration, { registry: metrics.registry, logger, clock: Date.now, now, environment: options.environment, sharedStore, semanticPeers });
   // The request stages and response observers, composed once for every request.
   const pipeline = createRequestPipeline();
+  // Marked requests whose answers the observability-mode filter reads (one process: the schema requires workers: 1).
+  const observed = configuration.sidecar.pass_through_observability_mode ? new ObservedExchanges<Exchange>() : undefined;
   const server = new ExtProcServer({
     logger,
     metrics,
@@ -194,7 +199,8 @@ export async function startGateway(options: StartOptions): Promise<GatewayHandle
     createProcessor: (phase) =>
       phase === 'attempt'
         ? new AttemptProcessor({ view: () => view, endpoints: forwardedEndpoints, registry, clock: Date.now, pauses, backOff, onPause, logger })
-        : new RouterProcessor({ view: () => view, store, registry, endpoints, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses, capabilities, routeMetrics, latency, cache: responseCache?.cache, guardrails, pipeline }),
+        : new RouterProcessor({ view: () => view, store, registry, endpoints, meter, logger, now, clock: Date.now, newId: randomUUID, tokenCounter, governance, pricing, pauses, capabilities, routeMetrics, latency, cache: responseCache?.cache, guardrails, observed, pipeline }),
+    createObserver: observed === undefined ? undefined : () => new ObserverProcessor({ observed, pipeline }),
   });
   let healthy = true;
   metrics.openAccess.set(access.open ? 1 : 0);

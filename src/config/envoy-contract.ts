@@ -52,8 +52,32 @@ export const REQUEST_ID_ATTRIBUTE = `metadata.filter_metadata['${METADATA_NAMESP
 
 /** gRPC initial metadata telling the sidecar which of the two ext_proc filters opened a stream. */
 export const PHASE_METADATA_KEY = 'x-gateway-phase';
-/** The values of PHASE_METADATA_KEY: the HCM-level router filter, or the per-attempt upstream filter. */
-export type Phase = 'router' | 'attempt';
+/**
+ * The values of PHASE_METADATA_KEY: the HCM-level router filter, the per-attempt upstream filter,
+ * or the observability-mode filter that reads pass-through answers without Envoy waiting.
+ */
+export type Phase = 'router' | 'attempt' | 'observer';
+
+/**
+ * Set by the router processor (value OBSERVE_HEADER_VALUE) on a request whose answer only needs
+ * observing (sidecar.pass_through_observability_mode): the observer filter runs only for requests
+ * that carry it. Removed by Envoy's route before any attempt, so it never reaches a provider.
+ */
+export const OBSERVE_HEADER = 'x-gateway-observe';
+export const OBSERVE_HEADER_VALUE = '1';
+
+/**
+ * The observer filter's mode: response body chunks only, sent without waiting (observability_mode
+ * accepts only STREAMED bodies); the request id arrives with the first chunk as an attribute.
+ */
+export const OBSERVER_PROCESSING_MODE = {
+  request_header_mode: 'SKIP',
+  request_body_mode: 'NONE',
+  request_trailer_mode: 'SKIP',
+  response_header_mode: 'SKIP',
+  response_body_mode: 'STREAMED',
+  response_trailer_mode: 'SKIP',
+} as const;
 
 /** The sidecar admin path Envoy health-checks the sidecar on: 503 while it drains. */
 export const SIDECAR_HEALTH_PATH = '/healthz';

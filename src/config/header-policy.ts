@@ -1,4 +1,4 @@
-import { ATTEMPT_COUNT_HEADER, IMMEDIATE_HEALTH_CHECK_FAIL_HEADER, ROUTE_HEADER, TARGETS_PAUSED_HEADER } from './envoy-contract.js';
+import { ATTEMPT_COUNT_HEADER, IMMEDIATE_HEALTH_CHECK_FAIL_HEADER, OBSERVE_HEADER, ROUTE_HEADER, TARGETS_PAUSED_HEADER } from './envoy-contract.js';
 
 /**
  * Every header rule of the gateway, in one place: what is removed from a client's request, which
@@ -48,11 +48,11 @@ export function isRemovedFromClientRequest(name: string): boolean {
 }
 
 /**
- * Removed by Envoy's route before any attempt (request_headers_to_remove): the routing header
- * (the sidecar's instruction to Envoy, not the provider's business), and proxy headers that
+ * Removed by Envoy's route before any attempt (request_headers_to_remove): the routing and
+ * observing headers (the sidecar's instructions to Envoy, not the provider's business), and proxy headers that
  * would tell the provider the client's address and the gateway's own host name.
  */
-export const HEADERS_NOT_FORWARDED: readonly string[] = [ROUTE_HEADER, 'x-forwarded-for', 'x-forwarded-proto', 'x-envoy-original-host', 'x-envoy-expected-rq-timeout-ms'];
+export const HEADERS_NOT_FORWARDED: readonly string[] = [ROUTE_HEADER, OBSERVE_HEADER, 'x-forwarded-for', 'x-forwarded-proto', 'x-envoy-original-host', 'x-envoy-expected-rq-timeout-ms'];
 
 /**
  * Every header a provider adapter may set for its provider: credentials and API-version pins.

@@ -6,6 +6,7 @@ import { envoyLocalReplyKinds } from './envoy-local-reply-kinds.js';
 import { HEADERS_NOT_FORWARDED } from './header-policy.js';
 import { openAIErrorFormat } from './openai-error-format.js';
 import { renderLocalReplyConfig } from './render-local-reply-config.js';
+import { observerFilter } from './render-observer-filter.js';
 import type { RuntimeView } from './runtime.js';
 import type { ResilienceConfiguration } from './schema.js';
 
@@ -105,6 +106,8 @@ export function httpConnectionManager(view: RuntimeView): Record<string, unknown
             metadata_options: { receiving_namespaces: { untyped: [METADATA_NAMESPACE] } },
           },
         },
+        // Pass-through answers that need only observing: read without Envoy waiting (render-observer-filter.ts).
+        ...(configuration.sidecar.pass_through_observability_mode ? [observerFilter()] : []),
         {
           name: 'envoy.filters.http.router',
           // No x-envoy-* request headers for providers (expected timeout, attempt count), none on answers either.

@@ -296,6 +296,14 @@ export const configurationSchema = z.strictObject({
        * governance store (SQLite and memory through the primary process, Redis directly).
        */
       workers: z.number().int().min(1).max(64).default(1),
+      /**
+       * Pass-through answers that need only metering (and cache fill) are read by a second,
+       * observability-mode ext_proc filter: Envoy sends their body chunks without waiting for the
+       * sidecar, and the router filter skips their body. Response headers stay synchronous (status,
+       * hidden provider headers). Needs workers: 1, since the observer's stream must reach the
+       * process holding the request (admission, usage so far).
+       */
+      pass_through_observability_mode: z.boolean().default(false),
       /** Where the sidecar binds its gRPC server: Envoy is its only client, so loopback when they share a host or pod. */
       bind_address: z.string().default('127.0.0.1'),
       /**
@@ -379,6 +387,14 @@ export const configurationSchema = z.strictObject({
   guardrails: z.record(guardrailName, guardrailSchema).default({}),
 }).superRefine((configuration, context) => {
   for (const issue of unknownGuardrailReferences(configuration)) context.addIssue({ code: 'custom', ...issue });
+  // Envoy balances ext_proc streams per stream across workers: the observer's could miss the router's process.
+  if (configuration.sidecar.pass_through_observability_mode && configuration.sidecar.workers > 1) {
+    context.addIssue({
+      code: 'custom',
+      path: ['sidecar', 'pass_through_observability_mode'],
+      message: 'needs sidecar.workers: 1 (the observer stream must reach the process holding the request)',
+    });
+  }
   // A semantic cache embeds through one of this gateway's own models: the alias must exist.
   const check = (cache: { semantic?: { embeddings_model: string } | undefined } | false | undefined, path: PropertyKey[]) => {
     const alias = cache === false ? undefined : cache?.semantic?.embeddings_model;

@@ -26,7 +26,7 @@ export type RequestHeaders = Readonly<Record<string, string>>;
  * The same two operations a provider adapter offers for chat completions; an endpoint that
  * never streams (embeddings) has no stream translator, and an event stream passes through.
  */
-export type ResponseHandling = Pick<ProviderAdapter, 'translateResponse'> & Partial<Pick<ProviderAdapter, 'createStreamTranslator'>>;
+export type ResponseHandling = Pick<ProviderAdapter, 'translateResponse'> & Partial<Pick<ProviderAdapter, 'createStreamTranslator' | 'passesSuccessThrough'>>;
 
 /** Where an endpoint is, and which format its refusals take: what the registry needs to match a request. */
 export interface EndpointLocation {

@@ -17,7 +17,7 @@ import type { ResponseHandling } from './endpoint.js';
  * writers encode them. Usage and the served model are the adapter's, read from the
  * provider's own answer. A provider error keeps its status and gets Anthropic's error body.
  */
-export function messagesThroughChat(adapter: ProviderAdapter): Required<ResponseHandling> {
+export function messagesThroughChat(adapter: ProviderAdapter): Required<Omit<ResponseHandling, 'passesSuccessThrough'>> {
   return {
     translateResponse(response: UpstreamResponse, context: TranslationContext): TranslatedResponse {
       const chat = adapter.translateResponse(response, { ...context, includeUsage: true });

@@ -9,6 +9,7 @@ import { refuse } from '../pipeline/refuse.js';
 import { runStages, type RequestPipeline } from '../pipeline/request-pipeline.js';
 import { onResponseBody } from '../pipeline/response-body.js';
 import { onResponseHeaders } from '../pipeline/response-headers.js';
+import { endExchange } from '../pipeline/end-exchange.js';
 import { clientHeadersToRemove, headerMutation, readHeaders } from './headers.js';
 import type { HttpBody, HttpHeaders, ProcessingRequest, ProcessingResponse } from './messages.js';
 import { parseTraceparent } from './parse-traceparent.js';
@@ -46,8 +47,12 @@ export class RouterProcessor implements StreamProcessor {
         return this.#onRequestHeaders(request.request_headers ?? {});
       case 'request_body':
         return this.#onRequestBody(request.request_body ?? {});
-      case 'response_headers':
-        return onResponseHeaders(this.#exchange, this.#pipeline, request.response_headers ?? {}, request.attributes);
+      case 'response_headers': {
+        const reply = onResponseHeaders(this.#exchange, this.#pipeline, request.response_headers ?? {}, request.attributes);
+        // Not left to the observer filter at response headers: the router filter reads the body, if any.
+        this.#exchange.observation?.decide('router');
+        return reply;
+      }
       case 'response_body':
         return onResponseBody(this.#exchange, this.#pipeline, request.response_body ?? {});
       case 'request_trailers':
@@ -63,9 +68,22 @@ export class RouterProcessor implements StreamProcessor {
     const exchange = this.#exchange;
     if (exchange.closed) return;
     exchange.closed = true;
-    // An admission still being asked for, or one that was never used, is released by the lifecycle.
-    if (exchange.lifecycle.cancel() === 'cut-short') for (const observer of this.#pipeline.observers) observer.onCutShort?.(exchange);
-    if (exchange.context !== undefined) exchange.dependencies.store.delete(exchange.context.id);
+    const observation = exchange.observation;
+    if (observation === undefined) {
+      endExchange(exchange, this.#pipeline);
+      return;
+    }
+    // A marked request: if the answer was left to the observer stream, that stream ends the request.
+    observation.decide('router');
+    if (observation.owner === 'router' || observation.claimed) {
+      if (observation.owner === 'router') endExchange(exchange, this.#pipeline);
+      return;
+    }
+    // Left to an observer stream that has not shown up (yet): its first chunk may still be on its way
+    // on another gRPC stream. Ended here unless it arrives in time; once ended, it is ignored.
+    setTimeout(() => {
+      if (!observation.claimed) endExchange(exchange, this.#pipeline);
+    }, OBSERVER_GRACE_MS).unref();
   }
 
   #onRequestHeaders(message: HttpHeaders): ProcessingResponse | Promise<ProcessingResponse> {
@@ -129,3 +147,6 @@ export class RouterProcessor implements StreamProcessor {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** How long a request left to the observer waits for its observer stream after the router's ended (Envoy sends both at once). */
+const OBSERVER_GRACE_MS = 1000;

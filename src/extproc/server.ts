@@ -6,11 +6,14 @@ import type { ProcessingRequest, ProcessingResponse } from './messages.js';
 import { describeExchange } from './describe-exchange.js';
 import { loadExternalProcessorService } from './proto.js';
 import type { StreamEndReason, StreamProcessor } from './stream-processor.js';
-import { writeReply } from './write-reply.js';
+import type { StreamObserver } from './stream-observer.js';
+import { resetQuietly, writeReply } from './write-reply.js';
 
 
 export interface ExtProcServerDependencies {
   createProcessor: (phase: Phase) => StreamProcessor;
+  /** The observability-mode filter's reader (sidecar.pass_through_observability_mode); absent: such streams are refused. */
+  createObserver?: (() => StreamObserver) | undefined;
   logger: Logger;
   metrics: GatewayMetrics;
   /** Largest gRPC message accepted: Envoy sends whole buffered bodies in one message. */
@@ -88,6 +91,10 @@ export class ExtProcServer {
       return;
     }
     const phase = phaseOf(call.metadata);
+    if (phase === 'observer') {
+      this.#observe(call);
+      return;
+    }
     const processor = this.#dependencies.createProcessor(phase);
     this.#open.add(call);
     metrics.activeStreams.inc({ phase });
@@ -152,6 +159,76 @@ export class ExtProcServer {
     call.on('error', () => close('error'));
   }
 
+  /**
+   * An observability-mode stream: Envoy ignores replies, so none is written. Messages are read in
+   * order (one that waits holds the next); once the last is read the sidecar ends the stream
+   * (a NO_ERROR reset, see write-reply.ts), instead of holding it open until Envoy's deferred close.
+   */
+  #observe(call: ServerDuplexStream<ProcessingRequest, ProcessingResponse>): void {
+    const { logger, metrics, createObserver } = this.#dependencies;
+    if (createObserver === undefined) {
+      call.emit('error', { code: status.UNIMPLEMENTED, details: 'observer streams are not enabled' });
+      return;
+    }
+    const observer = createObserver();
+    const phase = 'observer';
+    this.#open.add(call);
+    metrics.activeStreams.inc({ phase });
+    let closed = false;
+    const close = (reason: StreamEndReason) => {
+      if (closed) return;
+      closed = true;
+      this.#open.delete(call);
+      metrics.activeStreams.dec({ phase });
+      try {
+        observer.close(reason);
+      } catch (error) {
+        logger.error({ err: error, phase }, 'ext_proc observer failed while closing');
+      }
+    };
+    const finishIfDone = () => {
+      if (!observer.finished || closed) return;
+      close('ended');
+      // Envoy sends nothing after the last chunk; its own end would be an INTERNAL_ERROR reset.
+      if (!resetQuietly(call)) call.end();
+    };
+    const fail = (error: unknown) => {
+      logger.error({ err: error, phase }, 'ext_proc observing failed');
+      close('error');
+      call.emit('error', { code: status.INTERNAL, details: 'gateway observing failed' });
+    };
+    let pending: Promise<void> | undefined;
+    const read = (message: ProcessingRequest): Promise<void> | undefined => {
+      if (closed) return undefined;
+      const waiting = observer.observe(message);
+      if (waiting !== undefined) return waiting.then(finishIfDone);
+      finishIfDone();
+      return undefined;
+    };
+    call.on('data', (message: ProcessingRequest) => {
+      if (pending !== undefined) {
+        pending = pending.then(() => read(message)).catch(fail);
+        return;
+      }
+      try {
+        const next = read(message);
+        if (next !== undefined) pending = next.catch(fail);
+      } catch (error) {
+        fail(error);
+      }
+    });
+    call.on('end', () => {
+      const finish = () => {
+        close('ended');
+        call.end();
+      };
+      if (pending) pending.then(finish, finish);
+      else finish();
+    });
+    call.on('cancelled', () => close('cancelled'));
+    call.on('error', () => close('error'));
+  }
+
   /** One debug line per message and reply; a streamed response's chunks at trace level, there can be thousands. */
   #logExchange(phase: Phase, stream: number, message: ProcessingRequest, reply: ProcessingResponse): void {
     const chunk = message.request === 'response_body' && message.response_body?.end_of_stream !== true;
@@ -163,5 +240,6 @@ export class ExtProcServer {
 }
 
 function phaseOf(metadata: Metadata): Phase {
-  return metadata.get(PHASE_METADATA_KEY)[0] === 'attempt' ? 'attempt' : 'router';
+  const phase = metadata.get(PHASE_METADATA_KEY)[0];
+  return phase === 'attempt' || phase === 'observer' ? phase : 'router';
 }

@@ -41,8 +41,23 @@ export function writeReply(call: ServerDuplexStream<ProcessingRequest, Processin
 export function endsExchange(message: ProcessingRequest, reply: ProcessingResponse): boolean {
   if (reply.immediate_response !== undefined) return true;
   if (message.request === 'response_body') return message.response_body?.end_of_stream === true;
+  // Not an answer left to the observer filter (body mode NONE): Envoy 1.40 does not count its
+  // processing complete then, and takes a reset from the sidecar as a failed stream (the client's
+  // answer is cut off). Envoy resets that stream itself when the request ends.
   if (message.request === 'response_headers') return message.response_headers?.end_of_stream === true && reply.mode_override === undefined;
   return false;
+}
+
+/**
+ * Ends a stream from the sidecar's side with NO_ERROR (see writeReply: Envoy's own end is an
+ * INTERNAL_ERROR reset, which costs Node a formatted stack trace). False when the HTTP/2 stream
+ * cannot be reached (a grpc-js upgrade changed its shape): the caller ends the call instead.
+ */
+export function resetQuietly(call: ServerDuplexStream<ProcessingRequest, ProcessingResponse>): boolean {
+  const stream = http2StreamOf(call);
+  if (stream === undefined) return false;
+  if (!stream.closed && !stream.destroyed) stream.close(constants.NGHTTP2_NO_ERROR);
+  return true;
 }
 
 /**

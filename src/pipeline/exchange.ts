@@ -16,6 +16,7 @@ import { TranslationMemo } from '../capabilities/translation-memo.js';
 import type { RouteDecision } from '../routing/choose-by-route.js';
 import type { RequestGuard } from '../guardrails/request-guard.js';
 import type { PipelineDependencies } from './pipeline-dependencies.js';
+import type { Observation } from './observation.js';
 import { RequestLifecycle } from './request-lifecycle.js';
 
 /**
@@ -93,6 +94,8 @@ export class Exchange {
   forwarding: RequestContext | undefined;
   /** The forwarded request, shared with the attempt processor through the request store. */
   context: RequestContext | undefined;
+  /** Set when the answer may be read by the observer filter instead (pipeline/observation.ts). */
+  observation: Observation | undefined;
 
   // Response.
   status = 0;

@@ -15,6 +15,7 @@ import type { LatencyScores } from '../routing/route-request.js';
 import type { RouteMetrics } from '../routing/route-metrics.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { GuardrailRuntime } from '../guardrails/guardrail-runtime.js';
+import type { ObservedExchanges } from './observed-exchanges.js';
 
 /**
  * What the request stages and response observers use, passed in from the composition root
@@ -52,4 +53,6 @@ export interface PipelineDependencies {
   cache?: ResponseCache | undefined;
   /** Guardrails on requests and answers; absent: none run. */
   guardrails?: GuardrailRuntime | undefined;
+  /** Requests whose answer the observer filter may read (sidecar.pass_through_observability_mode); absent: the setting is off. */
+  observed?: ObservedExchanges | undefined;
 }

@@ -11,6 +11,7 @@ import { routePausedFor } from '../resilience/route-pause.js';
 import { routingHeaders } from '../routing/routing-headers.js';
 import { contentEncodingOf, StreamDecompressor } from '../streaming/decompressor.js';
 import type { Exchange } from './exchange.js';
+import { observedAccessLogFacts } from './observed-access-log-facts.js';
 import { pausedModel } from './paused-model.js';
 import type { RequestPipeline } from './request-pipeline.js';
 import { withAccessLogFacts } from './with-access-log-facts.js';
@@ -75,9 +76,30 @@ export function onResponseHeaders(exchange: Exchange, pipeline: RequestPipeline,
     if (exchange.encoding !== undefined) exchange.decompressor = new StreamDecompressor(exchange.encoding);
     // Chunks are rewritten one by one, so the upstream's length no longer holds.
     else if (headers['content-length'] !== undefined) remove.push('content-length');
+    if (leftToObserver(exchange)) return observed(exchange, context, continueResponseHeaders(headerMutation(set, remove), OBSERVED_BODY));
     return continueResponseHeaders(headerMutation(set, remove), { response_body_mode: 'STREAMED' });
   }
+  if (leftToObserver(exchange)) return observed(exchange, context, continueResponseHeaders(headerMutation(set, remove), OBSERVED_BODY));
   return continueResponseHeaders(headerMutation(set, remove));
+}
+
+/** The reply that leaves the body to the observer carries the access log's facts known now: no later reply reaches Envoy. */
+function observed(exchange: Exchange, context: RequestContext, reply: ProcessingResponse): ProcessingResponse {
+  return { ...reply, dynamic_metadata: observedAccessLogFacts(exchange, context) };
+}
+
+/** The router filter skips the body: the observer filter reads it without Envoy waiting. */
+const OBSERVED_BODY = Object.freeze({ response_body_mode: 'NONE' } as const);
+
+/**
+ * A marked request's 200 answer, uncompressed, is the observer's (pipeline/observation.ts); any
+ * other answer (an error, which may be rewritten; a compressed one) stays the router filter's.
+ */
+function leftToObserver(exchange: Exchange): boolean {
+  const observation = exchange.observation;
+  if (observation === undefined || exchange.status !== 200 || exchange.encoding !== undefined) return false;
+  observation.decide('observer');
+  return observation.owner === 'observer';
 }
 
 /** The response ended with nothing for the observers to read (no body, or one that cannot be read). */

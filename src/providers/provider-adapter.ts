@@ -20,6 +20,11 @@ export interface ProviderAdapter {
   translateResponse(response: UpstreamResponse, context: TranslationContext): TranslatedResponse;
   /** A per-request object that turns the provider's event stream into OpenAI chunks. */
   createStreamTranslator(context: TranslationContext): StreamTranslator;
+  /**
+   * True when a 200 answer, whole or streamed, reaches an OpenAI client as the provider wrote it
+   * (read only for metering), but for the usage chunk the gateway asked for when the client did not.
+   */
+  readonly passesSuccessThrough?: boolean;
 }
 
 export interface AttemptTarget {

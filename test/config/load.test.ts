@@ -86,6 +86,14 @@ models:
     assert.deepEqual(problems, ['sidecar.admin_port: port 9090 is already used by sidecar.grpc_port + 2 (worker 2)']);
   });
 
+  test('sidecar.pass_through_observability_mode needs one worker: the observer stream must reach the request\'s process', () => {
+    assert.equal(parseConfiguration(`${minimal}\nsidecar: { pass_through_observability_mode: true }\n`, {}).sidecar.pass_through_observability_mode, true);
+    assert.equal(parseConfiguration(minimal, {}).sidecar.pass_through_observability_mode, false, 'off by default');
+    const problems = problemsOf(`${minimal}\nsidecar: { pass_through_observability_mode: true, workers: 2 }\n`);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!, /^sidecar\.pass_through_observability_mode: needs sidecar\.workers: 1/);
+  });
+
   test('${NAME:-default} placeholders come from the given environment', () => {
     // Inside a YAML flow map ({ ... }) a placeholder must be quoted; in block style it need not be.
     const text = minimal.replace('https://api.openai.com/v1', '"${OPENAI_BASE:-https://api.openai.com/v1}"');

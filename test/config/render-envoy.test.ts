@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { loadConfigurationFile, parseConfiguration } from '../../src/config/load.js';
 import { buildEnvoyBootstrap, MAX_REQUEST_HEADERS, MAX_REQUEST_HEADERS_KIB, renderEnvoyBootstrap } from '../../src/config/render-envoy.js';
-import { BRIEF_ATTRIBUTES, REQUEST_ID_ATTRIBUTE, ROUTED_PROCESSING_MODE, ROUTER_PROCESSING_MODE, ROUTE_HEADER, TARGET_ATTRIBUTE, TRIED_ATTRIBUTE } from '../../src/config/envoy-contract.js';
+import { BRIEF_ATTRIBUTES, OBSERVE_HEADER, OBSERVER_PROCESSING_MODE, REQUEST_ID_ATTRIBUTE, ROUTED_PROCESSING_MODE, ROUTER_PROCESSING_MODE, ROUTE_HEADER, TARGET_ATTRIBUTE, TRIED_ATTRIBUTE } from '../../src/config/envoy-contract.js';
 import { HEADERS_NOT_FORWARDED } from '../../src/config/header-policy.js';
 import { buildRuntimeView } from '../../src/config/runtime.js';
 import { UNREAD_REQUEST_ID } from '../../src/config/render-local-reply-config.js';
@@ -219,6 +219,24 @@ resilience: { attempts_per_level: 3, max_attempts: 7, retry_on: [5xx, '429'] }
     assert.deepEqual(endpoints.map((entry: any) => entry.endpoint.address.socket_address.port_value), [50051, 50052, 50053]);
     assert.deepEqual(endpoints.map((entry: any) => entry.endpoint.health_check_config.port_value), [9090, 9090, 9090]);
     assert.equal(sidecar.lb_policy ?? 'ROUND_ROBIN', 'ROUND_ROBIN');
+  });
+
+  test('sidecar.pass_through_observability_mode: an observability-mode filter after the router filter, only for marked requests', () => {
+    assert.deepEqual(hcm.http_filters.map((filter: any) => filter.name), ['envoy.filters.http.buffer', 'envoy.filters.http.ext_proc', 'envoy.filters.http.router'], 'off by default');
+    const view = buildRuntimeView(parseConfiguration(`sidecar: { pass_through_observability_mode: true }\nproviders:\n  openai: { kind: openai, base_url: https://api.openai.com/v1, credential: { env: OPENAI_API_KEY } }\nmodels:\n  gpt: { provider: openai, model: gpt-4o }\n`, {}), { environment: {} });
+    const filters = (buildEnvoyBootstrap(view) as any).static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters;
+    assert.deepEqual(filters.map((filter: any) => filter.name), ['envoy.filters.http.buffer', 'envoy.filters.http.ext_proc', 'gateway.observer', 'envoy.filters.http.router']);
+    const wrapper = filters[2].typed_config;
+    const matcher = wrapper.xds_matcher.matcher_list.matchers[0];
+    // Skipped unless the router processor marked the request.
+    assert.equal(matcher.predicate.not_matcher.single_predicate.input.typed_config.header_name, OBSERVE_HEADER);
+    assert.match(matcher.on_match.action.typed_config['@type'], /SkipFilter$/);
+    const observer = wrapper.extension_config.typed_config;
+    assert.equal(observer.observability_mode, true);
+    assert.deepEqual(observer.processing_mode, OBSERVER_PROCESSING_MODE);
+    assert.deepEqual(observer.response_attributes, [REQUEST_ID_ATTRIBUTE]);
+    assert.deepEqual(observer.grpc_service.initial_metadata, [{ key: 'x-gateway-phase', value: 'observer' }]);
+    assert.ok(HEADERS_NOT_FORWARDED.includes(OBSERVE_HEADER), 'the marking header never reaches a provider');
   });
 
   test('the route removes the routing and proxy headers before any attempt; Envoy adds no x-envoy-* headers but the attempt count', () => {

@@ -63,6 +63,11 @@ export interface HarnessOptions {
    * TEST_SIDECAR_WORKERS environment variable, else 1, so the whole suite can run with 2.
    */
   sidecarWorkers?: number;
+  /**
+   * sidecar.pass_through_observability_mode (needs one sidecar worker). Defaults to the
+   * TEST_PASS_THROUGH_OBSERVABILITY environment variable (1: on), so the suite can run with it.
+   */
+  passThroughObservabilityMode?: boolean;
 }
 
 /** The sidecar workers a test's gateway runs with: its own choice, else TEST_SIDECAR_WORKERS, else 1. */
@@ -116,6 +121,7 @@ export async function startGateway(options: HarnessOptions): Promise<GatewayHarn
       grpc_port: grpcPort,
       admin_port: sidecarAdminPort,
       ...(workers > 1 ? { workers } : {}),
+      ...((options.passThroughObservabilityMode ?? process.env.TEST_PASS_THROUGH_OBSERVABILITY === '1') ? { pass_through_observability_mode: true } : {}),
     },
     envoy: { admin_port: envoyAdminPort, metrics_port: envoyMetricsPort },
     ...(options.resilience ? { resilience: options.resilience } : {}),

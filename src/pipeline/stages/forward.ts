@@ -1,5 +1,5 @@
 import { hasAttemptProcessor } from '../../config/runtime.js';
-import { METADATA_NAMESPACE, REQUEST_ID_METADATA_KEY, ROUTE_HEADER } from '../../config/envoy-contract.js';
+import { METADATA_NAMESPACE, OBSERVE_HEADER, OBSERVE_HEADER_VALUE, REQUEST_ID_METADATA_KEY, ROUTE_HEADER } from '../../config/envoy-contract.js';
 import { GatewayError } from '../../errors.js';
 import { writeAttemptBrief } from '../../gateway/attempt-brief.js';
 import { headerMutation } from '../../extproc/headers.js';
@@ -7,6 +7,8 @@ import { toProtoStruct } from '../../extproc/proto-struct.js';
 import { continueRequestBody } from '../../extproc/responses.js';
 import { upstreamRequestMutation } from '../../extproc/upstream-request-mutation.js';
 import { routePausedFor } from '../../resilience/route-pause.js';
+import { needsOnlyObserving } from '../needs-only-observing.js';
+import { Observation } from '../observation.js';
 import { pausedModel } from '../paused-model.js';
 import { refuse } from '../refuse.js';
 import type { RequestStage } from '../request-stage.js';
@@ -43,7 +45,7 @@ export const forward: RequestStage = {
     exchange.lifecycle.forwarded();
     meter.start(context.route.alias);
     // The routing header only takes effect together with clear_route_cache (Envoy caches the route before ext_proc runs).
-    const route = { [ROUTE_HEADER]: context.route.cluster };
+    const route: Record<string, string> = { [ROUTE_HEADER]: context.route.cluster };
     // The attempt processor may run in another sidecar process: what it needs travels with the request (gateway/attempt-brief.ts).
     const metadata = toProtoStruct({ [METADATA_NAMESPACE]: { [REQUEST_ID_METADATA_KEY]: context.id, ...writeAttemptBrief(context) } });
     if (hasAttemptProcessor(context.route)) {
@@ -59,6 +61,13 @@ export const forward: RequestStage = {
     const target = context.route.targets[0]!;
     const upstream = context.prepared.get(target.id)!;
     context.attempts.push({ target, startedAt: now() });
+    const observed = exchange.dependencies.observed;
+    if (observed !== undefined && needsOnlyObserving(exchange, context)) {
+      // The observer filter runs for this request (render-observer-filter.ts); the route removes the header.
+      exchange.observation = new Observation();
+      observed.add(context.id, exchange);
+      route[OBSERVE_HEADER] = OBSERVE_HEADER_VALUE;
+    }
     const reply = continueRequestBody(upstreamRequestMutation(upstream, { ...route, 'content-length': String(upstream.body.length) }), true, upstream.body);
     // The attempt processor reads each try's answer (a request to pause) with this brief.
     reply.dynamic_metadata = metadata;

@@ -19,6 +19,8 @@ import { parseJsonObject as parseJson } from '../parse-json.js';
  * requested; the response passes through and is read only for metering.
  */
 export const openAIAdapter: ProviderAdapter = {
+  passesSuccessThrough: true,
+
   buildRequest(request: ChatCompletionRequest, target: AttemptTarget): UpstreamRequest {
     const body: Record<string, unknown> = { ...request, model: target.model };
     if (request.stream) {
