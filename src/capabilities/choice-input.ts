@@ -1,6 +1,7 @@
 import type { ModelRoute } from '../config/runtime.js';
 import type { AnyEndpoint, ClientFormat, TokenCounting } from '../endpoints/endpoint.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import type { TargetPauses } from '../resilience/target-pauses.js';
 import type { TargetChoiceInput } from './choose-targets.js';
 import type { Capabilities } from './create-capabilities.js';
 
@@ -9,7 +10,7 @@ import type { Capabilities } from './create-capabilities.js';
  * request needs, its prompt (for the tokenizer), and for each target its translation or the check of it.
  */
 export function choiceInput(
-  dependencies: { registry: ProviderRegistry; capabilities: Capabilities; tokenCounter: TokenCounting },
+  dependencies: { registry: ProviderRegistry; capabilities: Capabilities; tokenCounter: TokenCounting; pauses?: TargetPauses | undefined },
   endpoint: AnyEndpoint,
   request: unknown,
   route: ModelRoute,
@@ -26,5 +27,6 @@ export function choiceInput(
     capabilities: dependencies.capabilities,
     counter: dependencies.tokenCounter,
     format,
+    pausedFor: dependencies.pauses === undefined ? undefined : (target) => dependencies.pauses!.remaining(target.id),
   };
 }

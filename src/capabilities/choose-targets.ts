@@ -28,6 +28,11 @@ export interface TargetChoiceInput {
   capabilities: Capabilities;
   counter: { count(text: string): Promise<number> };
   format: ClientFormat;
+  /**
+   * Milliseconds a target is still paused at its provider's request (TargetPauses.remaining;
+   * 0 when free). Absent: no target is paused.
+   */
+  pausedFor?: ((target: TargetRuntime) => number) | undefined;
 }
 
 /** A target that cannot serve a request, and why (the 400 the client would get from it). */
@@ -55,6 +60,12 @@ export interface TargetChoice {
  * this request and the ones that cannot, before anything is sent: a missing capability
  * (checkCapabilities), a parameter the provider cannot honour (`prepare` or `check` throws), or a
  * prompt plus output bound beyond the context window (contextLengthExceeded).
+ *
+ * A target paused at its provider's request is skipped too (code PAUSED_TARGET_CODE), while
+ * another can serve the request: Envoy is then handed only the levels that are free, so no
+ * attempt goes to the paused target even before Envoy's health check of it has failed (that
+ * news reaches Envoy's workers asynchronously). When every target that could serve the request
+ * is paused, they stay usable: the forward stage answers 429 with the soonest Retry-After.
  *
  * The tokenizer runs at most once, and only when a target's window is smaller than the
  * prompt's upper bound plus its output bound; otherwise the answer is synchronous.
@@ -91,7 +102,7 @@ export function chooseTargets(input: TargetChoiceInput): TargetChoice | Promise<
       if (mayExceedWindow(input.promptUpperBound, output, described)) toCount.push({ target, capabilities: described, output });
     }
   }
-  if (toCount.length === 0) return result(candidates, prepared, skipped);
+  if (toCount.length === 0) return result(candidates, prepared, skipped, input.pausedFor);
   return input.counter.count(input.promptText()).then((promptTokens) => {
     for (const { target, capabilities: described, output } of toCount) {
       const tooLong = contextLengthExceeded(promptTokens, output, described, input.format);
@@ -99,12 +110,26 @@ export function chooseTargets(input: TargetChoiceInput): TargetChoice | Promise<
       prepared.delete(target.id);
       skipped.set(target.id, { target, reason: tooLong });
     }
-    return result(candidates, prepared, skipped);
+    return result(candidates, prepared, skipped, input.pausedFor);
   });
 }
 
-function result(candidates: readonly TargetRuntime[], prepared: Map<string, UpstreamRequest>, skipped: Map<string, SkippedTarget>): TargetChoice {
-  const usable = candidates.filter((target) => !skipped.has(target.id));
+/** The code of a paused target's entry in `skipped` (what the attempt processor says should an attempt reach it). */
+export const PAUSED_TARGET_CODE = 'provider_paused';
+
+function result(candidates: readonly TargetRuntime[], prepared: Map<string, UpstreamRequest>, skipped: Map<string, SkippedTarget>, pausedFor: TargetChoiceInput['pausedFor']): TargetChoice {
+  let usable = candidates.filter((target) => !skipped.has(target.id));
+  if (pausedFor !== undefined && usable.length > 1) {
+    const free = usable.filter((target) => pausedFor(target) === 0);
+    if (free.length > 0 && free.length < usable.length) {
+      for (const target of usable) {
+        if (free.includes(target)) continue;
+        prepared.delete(target.id);
+        skipped.set(target.id, { target, reason: pausedTarget(target) });
+      }
+      usable = free;
+    }
+  }
   const reasons = [...skipped.values()].map((skip) => skip.reason);
   return {
     usable,
@@ -113,4 +138,8 @@ function result(candidates: readonly TargetRuntime[], prepared: Map<string, Upst
     refusal: usable.length === 0 ? reasons[0] : undefined,
     tooLongForAll: usable.length === 0 && reasons.length > 0 && reasons.every((reason) => reason.code === 'context_length_exceeded'),
   };
+}
+
+function pausedTarget(target: TargetRuntime): GatewayError {
+  return new GatewayError({ status: 429, code: PAUSED_TARGET_CODE, type: 'rate_limit_error', message: `${target.provider.name}/${target.model} is paused at its provider's request.` });
 }

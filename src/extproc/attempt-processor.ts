@@ -18,6 +18,11 @@ import { upstreamRequestMutation } from './upstream-request-mutation.js';
 
 /** The status that carries TARGETS_PAUSED_HEADER: a 4xx that is not 429, so no retry_on matches it. */
 export const PAUSED_STATUS = '409';
+/**
+ * The wait (whole seconds, the least rate_limited_retry_back_off reads; Envoy waits 1 to 1.5 s)
+ * before the retry after a pause, for the host's failed health check to reach Envoy's workers.
+ */
+const RETRY_AFTER_HEALTH_UPDATE = '1';
 /** Gemini says how long to wait only in its error body (RetryInfo). */
 const BODY_SIGNALS_KINDS = new Set(['gemini']);
 
@@ -55,9 +60,10 @@ export interface AttemptProcessorDependencies {
  *
  * Response headers (every model; Envoy leaves successes out, see render-model-clusters): a provider's
  * explicit request to pause (readBackOff) pauses the target. Envoy's own Retry-After handling is taken out of the way (it falls back to a
- * 100 ms backoff above retry_after_max and would hit the target again): the retry-after
- * headers are removed, and the host is marked as failing its health check, so the retry goes
- * at once to a target that is not paused, the next fallback level included. When every
+ * 100 ms backoff above retry_after_max and would hit the target again): the provider's
+ * retry-after becomes 1 s, and the host is marked as failing its health check, so the retry
+ * goes, once Envoy's workers know of the failure, to a target that is not paused, the next
+ * fallback level included. When every
  * target is paused, the answer is made final (TARGETS_PAUSED_HEADER) and the router
  * processor answers 429 with Retry-After. Gemini puts its delay in the error body only: for
  * its failures the body is read first, and the headers changed with the body reply.
@@ -173,9 +179,15 @@ export class AttemptProcessor implements StreamProcessor {
       if (routePausedFor(route, pauses) !== undefined) {
         set[':status'] = PAUSED_STATUS;
         set[TARGETS_PAUSED_HEADER] = '1';
+        return headerMutation(set, ['retry-after', 'retry-after-ms']);
       }
     }
-    return headerMutation(set, ['retry-after', 'retry-after-ms']);
+    // Another target is free: the retry must wait until Envoy's worker knows the host failed its
+    // health check (worker -> main thread -> worker), or it may pick the paused host again, and
+    // an attempt the attempt processor refuses ends the request with a 500 (Envoy sends an
+    // upstream filter's local reply to the client, never to its retry logic).
+    set['retry-after'] = RETRY_AFTER_HEALTH_UPDATE;
+    return headerMutation(set, ['retry-after-ms']);
   }
 
   /** The router's brief and the target Envoy chose, from the attributes the renderer asks for. */

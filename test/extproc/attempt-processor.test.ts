@@ -127,15 +127,15 @@ describe('AttemptProcessor', () => {
     assert.throws(() => keyless.processor.handle(bodyOf(keyless.context)), /unavailable/);
   });
 
-  test("an answer asking for a pause: the target is paused, Envoy's own wait removed, the host marked failing, and the retry goes elsewhere", () => {
+  test("an answer asking for a pause: the target is paused, Envoy's wait cut to 1 s, the host marked failing, and the retry goes elsewhere", () => {
     const { processor, dependencies, route, context, targetId } = setup();
     processor.handle({ request: 'request_headers', request_headers: headers({}), attributes: attributes(targetId, context) });
     processor.handle(bodyOf(context));
     const reply = processor.handle({ request: 'response_headers', response_headers: headers({ ':status': '429', 'retry-after': '20', 'retry-after-ms': '20000' }) });
     assert.equal(dependencies.pauses.remaining(targetId), 20_000);
     const { set, remove } = answerMutation(reply);
-    assert.deepEqual(set, { [IMMEDIATE_HEALTH_CHECK_FAIL_HEADER]: 'true' }, 'the other target is free: the 429 stays retriable');
-    assert.deepEqual(remove, ['retry-after', 'retry-after-ms']);
+    assert.deepEqual(set, { [IMMEDIATE_HEALTH_CHECK_FAIL_HEADER]: 'true', 'retry-after': '1' }, 'the other target is free: the 429 stays retriable, after the least wait Envoy reads (for the failed health check to reach its workers)');
+    assert.deepEqual(remove, ['retry-after-ms']);
     // The next attempt to the paused target is never written.
     const retry = attemptProcessor(dependencies);
     assert.throws(() => retry.handle({ request: 'request_headers', request_headers: headers({}), attributes: attributes(targetId, context) }), /paused/);
@@ -177,7 +177,7 @@ describe('AttemptProcessor', () => {
     const body = Buffer.from(JSON.stringify({ error: { code: 429, status: 'RESOURCE_EXHAUSTED', details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '34.4s' }] } }));
     const bodyReply = processor.handle({ request: 'response_body', response_body: { body, end_of_stream: true } });
     assert.equal(dependencies.pauses.remaining(targetId), 34_400);
-    assert.deepEqual(mutationOf(bodyReply.response_body?.response?.header_mutation).set, { [IMMEDIATE_HEALTH_CHECK_FAIL_HEADER]: 'true' });
+    assert.deepEqual(mutationOf(bodyReply.response_body?.response?.header_mutation).set, { [IMMEDIATE_HEALTH_CHECK_FAIL_HEADER]: 'true', 'retry-after': '1' });
     assert.equal(bodyReply.response_body?.response?.body_mutation, undefined, 'the body goes on as the provider sent it');
   });
 });

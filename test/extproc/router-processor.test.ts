@@ -300,6 +300,22 @@ describe('RouterProcessor', () => {
     assert.equal(step(next, { request: 'request_body', request_body: body({ model: 'chain', messages: [{ role: 'user', content: 'hi' }] }) }).immediate_response, undefined);
   });
 
+  test('one level paused: Envoy is handed only the free levels, before its health check of the paused one can have failed', () => {
+    const dependencies = processorDependencies();
+    const route = dependencies.view().models.get('chain')!;
+    dependencies.pauses.pause(route.targets[0]!.id, 20_000);
+    const processor = new RouterProcessor(dependencies);
+    step(processor, { request: 'request_headers', request_headers: chatHeaders });
+    const reply = step(processor, { request: 'request_body', request_body: body({ model: 'chain', messages: [{ role: 'user', content: 'hi' }] }) });
+    assert.equal(reply.immediate_response, undefined);
+    assert.equal(setHeaders(reply, 'request_body')[ROUTE_HEADER], 'model_chain__levels_1', 'the paused level is not in the cluster Envoy picks from');
+    // The pause over: the whole chain again.
+    dependencies.advance(20_000);
+    const next = new RouterProcessor(dependencies);
+    step(next, { request: 'request_headers', request_headers: chatHeaders });
+    assert.equal(setHeaders(step(next, { request: 'request_body', request_body: body({ model: 'chain', messages: [{ role: 'user', content: 'hi' }] }) }), 'request_body')[ROUTE_HEADER], 'model_chain');
+  });
+
   test('an answer made final whose pauses have just run out is still a 429, never the internal status', () => {
     const { dependencies, processor } = routed(false);
     const reply = step(processor, { request: 'response_headers', response_headers: headers({ ':status': '409', 'x-gateway-targets-paused': '1' }) });

@@ -30,8 +30,8 @@ export const readRequest: RequestStage = {
 
 /** chooseTargets' input for a candidate model of this request, dropping parameters where the model or provider says so. */
 function choiceInputFor(exchange: Exchange, view: RuntimeView, endpoint: AnyEndpoint, request: unknown) {
-  const { registry, capabilities } = exchange.dependencies;
-  const counting = { registry, capabilities, tokenCounter: authenticatedCounter(exchange) };
+  const { registry, capabilities, pauses } = exchange.dependencies;
+  const counting = { registry, capabilities, tokenCounter: authenticatedCounter(exchange), pauses };
   const bounds = exchange.bounds;
   // Remembered per (request, target): a route's cheapest choice translates its candidates, and the chosen one is not translated again.
   return (candidate: ModelRoute) =>
