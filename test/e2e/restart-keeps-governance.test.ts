@@ -60,9 +60,11 @@ describe('a restart of the gateway (default SQLite store)', () => {
     // Every change is in the audit log: who, what, when, and no secret.
     const auditLines = () => gateway.sidecarLogLines().filter((line) => line.event === 'admin_audit');
     await waitFor('the audit lines to be written', () => auditLines().length >= 4, () => gateway.sidecarLogs());
+    // In the order the changes were made (their `at`): with sidecar workers, lines from different processes reach the log in no set order.
     const audit = gateway
       .sidecarLogLines()
       .filter((line) => line.event === 'admin_audit')
+      .sort((a, b) => Date.parse(String(a.at)) - Date.parse(String(b.at)))
       .map(({ action, actor, key_id, key_alias, changed, at }) => ({ action, actor, key_id, key_alias, changed, at: typeof at === 'string' && !Number.isNaN(Date.parse(at)) }));
     assert.deepEqual(audit, [
       { action: 'key.created', actor: 'governance.admin_key', key_id: kept.id, key_alias: 'kept', changed: [], at: true },
