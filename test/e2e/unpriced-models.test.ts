@@ -75,7 +75,10 @@ describe('a model with no price', () => {
     assert.ok(!metrics.includes('llm_gateway_spend_usd_total{key_alias="team",gen_ai_request_model="mystery"}'), 'no $0 spend series for it');
     assert.ok(!metrics.includes('llm_gateway_cost_usd_total{gen_ai_request_model="mystery"'), 'no $0 cost series for it');
 
-    const line = gateway.sidecarLogLines().find((entry) => entry.event === 'request' && entry.model === 'mystery');
+    // Waited for: a sidecar worker's lines reach the log through its primary, a little later than the answer.
+    const mysteryLine = () => gateway.sidecarLogLines().find((entry) => entry.event === 'request' && entry.model === 'mystery');
+    await waitFor('the request line', () => mysteryLine() !== undefined);
+    const line = mysteryLine();
     assert.ok(line);
     assert.equal(line.cost_usd, null);
     assert.equal(line.total_tokens, MOCK_USAGE.total_tokens);
