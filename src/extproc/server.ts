@@ -119,9 +119,7 @@ export class ExtProcServer {
       call.emit('error', { code: status.INTERNAL, details: 'gateway processing failed' });
     };
 
-    // Replies must go back in order, one per message. Most are computed synchronously; when one
-    // is not, later messages queue behind it.
-    let pending: Promise<void> | undefined;
+    // Replies must go back in order, one per message (readInOrder).
     const answer = (message: ProcessingRequest) => {
       if (closed) return undefined;
       const reply = processor.handle(message);
@@ -135,28 +133,7 @@ export class ExtProcServer {
       writeReply(call, message, reply, phase === 'router');
       return undefined;
     };
-    call.on('data', (message: ProcessingRequest) => {
-      if (pending !== undefined) {
-        pending = pending.then(() => answer(message)).catch(fail);
-        return;
-      }
-      try {
-        const next = answer(message);
-        if (next !== undefined) pending = next.catch(fail).finally(() => undefined);
-      } catch (error) {
-        fail(error);
-      }
-    });
-    call.on('end', () => {
-      const finish = () => {
-        close('ended');
-        call.end();
-      };
-      if (pending) pending.then(finish, finish);
-      else finish();
-    });
-    call.on('cancelled', () => close('cancelled'));
-    call.on('error', () => close('error'));
+    readInOrder(call, answer, fail, close);
   }
 
   /**
@@ -197,7 +174,6 @@ export class ExtProcServer {
       close('error');
       call.emit('error', { code: status.INTERNAL, details: 'gateway observing failed' });
     };
-    let pending: Promise<void> | undefined;
     const read = (message: ProcessingRequest): Promise<void> | undefined => {
       if (closed) return undefined;
       const waiting = observer.observe(message);
@@ -205,28 +181,7 @@ export class ExtProcServer {
       finishIfDone();
       return undefined;
     };
-    call.on('data', (message: ProcessingRequest) => {
-      if (pending !== undefined) {
-        pending = pending.then(() => read(message)).catch(fail);
-        return;
-      }
-      try {
-        const next = read(message);
-        if (next !== undefined) pending = next.catch(fail);
-      } catch (error) {
-        fail(error);
-      }
-    });
-    call.on('end', () => {
-      const finish = () => {
-        close('ended');
-        call.end();
-      };
-      if (pending) pending.then(finish, finish);
-      else finish();
-    });
-    call.on('cancelled', () => close('cancelled'));
-    call.on('error', () => close('error'));
+    readInOrder(call, read, fail, close);
   }
 
   /** One debug line per message and reply; a streamed response's chunks at trace level, there can be thousands. */
@@ -242,4 +197,41 @@ export class ExtProcServer {
 function phaseOf(metadata: Metadata): Phase {
   const phase = metadata.get(PHASE_METADATA_KEY)[0];
   return phase === 'attempt' || phase === 'observer' ? phase : 'router';
+}
+
+/**
+ * Hands a stream's messages to `handle` one at a time, in order. Most are handled
+ * synchronously; one whose handling returns a promise holds the later ones until it settles.
+ * A throw or a rejection goes to `fail`. When Envoy half-closes the stream, it is closed
+ * ('ended') and ended once the last message has been handled; a cancel or an error closes it.
+ */
+function readInOrder(
+  call: ServerDuplexStream<ProcessingRequest, ProcessingResponse>,
+  handle: (message: ProcessingRequest) => Promise<void> | undefined,
+  fail: (error: unknown) => void,
+  close: (reason: StreamEndReason) => void,
+): void {
+  let pending: Promise<void> | undefined;
+  call.on('data', (message: ProcessingRequest) => {
+    if (pending !== undefined) {
+      pending = pending.then(() => handle(message)).catch(fail);
+      return;
+    }
+    try {
+      const next = handle(message);
+      if (next !== undefined) pending = next.catch(fail);
+    } catch (error) {
+      fail(error);
+    }
+  });
+  call.on('end', () => {
+    const finish = () => {
+      close('ended');
+      call.end();
+    };
+    if (pending) pending.then(finish, finish);
+    else finish();
+  });
+  call.on('cancelled', () => close('cancelled'));
+  call.on('error', () => close('error'));
 }
